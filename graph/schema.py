@@ -1,0 +1,365 @@
+"""The ChainMatch domain graph: node kinds (labels), relation types and validated models.
+
+Every node has a `key` unique within its label and keeps the `source` of its facts. Property values are flat
+(text, numbers, booleans, lists of those) so that both store backends hold them the same way. Units are part
+of field names: `_mu` 亩, `_wan` 万元, `_wan_per_mu` 万元/亩.
+
+Reference fields (e.g. Segment.chain, Enterprise.region, LandParcel.park) are kept on the node for reading and
+are also written as relations (see REFERENCE_FIELDS), so the analytic snapshot only needs relations.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from enum import Enum
+from typing import Annotated, Any, ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from graph.uscc import USCCError, validate_uscc
+
+
+class Label(str, Enum):
+    IndustryChain = "IndustryChain"
+    Segment = "Segment"
+    Enterprise = "Enterprise"
+    Fund = "Fund"
+    Park = "Park"
+    LandParcel = "LandParcel"
+    Project = "Project"
+    Region = "Region"
+    Product = "Product"
+    Policy = "Policy"
+
+
+STREAMS = ("上游", "中游", "下游")
+STREAM_ALIASES = {"upstream": "上游", "midstream": "中游", "downstream": "下游", "up": "上游", "mid": "中游", "down": "下游"}
+REGION_LEVELS = ("province", "city", "county")
+SIZES = ("微型", "小型", "中型", "大型")
+PROJECT_STAGES = ("线索", "接洽", "洽谈", "签约", "注册", "开工", "投产", "达产")
+PARCEL_STATUSES = ("available", "reserved", "transferred")
+POLLUTION_CLASSES = ("轻污染", "一般", "重污染")
+# GB/T 21010-2017 一级/二级类 codes that parcels use in 土地超市 listings.
+LAND_USES = {
+    "0601": "工业用地",
+    "0602": "采矿用地",
+    "0603": "盐田",
+    "0604": "仓储用地",
+    "0501": "零售商业用地",
+    "0502": "批发市场用地",
+    "0503": "餐饮用地",
+    "0504": "旅馆用地",
+    "0505": "商务金融用地",
+    "0508": "物流仓储用地",
+    "0809": "科研用地",
+}
+ENTERPRISE_TAGS = ("专精特新", "小巨人", "高新技术", "上市", "链主", "单项冠军", "瞪羚", "独角兽", "外资")
+
+_KEY_RE = re.compile(r"^[^\s/\\?#]{1,128}$")
+
+
+def _check_key(v: str) -> str:
+    v = (v or "").strip()
+    if not _KEY_RE.match(v):
+        raise ValueError("key 不能为空、不能含空白或 / \\ ? #，且不超过128字符")
+    return v
+
+
+class Node(BaseModel):
+    """Fields every node has."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, populate_by_name=True)
+    label: ClassVar[Label]
+    key: str = Field(description="唯一键（同类节点内唯一）")
+    name: str = Field(min_length=1, description="名称")
+    source: str = Field(default="manual", description="事实来源（文件、文件号、公开文件或 synthetic）")
+    synthetic: bool = Field(default=False, description="是否为合成示例数据")
+
+    _key = field_validator("key")(classmethod(lambda cls, v: _check_key(v)))
+
+    def props(self) -> dict[str, Any]:
+        """Flat property map as the stores hold it (None dropped, dates as ISO text)."""
+        out: dict[str, Any] = {}
+        for k, v in self.model_dump(exclude_none=True, mode="json").items():
+            if k != "key":
+                out[k] = v
+        return out
+
+
+class IndustryChain(Node):
+    label: ClassVar[Label] = Label.IndustryChain
+    aliases: list[str] = Field(default_factory=list, description="别名，如 半导体")
+    description: str | None = None
+
+
+class Segment(Node):
+    label: ClassVar[Label] = Label.Segment
+    chain: str = Field(description="所属产业链 key")
+    stream: Literal["上游", "中游", "下游"] | None = Field(default=None, description="上游/中游/下游")
+    parent: str | None = Field(default=None, description="上级环节 key")
+    keywords: list[str] = Field(default_factory=list, description="环节关键词（产品、工艺）")
+    description: str | None = None
+
+    @field_validator("stream", mode="before")
+    @classmethod
+    def _stream(cls, v: Any) -> Any:
+        if isinstance(v, str):
+            v = v.strip()
+            if not v:
+                return None
+            return STREAM_ALIASES.get(v.lower(), v)
+        return v
+
+
+class Region(Node):
+    label: ClassVar[Label] = Label.Region
+    level: Literal["province", "city", "county"]
+    parent: str | None = Field(default=None, description="上级行政区 key")
+    lat: float | None = Field(default=None, ge=-90, le=90)
+    lon: float | None = Field(default=None, ge=-180, le=180)
+    macro_region: str | None = Field(default=None, description="所属经济区，如 长三角、粤港澳、京津冀")
+
+
+class Enterprise(Node):
+    label: ClassVar[Label] = Label.Enterprise
+    uscc: str | None = Field(default=None, description="统一社会信用代码（GB 32100-2015）")
+    region: str | None = Field(default=None, description="所在行政区 key")
+    size: Literal["微型", "小型", "中型", "大型"] | None = None
+    employees: int | None = Field(default=None, ge=0)
+    revenue_wan: float | None = Field(default=None, ge=0, description="营业收入（万元）")
+    registered_capital_wan: float | None = Field(default=None, ge=0, description="注册资本（万元）")
+    founded: dt.date | None = None
+    tags: list[str] = Field(default_factory=list, description="专精特新/小巨人/高新技术/上市 …")
+    stock_code: str | None = None
+    # expansion signals (data fields; recommender reads them)
+    recent_financing_wan: float | None = Field(default=None, ge=0, description="近两年融资额（万元）")
+    new_branches: int | None = Field(default=None, ge=0, description="近两年新设分支机构数")
+    capacity_growth: float | None = Field(default=None, description="产能/营收增速（比例）")
+    patents: int | None = Field(default=None, ge=0)
+    lat: float | None = Field(default=None, ge=-90, le=90)
+    lon: float | None = Field(default=None, ge=-180, le=180)
+    business_scope: str | None = Field(default=None, description="经营范围/主营业务")
+
+    @field_validator("uscc")
+    @classmethod
+    def _uscc(cls, v: str | None) -> str | None:
+        if v is None or not v.strip():
+            return None
+        try:
+            return validate_uscc(v)
+        except USCCError as e:
+            raise ValueError(str(e)) from None
+
+    @model_validator(mode="after")
+    def _uscc_key(self) -> "Enterprise":
+        # A key that looks like a USCC must be one; a dataset keyed otherwise (stock codes) keeps its own ids.
+        if len(self.key) == 18 and self.key[:1] in "123456789ANY" and self.key[2:8].isdigit():
+            try:
+                validate_uscc(self.key)
+            except USCCError as e:
+                raise ValueError(f"key 看似统一社会信用代码但无效: {e}") from None
+            if self.uscc is None:
+                self.uscc = self.key
+        return self
+
+
+class Fund(Node):
+    label: ClassVar[Label] = Label.Fund
+    manager: str | None = Field(default=None, description="基金管理人")
+    size_wan: float | None = Field(default=None, ge=0, description="基金规模（万元）")
+    region: str | None = Field(default=None, description="注册/出资地行政区 key")
+    kind: str | None = Field(default=None, description="产业基金/创投基金/母基金 …")
+    focus: list[str] = Field(default_factory=list, description="关注产业链 key")
+
+
+class Park(Node):
+    label: ClassVar[Label] = Label.Park
+    region: str = Field(description="所在行政区 key")
+    level: str | None = Field(default=None, description="国家级/省级 …")
+    kind: str | None = Field(default=None, description="经济技术开发区/高新区/产业集聚区 …")
+    leading_chains: list[str] = Field(default_factory=list, description="主导产业链 key")
+    lat: float | None = Field(default=None, ge=-90, le=90)
+    lon: float | None = Field(default=None, ge=-180, le=180)
+
+
+class LandParcel(Node):
+    label: ClassVar[Label] = Label.LandParcel
+    park: str | None = Field(default=None, description="所属园区 key")
+    region: str = Field(description="所在行政区 key")
+    area_mu: float = Field(gt=0, description="面积（亩）")
+    land_use: str = Field(default="0601", description="用地性质（GB/T 21010 代码）")
+    far_min: float | None = Field(default=None, ge=0, description="容积率下限")
+    far_max: float | None = Field(default=None, ge=0, description="容积率上限")
+    density_min: float | None = Field(default=None, ge=0, le=100, description="建筑密度下限（%）")
+    density_max: float | None = Field(default=None, ge=0, le=100, description="建筑密度上限（%）")
+    green_ratio_max: float | None = Field(default=None, ge=0, le=100, description="绿地率上限（%）")
+    term_years: int | None = Field(default=None, gt=0, le=70, description="出让年限")
+    price_wan_per_mu: float | None = Field(default=None, ge=0, description="出让起始价（万元/亩）")
+    readiness: list[str] = Field(default_factory=list, description="七通一平/五通一平/标准地 …")
+    status: Literal["available", "reserved", "transferred"] = "available"
+    min_invest_intensity_wan_per_mu: float | None = Field(default=None, ge=0, description="固定资产投资强度下限（万元/亩）")
+    min_tax_wan_per_mu: float | None = Field(default=None, ge=0, description="亩均税收下限（万元/亩·年）")
+    min_output_wan_per_mu: float | None = Field(default=None, ge=0, description="亩均产出下限（万元/亩·年）")
+    max_energy_tce_per_wan: float | None = Field(default=None, ge=0, description="单位能耗上限（吨标煤/万元）")
+    allowed_pollution: list[str] = Field(default_factory=list, description="允许的污染类别（空=不限）")
+    allowed_chains: list[str] = Field(default_factory=list, description="产业准入：允许的产业链 key（空=不限）")
+    lat: float | None = Field(default=None, ge=-90, le=90)
+    lon: float | None = Field(default=None, ge=-180, le=180)
+
+    @field_validator("land_use")
+    @classmethod
+    def _land_use(cls, v: str) -> str:
+        v = v.strip()
+        if v not in LAND_USES:
+            raise ValueError(f"未知用地性质代码 {v!r}（GB/T 21010，如 0601 工业用地）")
+        return v
+
+    @model_validator(mode="after")
+    def _ranges(self) -> "LandParcel":
+        if self.far_min is not None and self.far_max is not None and self.far_min > self.far_max:
+            raise ValueError(f"容积率下限 {self.far_min} 大于上限 {self.far_max}")
+        if self.density_min is not None and self.density_max is not None and self.density_min > self.density_max:
+            raise ValueError(f"建筑密度下限 {self.density_min} 大于上限 {self.density_max}")
+        return self
+
+
+class Project(Node):
+    label: ClassVar[Label] = Label.Project
+    investor: str | None = Field(default=None, description="投资方企业 key")
+    chain: str | None = Field(default=None, description="产业链 key")
+    segment: str | None = Field(default=None, description="环节 key")
+    region: str | None = Field(default=None, description="拟落地行政区 key")
+    park: str | None = Field(default=None, description="意向园区 key")
+    stage: Literal["线索", "接洽", "洽谈", "签约", "注册", "开工", "投产", "达产"] = "线索"
+    total_investment_wan: float | None = Field(default=None, ge=0, description="总投资（万元）")
+    land_min_mu: float | None = Field(default=None, ge=0, description="用地需求下限（亩）")
+    land_max_mu: float | None = Field(default=None, ge=0, description="用地需求上限（亩）")
+    land_use: str | None = Field(default="0601", description="用地性质（GB/T 21010）")
+    expected_tax_wan: float | None = Field(default=None, ge=0, description="达产年税收（万元）")
+    expected_output_wan: float | None = Field(default=None, ge=0, description="达产年产值（万元）")
+    energy_tce_per_wan: float | None = Field(default=None, ge=0, description="单位能耗（吨标煤/万元）")
+    pollution_class: str | None = None
+    max_price_wan_per_mu: float | None = Field(default=None, ge=0, description="可接受地价上限（万元/亩）")
+    jobs: int | None = Field(default=None, ge=0)
+    owner: str | None = Field(default=None, description="责任人")
+    signed_on: dt.date | None = None
+
+    @model_validator(mode="after")
+    def _ranges(self) -> "Project":
+        if self.land_min_mu is not None and self.land_max_mu is not None and self.land_min_mu > self.land_max_mu:
+            raise ValueError(f"用地需求下限 {self.land_min_mu} 亩大于上限 {self.land_max_mu} 亩")
+        if self.land_use is not None and self.land_use not in LAND_USES:
+            raise ValueError(f"未知用地性质代码 {self.land_use!r}（GB/T 21010，如 0601 工业用地）")
+        return self
+
+
+class Product(Node):
+    label: ClassVar[Label] = Label.Product
+
+
+class Policy(Node):
+    label: ClassVar[Label] = Label.Policy
+    doc_no: str | None = Field(default=None, description="文号")
+    region: str | None = None
+    effective_from: dt.date | None = None
+    effective_to: dt.date | None = None
+    summary: str | None = None
+
+
+MODELS: dict[Label, type[Node]] = {
+    m.label: m for m in (IndustryChain, Segment, Enterprise, Fund, Park, LandParcel, Project, Region, Product, Policy)
+}
+
+
+@dataclass(frozen=True)
+class RelationType:
+    name: str
+    src: tuple[Label, ...]
+    dst: tuple[Label, ...]
+    description: str
+    props: tuple[str, ...] = ()
+
+
+RELATIONS: dict[str, RelationType] = {
+    r.name: r
+    for r in (
+        RelationType("PART_OF", (Label.Segment,), (Label.IndustryChain,), "环节属于产业链"),
+        RelationType("UPSTREAM_OF", (Label.Segment,), (Label.Segment,), "上游环节 → 下游环节（无环）"),
+        RelationType("IN_SEGMENT", (Label.Enterprise,), (Label.Segment,), "企业属于环节", ("weight",)),
+        RelationType("SUPPLIES", (Label.Enterprise,), (Label.Enterprise,), "供应商 → 客户", ("share",)),
+        RelationType("LEADS", (Label.Enterprise,), (Label.IndustryChain,), "链主", ("region",)),
+        RelationType("INVESTED_IN", (Label.Fund,), (Label.Enterprise,), "基金投资组合", ("amount_wan", "date", "round")),
+        RelationType("FOCUSES_ON", (Label.Fund,), (Label.IndustryChain, Label.Segment), "基金关注"),
+        RelationType(
+            "LOCATED_IN",
+            (Label.Enterprise, Label.Park, Label.Fund, Label.Region, Label.LandParcel, Label.Project),
+            (Label.Region, Label.Park),
+            "位于（行政区或园区）",
+        ),
+        RelationType("HAS_PARCEL", (Label.Park,), (Label.LandParcel,), "园区地块"),
+        RelationType("HOSTS", (Label.Park,), (Label.IndustryChain,), "园区主导产业链"),
+        RelationType("PROPOSES", (Label.Enterprise,), (Label.Project,), "企业提出项目"),
+        RelationType("MAKES", (Label.Enterprise,), (Label.Product,), "企业主营产品", ("weight",)),
+        RelationType("TARGETS", (Label.Project,), (Label.Segment, Label.IndustryChain), "项目所属链/环节"),
+        RelationType("APPLIES_TO", (Label.Policy,), (Label.Region, Label.IndustryChain), "政策适用"),
+    )
+}
+
+# (label, field) -> (relation type, direction). "out": node -> referenced; "in": referenced -> node.
+REFERENCE_FIELDS: dict[Label, dict[str, tuple[str, Label, str]]] = {
+    Label.Segment: {"chain": ("PART_OF", Label.IndustryChain, "out")},
+    Label.Region: {"parent": ("LOCATED_IN", Label.Region, "out")},
+    Label.Enterprise: {"region": ("LOCATED_IN", Label.Region, "out")},
+    Label.Fund: {"region": ("LOCATED_IN", Label.Region, "out"), "focus": ("FOCUSES_ON", Label.IndustryChain, "out")},
+    Label.Park: {"region": ("LOCATED_IN", Label.Region, "out"), "leading_chains": ("HOSTS", Label.IndustryChain, "out")},
+    Label.LandParcel: {"park": ("HAS_PARCEL", Label.Park, "in"), "region": ("LOCATED_IN", Label.Region, "out")},
+    Label.Project: {
+        "investor": ("PROPOSES", Label.Enterprise, "in"),
+        "chain": ("TARGETS", Label.IndustryChain, "out"),
+        "segment": ("TARGETS", Label.Segment, "out"),
+        "region": ("LOCATED_IN", Label.Region, "out"),
+    },
+}
+# Segment.parent stays a property: it is a taxonomy grouping, not a supply-flow edge.
+
+# Fields the stores index for filtering (besides key and name).
+INDEXED_FIELDS: dict[Label, tuple[str, ...]] = {
+    Label.Segment: ("chain",),
+    Label.Enterprise: ("region", "uscc"),
+    Label.Region: ("parent", "level"),
+    Label.Park: ("region",),
+    Label.LandParcel: ("park", "status"),
+    Label.Project: ("stage", "chain", "park"),
+    Label.Fund: ("region",),
+}
+
+# Filterable scalar fields with their python type, per label (used by API filters and store find()).
+def field_types(label: Label) -> dict[str, Any]:
+    return {name: f.annotation for name, f in MODELS[label].model_fields.items()}
+
+
+LabelName = Annotated[str, Field(description="节点类别")]
+
+
+def parse_label(text: str) -> Label:
+    """Accept a label in any of its spellings: 'Enterprise', 'enterprise', 'enterprises'."""
+    t = text.strip()
+    for lab in Label:
+        if t.lower() in (lab.value.lower(), lab.value.lower() + "s", PLURALS.get(lab, "")):
+            return lab
+    raise ValueError(f"未知节点类别 {text!r}；可选: {', '.join(l.value for l in Label)}")
+
+
+PLURALS = {
+    Label.IndustryChain: "chains",
+    Label.Segment: "segments",
+    Label.Enterprise: "enterprises",
+    Label.Fund: "funds",
+    Label.Park: "parks",
+    Label.LandParcel: "parcels",
+    Label.Project: "projects",
+    Label.Region: "regions",
+    Label.Product: "products",
+    Label.Policy: "policies",
+}

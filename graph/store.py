@@ -1,0 +1,161 @@
+"""The store protocol every backend (SQLite embedded, Neo4j production) fulfils, and its record types.
+
+A store is a labelled property graph with keyed nodes and typed relations, plus two small administrative
+tables the API needs (API keys, audit log). Writes go through `write(batch)`, which is all-or-nothing and
+idempotent: writing the same batch twice changes nothing the second time (and does not bump the version).
+
+Filters for `find` are a dict; each entry is `field`, or `field__op` with op one of:
+  eq (default)  the property equals the value (for list properties: contains it)
+  in            the property is one of the values (a list)
+  min / max     numeric or text range, inclusive
+  like          case-insensitive substring (text)
+`name__like` searches names. Unknown fields simply match nothing; callers validate field names.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Iterator, Literal, Protocol, Sequence, runtime_checkable
+
+FILTER_OPS = ("eq", "in", "min", "max", "like")
+Direction = Literal["out", "in", "both"]
+
+
+@dataclass(frozen=True, slots=True)
+class NodeRec:
+    label: str
+    key: str
+    props: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class RelRec:
+    type: str
+    src_label: str
+    src_key: str
+    dst_label: str
+    dst_key: str
+    props: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Batch:
+    """One all-or-nothing write: upserts, then deletions."""
+
+    nodes: list[NodeRec] = field(default_factory=list)
+    rels: list[RelRec] = field(default_factory=list)
+    delete_nodes: list[tuple[str, str]] = field(default_factory=list)  # (label, key); detaches relations
+    delete_rels: list[tuple[str, str, str, str, str]] = field(default_factory=list)  # type, src_label, src_key, dst_label, dst_key
+
+    def __len__(self) -> int:
+        return len(self.nodes) + len(self.rels) + len(self.delete_nodes) + len(self.delete_rels)
+
+
+@dataclass(frozen=True)
+class WriteResult:
+    nodes_written: int  # inserted or changed
+    rels_written: int
+    deleted: int
+    version: int
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    actor: str
+    action: str
+    target: str
+    before: Any = None
+    after: Any = None
+    at: str = field(default_factory=lambda: dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"))
+
+
+@dataclass(frozen=True)
+class ApiKeyRec:
+    key_id: str
+    name: str
+    role: str
+    park: str | None
+    secret_hash: str
+    created_at: str
+    revoked_at: str | None = None
+
+
+@dataclass(frozen=True)
+class Neighbour:
+    rel_type: str
+    direction: Literal["out", "in"]
+    rel_props: dict[str, Any]
+    label: str
+    key: str
+    props: dict[str, Any]
+
+
+class StoreError(RuntimeError):
+    """A store could not do what was asked (unreachable, constraint broken …)."""
+
+
+@runtime_checkable
+class GraphStore(Protocol):
+    backend: str
+
+    # --- writes
+    def write(self, batch: Batch, *, audit: AuditEntry | None = None) -> WriteResult: ...
+
+    # --- reads
+    def get(self, label: str, key: str) -> dict[str, Any] | None: ...
+    def get_many(self, label: str, keys: Sequence[str]) -> dict[str, dict[str, Any]]: ...
+    def existing_keys(self, label: str, keys: Iterable[str]) -> set[str]: ...
+    def find(
+        self,
+        label: str,
+        *,
+        filters: dict[str, Any] | None = None,
+        order_by: str = "key",
+        descending: bool = False,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> tuple[list[dict[str, Any]], int]: ...
+    def neighbours(
+        self, label: str, key: str, *, rel_type: str | None = None, direction: Direction = "both", limit: int = 1000
+    ) -> list[Neighbour]: ...
+    def counts(self) -> dict[str, dict[str, int]]: ...
+    def iter_nodes(self, label: str) -> Iterator[tuple[str, dict[str, Any]]]: ...
+    def iter_relations(self, rel_type: str | None = None) -> Iterator[RelRec]: ...
+    def version(self) -> int: ...
+    def store_id(self) -> str: ...
+    def ping(self) -> bool: ...
+
+    # --- administration
+    def put_api_key(self, rec: ApiKeyRec) -> None: ...
+    def get_api_key(self, key_id: str) -> ApiKeyRec | None: ...
+    def list_api_keys(self) -> list[ApiKeyRec]: ...
+    def revoke_api_key(self, key_id: str, at: str) -> bool: ...
+    def append_audit(self, entry: AuditEntry) -> None: ...
+    def list_audit(self, *, limit: int = 100, offset: int = 0, actor: str | None = None) -> list[dict[str, Any]]: ...
+
+    def close(self) -> None: ...
+
+
+def split_filter(name: str) -> tuple[str, str]:
+    """'area_mu__min' -> ('area_mu', 'min'); 'region' -> ('region', 'eq')."""
+    if "__" in name:
+        f, op = name.rsplit("__", 1)
+        if op in FILTER_OPS:
+            return f, op
+    return name, "eq"
+
+
+def open_store(backend: str, *, sqlite_path: str | None = None, neo4j_uri: str | None = None,
+               neo4j_user: str = "neo4j", neo4j_password: str | None = None, neo4j_database: str | None = None) -> GraphStore:
+    """Open the configured backend."""
+    if backend == "sqlite":
+        from graph.sqlite_store import SQLiteStore
+
+        return SQLiteStore(sqlite_path or "chainmatch.db")
+    if backend == "neo4j":
+        from graph.neo4j_store import Neo4jStore
+
+        if not neo4j_uri:
+            raise StoreError("Neo4j 后端需要 NEO4J_URI")
+        return Neo4jStore(neo4j_uri, user=neo4j_user, password=neo4j_password or "", database=neo4j_database)
+    raise StoreError(f"未知存储后端 {backend!r}（sqlite 或 neo4j）")

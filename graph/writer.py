@@ -1,0 +1,244 @@
+"""Turn validated domain objects into one all-or-nothing store batch.
+
+Everything that enters the graph — seed data, file imports, API writes — passes here, so the rules are the
+same whatever the source: reference fields become relations, every relation's endpoints must exist (in the
+batch or already in the store), relation types connect the labels the schema allows, and UPSTREAM_OF stays
+acyclic. Problems are collected (not raised one by one) and carry where they came from, so an import report
+can name file, row and field for every one of them; if there is any problem nothing is written.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+import networkx as nx
+
+from graph.schema import MODELS, REFERENCE_FIELDS, RELATIONS, Label, Node
+from graph.store import AuditEntry, Batch, GraphStore, NodeRec, RelRec, WriteResult
+
+
+@dataclass(frozen=True)
+class Loc:
+    """Where a record came from: file, 1-based data row (header is row 1), optional field."""
+
+    file: str | None = None
+    row: int | None = None
+
+    def at(self, field: str | None, message: str) -> "Problem":
+        return Problem(self.file, self.row, field, message)
+
+
+@dataclass(frozen=True)
+class Problem:
+    file: str | None
+    row: int | None
+    field: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = []
+        if self.file:
+            where.append(self.file)
+        if self.row is not None:
+            where.append(f"第{self.row}行")
+        if self.field:
+            where.append(f"字段 {self.field}")
+        return (" ".join(where) + ": " if where else "") + self.message
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"file": self.file, "row": self.row, "field": self.field, "message": self.message}
+
+
+class ValidationFailed(ValueError):
+    """Raised with every problem found; nothing was written."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        shown = "\n".join(f"  - {p}" for p in problems[:50])
+        more = f"\n  … 另有 {len(problems) - 50} 个问题" if len(problems) > 50 else ""
+        super().__init__(f"校验未通过，共 {len(problems)} 个问题，未写入任何数据：\n{shown}{more}")
+
+
+def node_record(obj: Node) -> NodeRec:
+    return NodeRec(obj.label.value, obj.key, obj.props())
+
+
+def reference_relations(obj: Node) -> list[RelRec]:
+    """Relations implied by the object's reference fields (Segment.chain → PART_OF, …)."""
+    out: list[RelRec] = []
+    for fname, (rtype, target, direction) in REFERENCE_FIELDS.get(obj.label, {}).items():
+        value = getattr(obj, fname)
+        if value is None:
+            continue
+        for ref in value if isinstance(value, list) else [value]:
+            if direction == "out":
+                out.append(RelRec(rtype, obj.label.value, obj.key, target.value, ref, {}))
+            else:
+                out.append(RelRec(rtype, target.value, ref, obj.label.value, obj.key, {}))
+    return out
+
+
+def check_relation_shape(rel: RelRec) -> str | None:
+    rt = RELATIONS.get(rel.type)
+    if rt is None:
+        return f"未知关系类型 {rel.type!r}；可选: {', '.join(RELATIONS)}"
+    if rel.src_label not in {l.value for l in rt.src}:
+        return f"关系 {rel.type} 的起点应为 {'/'.join(l.value for l in rt.src)}，实际 {rel.src_label}"
+    if rel.dst_label not in {l.value for l in rt.dst}:
+        return f"关系 {rel.type} 的终点应为 {'/'.join(l.value for l in rt.dst)}，实际 {rel.dst_label}"
+    if rel.type == "UPSTREAM_OF" and rel.src_key == rel.dst_key:
+        return f"环节 {rel.src_key} 不能是自己的上游"
+    return None
+
+
+@dataclass
+class Plan:
+    """A batch being assembled, with the location of each record for error reports."""
+
+    nodes: dict[tuple[str, str], NodeRec] = field(default_factory=dict)
+    rels: dict[tuple[str, str, str, str, str], RelRec] = field(default_factory=dict)
+    node_locs: dict[tuple[str, str], Loc] = field(default_factory=dict)
+    rel_locs: dict[tuple[str, str, str, str, str], tuple[Loc, str | None]] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+
+    def add_node(self, obj: Node, loc: Loc = Loc(), *, key_field: str = "key") -> None:
+        rec = node_record(obj)
+        k = (rec.label, rec.key)
+        if k in self.nodes:
+            first = self.node_locs[k]
+            where = f"（首次出现于第{first.row}行）" if first.row is not None else ""
+            self.problems.append(loc.at(key_field, f"重复的键 {rec.key!r}{where}"))
+            return
+        self.nodes[k] = rec
+        self.node_locs[k] = loc
+        ref_fields = REFERENCE_FIELDS.get(obj.label, {})
+        for rel in reference_relations(obj):
+            fname = next(
+                (f for f, (t, target, d) in ref_fields.items()
+                 if t == rel.type and target.value == (rel.dst_label if d == "out" else rel.src_label)),
+                None,
+            )
+            self.add_rel(rel, loc, field=fname)
+
+    def add_rel(self, rel: RelRec, loc: Loc = Loc(), *, field: str | None = None) -> None:
+        msg = check_relation_shape(rel)
+        if msg:
+            self.problems.append(loc.at(field, msg))
+            return
+        k = (rel.type, rel.src_label, rel.src_key, rel.dst_label, rel.dst_key)
+        if k in self.rels and self.rels[k].props != rel.props and field is None:
+            first = self.rel_locs[k][0]
+            self.problems.append(loc.at(field, f"重复的关系 {rel.src_key} -{rel.type}-> {rel.dst_key}（首次出现于第{first.row}行）"))
+            return
+        self.rels[k] = rel
+        self.rel_locs.setdefault(k, (loc, field))
+
+    def check(self, store: GraphStore) -> None:
+        """Reference and structure checks against the batch plus what the store already holds."""
+        wanted: dict[str, set[str]] = defaultdict(set)
+        for (_, sl, sk, dl, dk) in self.rels:
+            for lab, key in ((sl, sk), (dl, dk)):
+                if (lab, key) not in self.nodes:
+                    wanted[lab].add(key)
+        existing: dict[str, set[str]] = {lab: store.existing_keys(lab, keys) for lab, keys in wanted.items()}
+        for k, rel in self.rels.items():
+            loc, fname = self.rel_locs[k]
+            for lab, key, end in ((rel.src_label, rel.src_key, "起点"), (rel.dst_label, rel.dst_key, "终点")):
+                if (lab, key) not in self.nodes and key not in existing.get(lab, set()):
+                    self.problems.append(loc.at(fname, f"引用了不存在的{_label_cn(lab)} {key!r}（{rel.type} {end}）"))
+        self._check_dag(store)
+
+    def _check_dag(self, store: GraphStore) -> None:
+        new = [(r.src_key, r.dst_key, k) for k, r in self.rels.items() if r.type == "UPSTREAM_OF"]
+        if not new:
+            return
+        g = nx.DiGraph()
+        g.add_edges_from((r.src_key, r.dst_key) for r in store.iter_relations("UPSTREAM_OF"))
+        g.add_edges_from((s, d) for s, d, _ in new)
+        if nx.is_directed_acyclic_graph(g):
+            return
+        cycle = nx.find_cycle(g)
+        cyc_edges = set(cycle)
+        text = " → ".join([cycle[0][0]] + [d for _, d in cycle])
+        for s, d, k in new:
+            if (s, d) in cyc_edges:
+                loc, fname = self.rel_locs[k]
+                self.problems.append(loc.at(fname, f"UPSTREAM_OF 形成环路: {text}"))
+                break
+
+    def batch(self) -> Batch:
+        return Batch(nodes=list(self.nodes.values()), rels=list(self.rels.values()))
+
+    def commit(self, store: GraphStore, *, audit: AuditEntry | None = None) -> WriteResult:
+        """Check, then write everything in one transaction — or raise ValidationFailed and write nothing."""
+        if not self.problems:
+            self.check(store)
+        if self.problems:
+            raise ValidationFailed(self.problems)
+        return store.write(self.batch(), audit=audit)
+
+
+def validate(label: Label | str, data: dict[str, Any], loc: Loc = Loc()) -> tuple[Node | None, list[Problem]]:
+    """Validate one record against its model; problems name the field."""
+    from pydantic import ValidationError
+
+    model = MODELS[Label(label)]
+    try:
+        return model(**data), []
+    except ValidationError as e:
+        probs = []
+        for err in e.errors():
+            fld = ".".join(str(p) for p in err.get("loc", ())) or None
+            msg = err.get("msg", "无效")
+            msg = msg.removeprefix("Value error, ")
+            probs.append(loc.at(fld, _translate(msg, err, data)))
+        return None, probs
+
+
+def _translate(msg: str, err: dict[str, Any], data: dict[str, Any]) -> str:
+    t = err.get("type", "")
+    got = err.get("input")
+    if t == "missing":
+        return "缺少必填值"
+    if t == "extra_forbidden":
+        return "未知字段"
+    if t in ("float_parsing", "int_parsing", "float_type", "int_type", "int_from_float"):
+        return f"应为数字，实际 {got!r}"
+    if t in ("greater_than_equal", "greater_than"):
+        return f"数值过小: {got!r}（{msg}）"
+    if t in ("less_than_equal", "less_than"):
+        return f"数值过大: {got!r}（{msg}）"
+    if t == "literal_error":
+        return f"取值 {got!r} 不在允许范围内（{msg.removeprefix('Input should be ')}）"
+    if t in ("date_parsing", "date_from_datetime_parsing", "date_type"):
+        return f"应为日期（如 2021-06-30），实际 {got!r}"
+    if t == "string_too_short":
+        return "不能为空"
+    return msg
+
+
+def _label_cn(label: str) -> str:
+    return {
+        "IndustryChain": "产业链",
+        "Segment": "环节",
+        "Enterprise": "企业",
+        "Fund": "基金",
+        "Park": "园区",
+        "LandParcel": "地块",
+        "Project": "项目",
+        "Region": "行政区",
+        "Product": "产品",
+        "Policy": "政策",
+    }.get(label, label)
+
+
+def write_objects(store: GraphStore, objs: Iterable[Node], rels: Iterable[RelRec] = (), *,
+                  audit: AuditEntry | None = None) -> WriteResult:
+    """Convenience for code (seed, API): validate references and write atomically."""
+    plan = Plan()
+    for o in objs:
+        plan.add_node(o)
+    for r in rels:
+        plan.add_rel(r)
+    return plan.commit(store, audit=audit)
