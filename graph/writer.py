@@ -101,6 +101,7 @@ class Plan:
     node_locs: dict[tuple[str, str], Loc] = field(default_factory=dict)
     rel_locs: dict[tuple[str, str, str, str, str], tuple[Loc, str | None]] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
+    delete_rels: list[tuple[str, str, str, str, str]] = field(default_factory=list)
 
     def add_node(self, obj: Node, loc: Loc = Loc(), *, key_field: str = "key") -> None:
         rec = node_record(obj)
@@ -168,7 +169,7 @@ class Plan:
                 break
 
     def batch(self) -> Batch:
-        return Batch(nodes=list(self.nodes.values()), rels=list(self.rels.values()))
+        return Batch(nodes=list(self.nodes.values()), rels=list(self.rels.values()), delete_rels=list(self.delete_rels))
 
     def commit(self, store: GraphStore, *, audit: AuditEntry | None = None) -> WriteResult:
         """Check, then write everything in one transaction — or raise ValidationFailed and write nothing."""

@@ -1,0 +1,128 @@
+"""The ChainMatch FastAPI application: routers combined in one place, offline docs, request ids, limits."""
+from __future__ import annotations
+
+import contextlib
+import html
+import logging
+import time
+import uuid
+from pathlib import Path
+from typing import Any, AsyncIterator
+
+import fastapi_offline
+from fastapi import FastAPI, Request
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
+
+from api import errors
+from api.deps import AppState
+from api.routers import admin, health, nodes
+from api.settings import Settings, get_settings
+from graph.snapshot import SnapshotCache
+from graph.store import GraphStore, open_store
+
+log = logging.getLogger("chainmatch.api")
+_DOCS_STATIC = Path(fastapi_offline.__file__).parent / "static"
+API_PREFIX = "/api/v1"
+
+
+def open_configured_store(settings: Settings) -> GraphStore:
+    return open_store(
+        settings.store_backend,
+        sqlite_path=settings.sqlite_path,
+        neo4j_uri=settings.neo4j_uri,
+        neo4j_user=settings.neo4j_user,
+        neo4j_password=settings.neo4j_password,
+        neo4j_database=settings.neo4j_database,
+    )
+
+
+def create_app(settings: Settings | None = None, *, store: GraphStore | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        owned = store is None
+        st = store or open_configured_store(settings)
+        app.state.chainmatch = AppState(settings=settings, store=st, snapshots=SnapshotCache(st, settings.snapshot_dir))
+        log.info("ChainMatch ready: backend=%s version=%s", st.backend, st.version())
+        try:
+            yield
+        finally:
+            if owned:
+                st.close()
+            log.info("ChainMatch stopped")
+
+    app = FastAPI(
+        title="ChainMatch 产业链招商",
+        description=(
+            "产业链图谱、招商目标推荐、土地超市。读接口公开；写接口需要 API key（请求头 `X-API-Key`），"
+            "并记入审计日志。错误统一为 application/problem+json。"
+        ),
+        version="0.1.0",
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+    )
+    errors.install(app)
+    if settings.cors_origins:
+        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["*"],
+                           allow_headers=["*"])
+
+    @app.middleware("http")
+    async def request_context(request: Request, call_next: Any) -> Any:
+        rid = request.headers.get("x-request-id") or uuid.uuid4().hex[:16]
+        request.state.request_id = rid
+        length = request.headers.get("content-length")
+        if length is not None and (not length.isdigit() or int(length) > settings.max_body_bytes):
+            return errors.problem(413, f"请求体超过上限 {settings.max_body_bytes} 字节", request=request)
+        t0 = time.perf_counter()
+        response = await call_next(request)
+        response.headers["X-Request-ID"] = rid
+        log.info("%s %s %s %.1fms rid=%s", request.method, request.url.path, response.status_code,
+                 (time.perf_counter() - t0) * 1000, rid)
+        return response
+
+    app.include_router(health.router)
+    app.include_router(nodes.build_router(), prefix=API_PREFIX)
+    app.include_router(admin.router, prefix=API_PREFIX)
+
+    app.mount("/static/docs", StaticFiles(directory=_DOCS_STATIC), name="docs-static")
+
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        return get_swagger_ui_html(openapi_url=app.openapi_url or "/openapi.json", title="ChainMatch API 文档",
+                                   swagger_js_url="/static/docs/swagger-ui-bundle.js",
+                                   swagger_css_url="/static/docs/swagger-ui.css",
+                                   swagger_favicon_url="/static/docs/favicon.png")
+
+    @app.get("/redoc", include_in_schema=False)
+    def redoc() -> HTMLResponse:
+        return get_redoc_html(openapi_url=app.openapi_url or "/openapi.json", title="ChainMatch API 文档",
+                              redoc_js_url="/static/docs/redoc.standalone.js",
+                              redoc_favicon_url="/static/docs/favicon.png", with_google_fonts=False)
+
+    @app.get("/", include_in_schema=False, response_class=HTMLResponse)
+    def index(request: Request) -> HTMLResponse:
+        st: AppState = request.app.state.chainmatch
+        chains, _ = st.store.find("IndustryChain", limit=100)
+        counts = st.store.counts()["nodes"]
+        rows = "".join(
+            f"<li><a href='{API_PREFIX}/chains/{html.escape(c['key'])}'>{html.escape(c['name'])}</a>"
+            f" · <a href='{API_PREFIX}/segments?chain={html.escape(c['key'])}&limit=100'>环节</a></li>"
+            for c in chains
+        )
+        stats = " · ".join(f"{html.escape(k)} {v}" for k, v in counts.items() if v)
+        return HTMLResponse(
+            "<!doctype html><html lang='zh-CN'><head><meta charset='utf-8'><title>ChainMatch 产业链招商</title>"
+            "<style>body{font-family:sans-serif;max-width:860px;margin:2em auto;line-height:1.6}</style></head><body>"
+            "<h1>ChainMatch 产业链招商</h1>"
+            f"<p>数据概况：{stats or '（空库，请运行 chainmatch seed）'}</p>"
+            "<p><a href='/docs'>API 文档（Swagger）</a> · <a href='/redoc'>API 文档（ReDoc）</a> · "
+            "<a href='/ready'>就绪状态</a></p>"
+            f"<h2>产业链</h2><ul>{rows}</ul></body></html>"
+        )
+
+    return app

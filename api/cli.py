@@ -1,0 +1,171 @@
+"""`chainmatch` command line: serve, seed, import, export, keys, snapshot, status."""
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import time
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from api.settings import get_settings
+
+app = typer.Typer(help="ChainMatch 产业链招商：图谱、推荐、土地超市。", no_args_is_help=True, add_completion=False)
+keys_app = typer.Typer(help="API key 管理（创建、列出、吊销）。", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
+
+
+def _store():
+    from api.app import open_configured_store
+
+    return open_configured_store(get_settings())
+
+
+def _fail(msg: str, code: int = 1) -> None:
+    typer.secho(msg, fg=typer.colors.RED, err=True)
+    raise typer.Exit(code)
+
+
+@app.command()
+def serve(
+    host: Annotated[Optional[str], typer.Option(help="监听地址（默认取设置 127.0.0.1）")] = None,
+    port: Annotated[Optional[int], typer.Option(help="端口（默认 8000）")] = None,
+    seed_if_empty: Annotated[bool, typer.Option(help="空库时先写入种子数据")] = True,
+) -> None:
+    """启动 API 服务（嵌入式 SQLite 或 Neo4j，取决于设置）。"""
+    import uvicorn
+
+    from api.app import create_app
+
+    s = get_settings()
+    host = host or s.host
+    port = port or s.port
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    store = _store()
+    if seed_if_empty and sum(store.counts()["nodes"].values()) == 0:
+        from seed_data.seed import seed_store
+
+        typer.echo("空库：写入种子数据（真实公开信息 + 合成示例企业）…")
+        seed_store(store, scale=s.seed_scale, seed=s.seed_value, progress=True)
+    typer.echo("构建分析快照…")
+    from graph.snapshot import SnapshotCache
+
+    SnapshotCache(store, s.snapshot_dir).get()
+    base = f"http://{host}:{port}"
+    typer.echo(f"\nChainMatch 已启动：\n  首页      {base}/\n  API 文档  {base}/docs\n  就绪检查  {base}/ready\n")
+    uvicorn.run(create_app(s, store=store), host=host, port=port, log_level="info", timeout_graceful_shutdown=10)
+
+
+@app.command()
+def seed(
+    scale: Annotated[int, typer.Option(help="合成企业数量（基准测试可到 1000000）", min=0, max=1_000_000)] = 3000,
+    seed_value: Annotated[int, typer.Option("--seed", help="随机种子（相同种子结果相同）")] = 42,
+) -> None:
+    """写入种子数据：产业链/行政区/园区的真实公开信息 + 确定性生成的合成企业、基金、地块、项目。"""
+    from seed_data.seed import seed_store
+
+    store = _store()
+    t0 = time.perf_counter()
+    counts = seed_store(store, scale=scale, seed=seed_value, progress=True)
+    typer.echo(json.dumps(counts, ensure_ascii=False, indent=1))
+    typer.echo(f"完成，用时 {time.perf_counter() - t0:.1f}s，版本 {store.version()}")
+
+
+@app.command("import")
+def import_(
+    path: Annotated[Path, typer.Argument(help="文件（CSV/XLSX/JSON）或文件夹（含数据交换格式）", exists=True)],
+    actor: Annotated[str, typer.Option(help="审计日志中的操作人")] = "cli",
+) -> None:
+    """导入数据。每个文件（或整个文件夹）全部成功或全部不写；问题报告列出文件、行、字段。"""
+    from graph.io import import_path
+    from graph.writer import ValidationFailed
+
+    store = _store()
+    try:
+        report = import_path(store, path, actor=actor, progress=True)
+    except ValidationFailed as e:
+        _fail(str(e), 2)
+    except (ValueError, OSError) as e:
+        _fail(f"导入失败，未写入任何数据：{e}", 2)
+    typer.echo(str(report))
+
+
+@app.command()
+def export(
+    output: Annotated[Path, typer.Option("--output", "-o", help="输出文件夹")] = Path("export"),
+    fmt: Annotated[str, typer.Option("--format", help="csv / xlsx / json")] = "csv",
+) -> None:
+    """导出全部数据（可再导入：格式与导入相同）。"""
+    from graph.io import export_store
+
+    if fmt not in ("csv", "xlsx", "json"):
+        _fail("--format 只能是 csv、xlsx 或 json", 2)
+    written = export_store(_store(), output, fmt=fmt)
+    for f in written:
+        typer.echo(str(f))
+
+
+@app.command()
+def status() -> None:
+    """存储后端、版本与各类节点/关系数量。"""
+    store = _store()
+    typer.echo(json.dumps({"backend": store.backend, "version": store.version(), **store.counts()},
+                          ensure_ascii=False, indent=1))
+
+
+@app.command()
+def snapshot() -> None:
+    """构建（或从缓存读取）分析快照并打印规模与用时。"""
+    from graph.snapshot import SnapshotCache
+
+    s = get_settings()
+    t0 = time.perf_counter()
+    snap = SnapshotCache(_store(), s.snapshot_dir).get()
+    typer.echo(f"快照版本 {snap.version}：{ {k: len(v) for k, v in snap.labels.items()} }")
+    typer.echo(f"关系矩阵 {len(snap.adj)} 个，共 {sum(m.nnz for m in snap.adj.values())} 条；用时 {time.perf_counter() - t0:.2f}s")
+
+
+@keys_app.command("create")
+def keys_create(
+    name: Annotated[str, typer.Option(help="持有人/用途")],
+    role: Annotated[str, typer.Option(help="admin / officer / park_admin / viewer")],
+    park: Annotated[Optional[str], typer.Option(help="park_admin 所属园区 key")] = None,
+) -> None:
+    """创建 API key（只显示一次）。"""
+    from api.auth import create_key
+
+    try:
+        rec, token = create_key(_store(), name=name, role=role, park=park)
+    except ValueError as e:
+        _fail(str(e), 2)
+    typer.echo(f"已创建 {rec.key_id}（{rec.role}{'，园区 ' + rec.park if rec.park else ''}）。请妥善保存，仅显示一次：")
+    typer.echo(token)
+
+
+@keys_app.command("list")
+def keys_list() -> None:
+    """列出 API key（不含密钥）。"""
+    for k in _store().list_api_keys():
+        state = f"已吊销 {k.revoked_at}" if k.revoked_at else "有效"
+        typer.echo(f"{k.key_id}\t{k.name}\t{k.role}\t{k.park or '-'}\t{k.created_at}\t{state}")
+
+
+@keys_app.command("revoke")
+def keys_revoke(key_id: Annotated[str, typer.Argument(help="key id")]) -> None:
+    """吊销 API key。"""
+    import datetime as dt
+
+    ok = _store().revoke_api_key(key_id, dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"))
+    if not ok:
+        _fail(f"没有有效的 key {key_id!r}", 2)
+    typer.echo(f"已吊销 {key_id}")
+
+
+def main() -> None:  # pragma: no cover
+    app(prog_name="chainmatch")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,209 @@
+"""Read and write endpoints for every domain object, generated from one resource table.
+
+Each resource gets: list with filters / sorting / pagination, get by key, neighbours, PUT (create or replace)
+and DELETE. Filters are typed from the model: `field=value` (for list fields: contains), `field_min` /
+`field_max` for numbers, `q` for a name substring. Routers stay thin: they check roles and park scope, then
+call graph.service.
+"""
+
+import types
+import typing
+from dataclasses import dataclass
+from typing import Annotated, Any, Generic, Literal, TypeVar
+
+from fastapi import APIRouter, Body, Depends, HTTPException, Path, Query, Response
+from pydantic import BaseModel, ConfigDict, Field, create_model
+
+from api.auth import Principal
+from api.deps import StoreDep, require
+from graph import service
+from graph.schema import MODELS, RELATIONS, Label, Node
+from graph.snapshot import feature_fields
+
+T = TypeVar("T")
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+    total: int = Field(description="符合条件的总数")
+    limit: int
+    offset: int
+
+
+class NeighbourOut(BaseModel):
+    rel_type: str
+    direction: Literal["out", "in"]
+    label: str
+    key: str
+    name: str | None = None
+    rel_props: dict[str, Any] = Field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Resource:
+    path: str
+    label: Label
+    title: str
+    write_roles: tuple[str, ...]
+    park_scoped: bool = False
+
+
+RESOURCES = (
+    Resource("chains", Label.IndustryChain, "产业链", ("officer",)),
+    Resource("segments", Label.Segment, "环节", ("officer",)),
+    Resource("enterprises", Label.Enterprise, "企业", ("officer",)),
+    Resource("funds", Label.Fund, "基金", ("officer",)),
+    Resource("parks", Label.Park, "园区", ()),
+    Resource("parcels", Label.LandParcel, "地块", ("park_admin",), park_scoped=True),
+    Resource("projects", Label.Project, "招商项目", ("officer", "park_admin"), park_scoped=True),
+    Resource("regions", Label.Region, "行政区", ()),
+    Resource("products", Label.Product, "产品", ("officer",)),
+    Resource("policies", Label.Policy, "政策", ()),
+)
+
+
+def _out_model(label: Label) -> type[BaseModel]:
+    model = MODELS[label]
+    return types.new_class(
+        f"{label.value}Out", (model,), {}, lambda ns: ns.update({"model_config": ConfigDict(extra="ignore"), "__module__": __name__})
+    )
+
+
+def _write_model(label: Label) -> type[BaseModel]:
+    """The request body: the model's fields (types and bounds documented) without `key`, which the path gives.
+    Cross-field rules and reference checks run in the service, which validates against the real model."""
+    fields: dict[str, Any] = {n: (f.annotation, f) for n, f in MODELS[label].model_fields.items() if n != "key"}
+    fields["key"] = (str | None, Field(default=None, description="可省略：取路径中的 key"))
+    return create_model(f"{label.value}Write", __config__=ConfigDict(extra="forbid"), **fields)
+
+
+def _filter_model(label: Label) -> type[BaseModel]:
+    fields: dict[str, Any] = {
+        "q": (str | None, Field(default=None, max_length=100, description="名称包含")),
+    }
+    sortable = ["key", "name"]
+    for name, kind in feature_fields(label).items():
+        if kind == "num":
+            if name == "synthetic":
+                fields[name] = (bool | None, Field(default=None, description="是否合成数据"))
+                continue
+            fields[f"{name}_min"] = (float | None, Field(default=None, description=f"{name} 下限"))
+            fields[f"{name}_max"] = (float | None, Field(default=None, description=f"{name} 上限"))
+            sortable.append(name)
+        else:
+            fields[name] = (str | None, Field(default=None, max_length=200, description=f"{name} 等于（列表字段：包含）"))
+            if kind == "cat":
+                sortable.append(name)
+    fields["sort"] = (Literal[tuple(sortable)], Field(default="key", description="排序字段"))  # type: ignore[valid-type]
+    fields["desc"] = (bool, Field(default=False, description="降序"))
+    fields["limit"] = (int, Field(default=50, ge=1, le=500))
+    fields["offset"] = (int, Field(default=0, ge=0, le=10_000_000))
+    return create_model(f"{label.value}Filters", __config__=ConfigDict(extra="forbid"), **fields)
+
+
+def to_store_filters(f: BaseModel) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name, value in f.model_dump(exclude_none=True).items():
+        if name in ("sort", "desc", "limit", "offset"):
+            continue
+        if name == "q":
+            out["name__like"] = value
+        elif name.endswith("_min"):
+            out[name[:-4] + "__min"] = value
+        elif name.endswith("_max"):
+            out[name[:-4] + "__max"] = value
+        else:
+            out[name] = value
+    return out
+
+
+def _check_park_scope(p: Principal, res: Resource, *records: dict[str, Any] | None) -> None:
+    if p.role != "park_admin":
+        return
+    if not res.park_scoped:
+        raise HTTPException(403, f"园区管理员不能修改{res.title}")
+    for rec in records:
+        if rec is not None and rec.get("park") != p.park:
+            raise HTTPException(403, f"园区管理员只能修改本园区（{p.park}）的{res.title}")
+
+
+def _add_routes(router: APIRouter, res: Resource) -> None:
+    label = res.label
+    Out = _out_model(label)
+    Write = _write_model(label)
+    Filters = _filter_model(label)
+    writer = require(*res.write_roles)
+    KeyPath = Annotated[str, Path(min_length=1, max_length=128, description=f"{res.title} key")]
+    tag = res.title
+
+    @router.get(f"/{res.path}", response_model=Page[Out], tags=[tag], summary=f"列出{res.title}",
+                name=f"list_{res.path}")
+    def list_items(store: StoreDep, filters: Annotated[Filters, Query()]) -> Any:  # type: ignore[valid-type]
+        items, total = store.find(
+            label.value, filters=to_store_filters(filters), order_by=filters.sort, descending=filters.desc,
+            limit=filters.limit, offset=filters.offset,
+        )
+        return {"items": items, "total": total, "limit": filters.limit, "offset": filters.offset}
+
+    @router.get(f"/{res.path}/{{key}}", response_model=Out, tags=[tag], summary=f"查看{res.title}",
+                name=f"get_{res.path}", responses={404: {"description": "不存在"}})
+    def get_item(store: StoreDep, key: KeyPath) -> Any:
+        item = store.get(label.value, key)
+        if item is None:
+            raise HTTPException(404, f"{res.title} {key!r} 不存在")
+        return item
+
+    rel_types = tuple(sorted(t for t, r in RELATIONS.items() if label in r.src or label in r.dst))
+
+    @router.get(f"/{res.path}/{{key}}/neighbours", response_model=list[NeighbourOut], tags=[tag],
+                summary=f"{res.title}的关联节点", name=f"neighbours_{res.path}")
+    def neighbours(
+        store: StoreDep,
+        key: KeyPath,
+        rel: Annotated[Literal[rel_types] | None, Query(description="关系类型")] = None,  # type: ignore[valid-type]
+        direction: Annotated[Literal["out", "in", "both"], Query()] = "both",
+        limit: Annotated[int, Query(ge=1, le=5000)] = 500,
+    ) -> Any:
+        if store.get(label.value, key) is None:
+            raise HTTPException(404, f"{res.title} {key!r} 不存在")
+        return [
+            NeighbourOut(rel_type=n.rel_type, direction=n.direction, label=n.label, key=n.key,
+                         name=n.props.get("name"), rel_props=n.rel_props)
+            for n in store.neighbours(label.value, key, rel_type=rel, direction=direction, limit=limit)
+        ]
+
+    @router.put(f"/{res.path}/{{key}}", response_model=Out, tags=[tag], summary=f"新建或更新{res.title}",
+                name=f"put_{res.path}", responses={201: {"description": "已新建"}, 401: {}, 403: {}, 422: {}})
+    def put_item(
+        store: StoreDep,
+        key: KeyPath,
+        body: Annotated[Write, Body()],  # type: ignore[valid-type]
+        response: Response,
+        p: Annotated[Principal, Depends(writer)],
+    ) -> Any:
+        data = body.model_dump(exclude_unset=True)
+        if data.get("key") not in (None, key):
+            raise HTTPException(422, f"请求体中的 key {data['key']!r} 与路径 {key!r} 不一致")
+        data["key"] = key
+        before = store.get(label.value, key)
+        _check_park_scope(p, res, before, data)
+        obj, created, _ = service.upsert_node(store, label=label, data=data, actor=p.actor)
+        response.status_code = 201 if created else 200
+        return store.get(label.value, obj.key)
+
+    @router.delete(f"/{res.path}/{{key}}", status_code=204, tags=[tag], summary=f"删除{res.title}",
+                   name=f"delete_{res.path}", responses={401: {}, 403: {}, 404: {}})
+    def delete_item(store: StoreDep, key: KeyPath, p: Annotated[Principal, Depends(writer)]) -> Response:
+        before = store.get(label.value, key)
+        if before is None:
+            raise HTTPException(404, f"{res.title} {key!r} 不存在")
+        _check_park_scope(p, res, before)
+        service.delete_node(store, label=label, key=key, actor=p.actor)
+        return Response(status_code=204)
+
+
+def build_router() -> APIRouter:
+    router = APIRouter()
+    for res in RESOURCES:
+        _add_routes(router, res)
+    return router

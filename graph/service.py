@@ -1,0 +1,51 @@
+"""Node writes used by the API and the CLI: validate, keep references sound, audit, write atomically."""
+from __future__ import annotations
+
+from typing import Any
+
+from graph.schema import MODELS, Label, Node
+from graph.store import AuditEntry, Batch, GraphStore, WriteResult
+from graph.writer import Plan, Problem, ValidationFailed, reference_relations, validate
+
+
+def upsert_node(store: GraphStore, *, label: Label, data: dict[str, Any], actor: str) -> tuple[Node, bool, WriteResult]:
+    """Create or replace one node. Returns (object, created, result). Raises ValidationFailed."""
+    obj, problems = validate(label, data)
+    if problems or obj is None:
+        raise ValidationFailed(problems)
+    before = store.get(label.value, obj.key)
+    plan = Plan()
+    plan.add_node(obj)
+    if before is not None:
+        # reference fields that were removed or changed: drop the relations they implied
+        _drop_stale_references(store, plan, label, before, obj)
+    result = plan.commit(
+        store,
+        audit=AuditEntry(actor=actor, action="upsert", target=f"{label.value}/{obj.key}", before=before,
+                         after=obj.props() | {"key": obj.key}),
+    )
+    return obj, before is None, result
+
+
+def _drop_stale_references(store: GraphStore, plan: Plan, label: Label, before: dict[str, Any], obj: Node) -> None:
+    old_obj = MODELS[label].model_validate(before)
+    new_keys = {(r.type, r.src_label, r.src_key, r.dst_label, r.dst_key) for r in reference_relations(obj)}
+    for r in reference_relations(old_obj):
+        k = (r.type, r.src_label, r.src_key, r.dst_label, r.dst_key)
+        if k not in new_keys:
+            plan.delete_rels.append(k)
+
+
+def delete_node(store: GraphStore, *, label: Label, key: str, actor: str) -> bool:
+    """Delete a node and its relations. False if it did not exist."""
+    before = store.get(label.value, key)
+    if before is None:
+        return False
+    store.write(
+        Batch(delete_nodes=[(label.value, key)]),
+        audit=AuditEntry(actor=actor, action="delete", target=f"{label.value}/{key}", before=before),
+    )
+    return True
+
+
+__all__ = ["upsert_node", "delete_node", "ValidationFailed", "Problem"]
