@@ -94,8 +94,13 @@ def check_relation_shape(rel: RelRec) -> str | None:
 
 @dataclass
 class Plan:
-    """A batch being assembled, with the location of each record for error reports."""
+    """A batch being assembled, with the location of each record for error reports.
 
+    `source` (e.g. the imported file's name) is stamped on nodes that carry only the default source and on
+    relations whose props do not name one, so every fact in the graph keeps where it came from.
+    """
+
+    source: str | None = None
     nodes: dict[tuple[str, str], NodeRec] = field(default_factory=dict)
     rels: dict[tuple[str, str, str, str, str], RelRec] = field(default_factory=dict)
     node_locs: dict[tuple[str, str], Loc] = field(default_factory=dict)
@@ -105,6 +110,8 @@ class Plan:
 
     def add_node(self, obj: Node, loc: Loc = Loc(), *, key_field: str = "key") -> None:
         rec = node_record(obj)
+        if self.source and rec.props.get("source") == "manual":
+            rec.props["source"] = self.source
         k = (rec.label, rec.key)
         if k in self.nodes:
             first = self.node_locs[k]
@@ -127,6 +134,8 @@ class Plan:
         if msg:
             self.problems.append(loc.at(field, msg))
             return
+        if self.source and "source" not in rel.props:
+            rel = RelRec(rel.type, rel.src_label, rel.src_key, rel.dst_label, rel.dst_key, {**rel.props, "source": self.source})
         k = (rel.type, rel.src_label, rel.src_key, rel.dst_label, rel.dst_key)
         if k in self.rels and self.rels[k].props != rel.props and field is None:
             first = self.rel_locs[k][0]

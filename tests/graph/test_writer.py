@@ -91,3 +91,15 @@ def test_parcel_needs_known_park(store):
     with pytest.raises(ValidationFailed) as e:
         write_objects(store, [LandParcel(key="pc1", name="地块1", park="nopark", region="330800", area_mu=10)])
     assert e.value.problems[0].field == "park"
+
+
+def test_every_fact_keeps_its_source(store):
+    plan = Plan(source="import:new.csv")
+    plan.add_node(Segment(key="ic.z", name="新环节", chain="ic"))
+    plan.add_node(Segment(key="ic.w", name="另一环节", chain="ic", source="衢政办发〔2024〕17号"))
+    plan.add_rel(RelRec("UPSTREAM_OF", "Segment", "ic.z", "Segment", "ic.w"))
+    plan.commit(store)
+    assert store.get("Segment", "ic.z")["source"] == "import:new.csv"
+    assert store.get("Segment", "ic.w")["source"] == "衢政办发〔2024〕17号"
+    rel = next(r for r in store.iter_relations("UPSTREAM_OF") if r.src_key == "ic.z")
+    assert rel.props["source"] == "import:new.csv"
