@@ -52,8 +52,10 @@ from graph.store import (
     Direction,
     Neighbour,
     RelRec,
+    ConflictError,
     StoreError,
     WriteResult,
+    check_expect,
     split_filter,
 )
 
@@ -463,6 +465,9 @@ class Neo4jStore:
         for t, sl, sk, dl, dk in batch.delete_rels:
             if (t, sl, dl) in REL_COMBOS:  # other combinations cannot exist in this store
                 del_rels.setdefault((t, sl, dl), {})[(sk, dk)] = {"src": sk, "dst": dk}
+        for ex in batch.expect:
+            if ex.label not in LABELS:  # a node of a label this store cannot hold does not exist
+                raise ConflictError(ex, None)
         del_nodes: dict[str, dict[str, None]] = {}
         for label, key in batch.delete_nodes:
             if label in LABELS:  # unknown labels cannot exist in this store
@@ -472,6 +477,7 @@ class Neo4jStore:
             "rels": {c: list(rows.values()) for c, rows in rels.items()},
             "delete_rels": {c: list(rows.values()) for c, rows in del_rels.items()},
             "delete_nodes": {lab: list(keys) for lab, keys in del_nodes.items()},
+            "expect": list(batch.expect),
         }
 
     @staticmethod
@@ -479,6 +485,9 @@ class Neo4jStore:
         # Serialise writers on the meta node (the documented SET _LOCK_ idiom); released at commit/rollback.
         if _run(tx, "meta.lock").single() is None:
             raise StoreError("Neo4j 中缺少 ChainMatchMeta 节点（数据库被清空？请重新打开存储）")
+        for ex in plan["expect"]:  # optimistic concurrency: checked under the lock, before anything is written
+            rec = _run(tx, f"node.get.{ex.label}", key=ex.key).single()
+            check_expect(ex, None if rec is None else _bare(dict(rec["props"])))
         nodes_written = 0
         for lab, rows in plan["nodes"].items():
             for chunk in _chunks(rows, CHUNK):

@@ -25,6 +25,7 @@ from graph.store import (
     RelRec,
     StoreError,
     WriteResult,
+    check_expect,
     split_filter,
 )
 
@@ -140,6 +141,9 @@ class SQLiteStore:
         with self._write_lock:
             conn.execute("BEGIN IMMEDIATE")
             try:
+                for ex in batch.expect:
+                    r = conn.execute("SELECT props FROM nodes WHERE label=? AND key=?", (ex.label, ex.key)).fetchone()
+                    check_expect(ex, None if r is None else _loads(r[0]))
                 before = conn.total_changes
                 if batch.nodes:
                     conn.executemany(

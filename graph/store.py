@@ -38,14 +38,25 @@ class RelRec:
     props: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True, slots=True)
+class Expect:
+    """A precondition of a write (optimistic concurrency): the node exists and each listed property has the
+    given value (None = absent). Checked inside the write's transaction, after the store's write lock."""
+
+    label: str
+    key: str
+    props: dict[str, Any]
+
+
 @dataclass
 class Batch:
-    """One all-or-nothing write: upserts, then deletions."""
+    """One all-or-nothing write: preconditions, then upserts, then deletions."""
 
     nodes: list[NodeRec] = field(default_factory=list)
     rels: list[RelRec] = field(default_factory=list)
     delete_nodes: list[tuple[str, str]] = field(default_factory=list)  # (label, key); detaches relations
     delete_rels: list[tuple[str, str, str, str, str]] = field(default_factory=list)  # type, src_label, src_key, dst_label, dst_key
+    expect: list[Expect] = field(default_factory=list)
 
     def __len__(self) -> int:
         return len(self.nodes) + len(self.rels) + len(self.delete_nodes) + len(self.delete_rels)
@@ -92,6 +103,26 @@ class Neighbour:
 
 class StoreError(RuntimeError):
     """A store could not do what was asked (unreachable, constraint broken …)."""
+
+
+class ConflictError(StoreError):
+    """A precondition (Expect) did not hold: someone else changed the node first. Nothing was written."""
+
+    def __init__(self, expect: "Expect", actual: dict[str, Any] | None):
+        self.expect = expect
+        self.actual = actual
+        if actual is None:
+            msg = f"{expect.label} {expect.key!r} 不存在"
+        else:
+            diffs = [f"{k} 应为 {v!r}，实际 {actual.get(k)!r}" for k, v in expect.props.items() if actual.get(k) != v]
+            msg = f"{expect.label} {expect.key!r} 已被修改：" + "；".join(diffs)
+        super().__init__(msg)
+
+
+def check_expect(expect: Expect, actual: dict[str, Any] | None) -> None:
+    """Raise ConflictError unless `actual` (the node's props, or None) satisfies `expect`."""
+    if actual is None or any(actual.get(k) != v for k, v in expect.props.items()):
+        raise ConflictError(expect, actual)
 
 
 @runtime_checkable

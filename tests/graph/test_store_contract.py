@@ -131,3 +131,17 @@ def test_api_keys(any_store):
     assert any_store.revoke_api_key("k1", "2026-02-01T00:00:00+00:00")
     assert not any_store.revoke_api_key("k1", "2026-02-02T00:00:00+00:00")
     assert any_store.get_api_key("k1").revoked_at == "2026-02-01T00:00:00+00:00"
+
+
+def test_preconditions_make_writes_conditional(tiny):
+    from graph.store import ConflictError, Expect
+
+    upd = NodeRec("Enterprise", USCC_C, {"name": "丙封测（合成）", "revenue_wan": 7.0})
+    with pytest.raises(ConflictError) as e:
+        tiny.write(Batch(nodes=[upd], expect=[Expect("Enterprise", USCC_C, {"revenue_wan": 1.0})]))
+    assert "revenue_wan 应为 1.0" in str(e.value)
+    assert tiny.get("Enterprise", USCC_C)["revenue_wan"] == 1200  # nothing written
+    with pytest.raises(ConflictError):
+        tiny.write(Batch(nodes=[upd], expect=[Expect("Enterprise", "missing", {})]))
+    tiny.write(Batch(nodes=[upd], expect=[Expect("Enterprise", USCC_C, {"revenue_wan": 1200, "size": None})]))
+    assert tiny.get("Enterprise", USCC_C)["revenue_wan"] == 7.0
