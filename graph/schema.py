@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from graph.uscc import USCCError, validate_uscc
 
@@ -87,6 +87,14 @@ class Node(BaseModel):
         return out
 
 
+def _not_below(v: float | None, info: ValidationInfo, min_field: str, what: str) -> float | None:
+    """A range's upper bound must not be below its lower bound (the error names the upper-bound field)."""
+    lo = info.data.get(min_field)
+    if v is not None and lo is not None and lo > v:
+        raise ValueError(f"{what}下限 {lo:g} 大于上限 {v:g}")
+    return v
+
+
 class IndustryChain(Node):
     label: ClassVar[Label] = Label.IndustryChain
     aliases: list[str] = Field(default_factory=list, description="别名，如 半导体")
@@ -151,17 +159,27 @@ class Enterprise(Node):
         except USCCError as e:
             raise ValueError(str(e)) from None
 
-    @model_validator(mode="after")
-    def _uscc_key(self) -> "Enterprise":
+    @field_validator("key")
+    @classmethod
+    def _uscc_shaped_key(cls, v: str) -> str:
         # A key that looks like a USCC must be one; a dataset keyed otherwise (stock codes) keeps its own ids.
-        if len(self.key) == 18 and self.key[:1] in "123456789ANY" and self.key[2:8].isdigit():
+        v = _check_key(v)
+        if _looks_like_uscc(v):
             try:
-                validate_uscc(self.key)
+                return validate_uscc(v)
             except USCCError as e:
                 raise ValueError(f"key 看似统一社会信用代码但无效: {e}") from None
-            if self.uscc is None:
-                self.uscc = self.key
+        return v
+
+    @model_validator(mode="after")
+    def _uscc_from_key(self) -> "Enterprise":
+        if self.uscc is None and _looks_like_uscc(self.key):
+            self.uscc = self.key
         return self
+
+
+def _looks_like_uscc(v: str) -> bool:
+    return len(v) == 18 and v[:1] in "123456789ANY" and v[2:8].isdigit()
 
 
 class Fund(Node):
@@ -215,13 +233,10 @@ class LandParcel(Node):
             raise ValueError(f"未知用地性质代码 {v!r}（GB/T 21010，如 0601 工业用地）")
         return v
 
-    @model_validator(mode="after")
-    def _ranges(self) -> "LandParcel":
-        if self.far_min is not None and self.far_max is not None and self.far_min > self.far_max:
-            raise ValueError(f"容积率下限 {self.far_min} 大于上限 {self.far_max}")
-        if self.density_min is not None and self.density_max is not None and self.density_min > self.density_max:
-            raise ValueError(f"建筑密度下限 {self.density_min} 大于上限 {self.density_max}")
-        return self
+    _far = field_validator("far_max")(classmethod(lambda cls, v, info: _not_below(v, info, "far_min", "容积率")))
+    _density = field_validator("density_max")(
+        classmethod(lambda cls, v, info: _not_below(v, info, "density_min", "建筑密度"))
+    )
 
 
 class Project(Node):
@@ -245,13 +260,16 @@ class Project(Node):
     owner: str | None = Field(default=None, description="责任人")
     signed_on: dt.date | None = None
 
-    @model_validator(mode="after")
-    def _ranges(self) -> "Project":
-        if self.land_min_mu is not None and self.land_max_mu is not None and self.land_min_mu > self.land_max_mu:
-            raise ValueError(f"用地需求下限 {self.land_min_mu} 亩大于上限 {self.land_max_mu} 亩")
-        if self.land_use is not None and self.land_use not in LAND_USES:
-            raise ValueError(f"未知用地性质代码 {self.land_use!r}（GB/T 21010，如 0601 工业用地）")
-        return self
+    _land = field_validator("land_max_mu")(
+        classmethod(lambda cls, v, info: _not_below(v, info, "land_min_mu", "用地需求（亩）"))
+    )
+
+    @field_validator("land_use")
+    @classmethod
+    def _land_use(cls, v: str | None) -> str | None:
+        if v is not None and v.strip() not in LAND_USES:
+            raise ValueError(f"未知用地性质代码 {v!r}（GB/T 21010，如 0601 工业用地）")
+        return None if v is None else v.strip()
 
 
 class Product(Node):
@@ -319,9 +337,30 @@ REFERENCE_FIELDS: dict[Label, dict[str, tuple[str, Label, str]]] = {
         "chain": ("TARGETS", Label.IndustryChain, "out"),
         "segment": ("TARGETS", Label.Segment, "out"),
         "region": ("LOCATED_IN", Label.Region, "out"),
+        "park": ("LOCATED_IN", Label.Park, "out"),
     },
+    Label.Policy: {"region": ("APPLIES_TO", Label.Region, "out")},
 }
-# Segment.parent stays a property: it is a taxonomy grouping, not a supply-flow edge.
+
+# Fields that name another node without implying a relation: they must exist all the same.
+# (Segment.parent is a taxonomy grouping, not a supply-flow edge; allowed_chains is a rule, not a fact.)
+CHECKED_FIELDS: dict[Label, dict[str, Label]] = {
+    Label.Segment: {"parent": Label.Segment},
+    Label.LandParcel: {"allowed_chains": Label.IndustryChain},
+}
+
+LABEL_CN: dict[Label, str] = {
+    Label.IndustryChain: "产业链",
+    Label.Segment: "环节",
+    Label.Enterprise: "企业",
+    Label.Fund: "基金",
+    Label.Park: "园区",
+    Label.LandParcel: "地块",
+    Label.Project: "项目",
+    Label.Region: "行政区",
+    Label.Product: "产品",
+    Label.Policy: "政策",
+}
 
 # Fields the stores index for filtering (besides key and name).
 INDEXED_FIELDS: dict[Label, tuple[str, ...]] = {

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from graph.schema import MODELS, Label, Node
+from graph.schema import Label, Node
 from graph.store import AuditEntry, Batch, GraphStore, WriteResult
-from graph.writer import Plan, Problem, ValidationFailed, reference_relations, validate
+from graph.writer import Plan, ValidationFailed, validate
 
 
 def upsert_node(store: GraphStore, *, label: Label, data: dict[str, Any], actor: str) -> tuple[Node, bool, WriteResult]:
@@ -16,24 +16,12 @@ def upsert_node(store: GraphStore, *, label: Label, data: dict[str, Any], actor:
     before = store.get(label.value, obj.key)
     plan = Plan()
     plan.add_node(obj)
-    if before is not None:
-        # reference fields that were removed or changed: drop the relations they implied
-        _drop_stale_references(store, plan, label, before, obj)
     result = plan.commit(
         store,
         audit=AuditEntry(actor=actor, action="upsert", target=f"{label.value}/{obj.key}", before=before,
                          after=obj.props() | {"key": obj.key}),
     )
     return obj, before is None, result
-
-
-def _drop_stale_references(store: GraphStore, plan: Plan, label: Label, before: dict[str, Any], obj: Node) -> None:
-    old_obj = MODELS[label].model_validate(before)
-    new_keys = {(r.type, r.src_label, r.src_key, r.dst_label, r.dst_key) for r in reference_relations(obj)}
-    for r in reference_relations(old_obj):
-        k = (r.type, r.src_label, r.src_key, r.dst_label, r.dst_key)
-        if k not in new_keys:
-            plan.delete_rels.append(k)
 
 
 def delete_node(store: GraphStore, *, label: Label, key: str, actor: str) -> bool:
@@ -46,6 +34,3 @@ def delete_node(store: GraphStore, *, label: Label, key: str, actor: str) -> boo
         audit=AuditEntry(actor=actor, action="delete", target=f"{label.value}/{key}", before=before),
     )
     return True
-
-
-__all__ = ["upsert_node", "delete_node", "ValidationFailed", "Problem"]

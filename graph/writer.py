@@ -14,7 +14,7 @@ from typing import Any, Iterable
 
 import networkx as nx
 
-from graph.schema import MODELS, REFERENCE_FIELDS, RELATIONS, Label, Node
+from graph.schema import CHECKED_FIELDS, LABEL_CN, MODELS, REFERENCE_FIELDS, RELATIONS, Label, Node
 from graph.store import AuditEntry, Batch, GraphStore, NodeRec, RelRec, WriteResult
 
 
@@ -66,16 +66,21 @@ def node_record(obj: Node) -> NodeRec:
 
 def reference_relations(obj: Node) -> list[RelRec]:
     """Relations implied by the object's reference fields (Segment.chain → PART_OF, …)."""
-    out: list[RelRec] = []
+    return [rel for _, rel in _references(obj)]
+
+
+def _references(obj: Node) -> list[tuple[str, RelRec]]:
+    """(field, relation) for every reference field value of the object."""
+    out: list[tuple[str, RelRec]] = []
     for fname, (rtype, target, direction) in REFERENCE_FIELDS.get(obj.label, {}).items():
         value = getattr(obj, fname)
         if value is None:
             continue
         for ref in value if isinstance(value, list) else [value]:
             if direction == "out":
-                out.append(RelRec(rtype, obj.label.value, obj.key, target.value, ref, {}))
+                out.append((fname, RelRec(rtype, obj.label.value, obj.key, target.value, ref, {})))
             else:
-                out.append(RelRec(rtype, target.value, ref, obj.label.value, obj.key, {}))
+                out.append((fname, RelRec(rtype, target.value, ref, obj.label.value, obj.key, {})))
     return out
 
 
@@ -92,21 +97,37 @@ def check_relation_shape(rel: RelRec) -> str | None:
     return None
 
 
+RelKey = tuple[str, str, str, str, str]  # type, src_label, src_key, dst_label, dst_key
+
+
+def _rel_key(r: RelRec) -> RelKey:
+    return (r.type, r.src_label, r.src_key, r.dst_label, r.dst_key)
+
+
 @dataclass
 class Plan:
     """A batch being assembled, with the location of each record for error reports.
 
     `source` (e.g. the imported file's name) is stamped on nodes that carry only the default source and on
     relations whose props do not name one, so every fact in the graph keeps where it came from.
+
+    `commit` runs every check once — model problems found while adding, then references against the store,
+    the UPSTREAM_OF DAG — so a report lists all problems at once. When a node already in the store is
+    replaced, relations its old reference fields implied and its new ones do not are deleted in the same
+    batch (a firm moved to another region loses its old LOCATED_IN).
     """
 
     source: str | None = None
     nodes: dict[tuple[str, str], NodeRec] = field(default_factory=dict)
-    rels: dict[tuple[str, str, str, str, str], RelRec] = field(default_factory=dict)
+    rels: dict[RelKey, RelRec] = field(default_factory=dict)
     node_locs: dict[tuple[str, str], Loc] = field(default_factory=dict)
-    rel_locs: dict[tuple[str, str, str, str, str], tuple[Loc, str | None]] = field(default_factory=dict)
+    # where each relation came from, and which field names its source and its target end
+    rel_locs: dict[RelKey, tuple[Loc, str | None, str | None]] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
-    delete_rels: list[tuple[str, str, str, str, str]] = field(default_factory=list)
+    delete_rels: list[RelKey] = field(default_factory=list)
+    _objects: dict[tuple[str, str], Node] = field(default_factory=dict, repr=False)
+    _field_refs: list[tuple[Loc, str, str, str]] = field(default_factory=list, repr=False)  # loc, field, label, key
+    _checked: bool = field(default=False, repr=False)
 
     def add_node(self, obj: Node, loc: Loc = Loc(), *, key_field: str = "key") -> None:
         rec = node_record(obj)
@@ -120,44 +141,81 @@ class Plan:
             return
         self.nodes[k] = rec
         self.node_locs[k] = loc
-        ref_fields = REFERENCE_FIELDS.get(obj.label, {})
-        for rel in reference_relations(obj):
-            fname = next(
-                (f for f, (t, target, d) in ref_fields.items()
-                 if t == rel.type and target.value == (rel.dst_label if d == "out" else rel.src_label)),
-                None,
-            )
-            self.add_rel(rel, loc, field=fname)
+        self._objects[k] = obj
+        for fname, rel in _references(obj):
+            ref_is_dst = rel.src_key == obj.key and rel.src_label == obj.label.value
+            self.add_rel(rel, loc, src_field=None if ref_is_dst else fname, dst_field=fname if ref_is_dst else None)
+        for fname, target in CHECKED_FIELDS.get(obj.label, {}).items():
+            value = getattr(obj, fname)
+            for ref in value if isinstance(value, list) else ([] if value is None else [value]):
+                self._field_refs.append((loc, fname, target.value, ref))
 
-    def add_rel(self, rel: RelRec, loc: Loc = Loc(), *, field: str | None = None) -> None:
+    def add_rel(self, rel: RelRec, loc: Loc = Loc(), *, field: str | None = None,
+                src_field: str | None = None, dst_field: str | None = None) -> None:
+        """Add a relation. `field` names the column for both ends; src_field/dst_field name them separately."""
+        src_field = src_field or field
+        dst_field = dst_field or field
         msg = check_relation_shape(rel)
         if msg:
-            self.problems.append(loc.at(field, msg))
+            self.problems.append(loc.at(field or src_field or dst_field, msg))
             return
         if self.source and "source" not in rel.props:
             rel = RelRec(rel.type, rel.src_label, rel.src_key, rel.dst_label, rel.dst_key, {**rel.props, "source": self.source})
-        k = (rel.type, rel.src_label, rel.src_key, rel.dst_label, rel.dst_key)
-        if k in self.rels and self.rels[k].props != rel.props and field is None:
+        k = _rel_key(rel)
+        if k in self.rels and self.rels[k].props != rel.props:
             first = self.rel_locs[k][0]
-            self.problems.append(loc.at(field, f"重复的关系 {rel.src_key} -{rel.type}-> {rel.dst_key}（首次出现于第{first.row}行）"))
+            self.problems.append(loc.at(field or src_field, f"重复的关系 {rel.src_key} -{rel.type}-> {rel.dst_key}"
+                                                           f"，属性不一致（首次出现于第{first.row}行）"))
             return
         self.rels[k] = rel
-        self.rel_locs.setdefault(k, (loc, field))
+        self.rel_locs.setdefault(k, (loc, src_field, dst_field))
 
     def check(self, store: GraphStore) -> None:
-        """Reference and structure checks against the batch plus what the store already holds."""
+        """Reference and structure checks against the batch plus what the store already holds (runs once)."""
+        if self._checked:
+            return
+        self._checked = True
         wanted: dict[str, set[str]] = defaultdict(set)
         for (_, sl, sk, dl, dk) in self.rels:
             for lab, key in ((sl, sk), (dl, dk)):
                 if (lab, key) not in self.nodes:
                     wanted[lab].add(key)
+        for _, _, lab, key in self._field_refs:
+            if (lab, key) not in self.nodes:
+                wanted[lab].add(key)
         existing: dict[str, set[str]] = {lab: store.existing_keys(lab, keys) for lab, keys in wanted.items()}
+
+        def known(lab: str, key: str) -> bool:
+            return (lab, key) in self.nodes or key in existing.get(lab, ())
+
         for k, rel in self.rels.items():
-            loc, fname = self.rel_locs[k]
-            for lab, key, end in ((rel.src_label, rel.src_key, "起点"), (rel.dst_label, rel.dst_key, "终点")):
-                if (lab, key) not in self.nodes and key not in existing.get(lab, set()):
-                    self.problems.append(loc.at(fname, f"引用了不存在的{_label_cn(lab)} {key!r}（{rel.type} {end}）"))
+            loc, src_field, dst_field = self.rel_locs[k]
+            for lab, key, end, fname in ((rel.src_label, rel.src_key, "起点", src_field),
+                                         (rel.dst_label, rel.dst_key, "终点", dst_field)):
+                if not known(lab, key):
+                    self.problems.append(loc.at(fname, f"引用了不存在的{LABEL_CN[Label(lab)]} {key!r}（{rel.type} {end}）"))
+        for loc, fname, lab, key in self._field_refs:
+            if not known(lab, key):
+                self.problems.append(loc.at(fname, f"引用了不存在的{LABEL_CN[Label(lab)]} {key!r}"))
         self._check_dag(store)
+        self._drop_stale_references(store)
+
+    def _drop_stale_references(self, store: GraphStore) -> None:
+        by_label: dict[str, list[str]] = defaultdict(list)
+        for (lab, key), obj in self._objects.items():
+            if REFERENCE_FIELDS.get(obj.label):
+                by_label[lab].append(key)
+        for lab, keys in by_label.items():
+            for key, before in store.get_many(lab, keys).items():
+                try:
+                    old = MODELS[Label(lab)].model_validate(before)
+                except ValueError:
+                    continue  # a stored record an older schema wrote: keep its relations
+                for rel in reference_relations(old):
+                    k = _rel_key(rel)
+                    if k not in self.rels:
+                        self.delete_rels.append(k)
+        self.delete_rels = list(dict.fromkeys(self.delete_rels))
 
     def _check_dag(self, store: GraphStore) -> None:
         new = [(r.src_key, r.dst_key, k) for k, r in self.rels.items() if r.type == "UPSTREAM_OF"]
@@ -173,8 +231,8 @@ class Plan:
         text = " → ".join([cycle[0][0]] + [d for _, d in cycle])
         for s, d, k in new:
             if (s, d) in cyc_edges:
-                loc, fname = self.rel_locs[k]
-                self.problems.append(loc.at(fname, f"UPSTREAM_OF 形成环路: {text}"))
+                loc, src_field, _ = self.rel_locs[k]
+                self.problems.append(loc.at(src_field, f"UPSTREAM_OF 形成环路: {text}"))
                 break
 
     def batch(self) -> Batch:
@@ -182,8 +240,7 @@ class Plan:
 
     def commit(self, store: GraphStore, *, audit: AuditEntry | None = None) -> WriteResult:
         """Check, then write everything in one transaction — or raise ValidationFailed and write nothing."""
-        if not self.problems:
-            self.check(store)
+        self.check(store)
         if self.problems:
             raise ValidationFailed(self.problems)
         return store.write(self.batch(), audit=audit)
@@ -226,21 +283,6 @@ def _translate(msg: str, err: dict[str, Any], data: dict[str, Any]) -> str:
     if t == "string_too_short":
         return "不能为空"
     return msg
-
-
-def _label_cn(label: str) -> str:
-    return {
-        "IndustryChain": "产业链",
-        "Segment": "环节",
-        "Enterprise": "企业",
-        "Fund": "基金",
-        "Park": "园区",
-        "LandParcel": "地块",
-        "Project": "项目",
-        "Region": "行政区",
-        "Product": "产品",
-        "Policy": "政策",
-    }.get(label, label)
 
 
 def write_objects(store: GraphStore, objs: Iterable[Node], rels: Iterable[RelRec] = (), *,

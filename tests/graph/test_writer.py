@@ -53,11 +53,15 @@ def test_model_validation_messages_name_fields():
     assert "area_mu" in fields
     obj, probs = validate("LandParcel", {"key": "p1", "name": "地块", "region": "330800", "area_mu": 3,
                                          "far_min": 2.0, "far_max": 1.0})
-    assert obj is None and "容积率下限" in probs[0].message
+    assert obj is None and "容积率下限" in probs[0].message and probs[0].field == "far_max"
+    _, probs = validate("Project", {"key": "p", "name": "x", "land_min_mu": 80, "land_max_mu": 50})
+    assert probs[0].field == "land_max_mu" and "大于上限" in probs[0].message
     _, probs = validate("Enterprise", {"key": "e1", "name": "x", "uscc": "91330100799655058C"})
     assert probs[0].field == "uscc" and "校验位" in probs[0].message
     _, probs = validate("Project", {"key": "p", "name": "x", "land_use": "9999"})
-    assert "用地性质" in probs[0].message
+    assert "用地性质" in probs[0].message and probs[0].field == "land_use"
+    _, probs = validate("Enterprise", {"key": "91330100799655058C", "name": "x"})
+    assert probs[0].field == "key" and "校验位" in probs[0].message
 
 
 def test_uscc_shaped_key_must_be_valid():
@@ -85,6 +89,33 @@ def test_project_references_become_relations(store):
     targets = {n.key for n in store.neighbours("Project", "prj1", rel_type="TARGETS", direction="out")}
     assert targets == {"ic", "ic.pkg"}
     assert [n.key for n in store.neighbours("Project", "prj1", rel_type="PROPOSES", direction="in")] == [USCC_A]
+
+
+def test_relation_problem_names_the_unknown_end(store):
+    plan = Plan()
+    plan.add_rel(RelRec("SUPPLIES", "Enterprise", USCC_A, "Enterprise", "ghost"), Loc("supplies.csv", 4),
+                 src_field="supplier_id", dst_field="customer_id")
+    with pytest.raises(ValidationFailed) as e:
+        plan.commit(store)
+    assert [(p.row, p.field) for p in e.value.problems] == [(4, "customer_id")]
+
+
+def test_all_problems_reported_at_once(store):
+    plan = Plan()
+    plan.add_node(Segment(key="ic.q", name="甲", chain="nochain"), Loc("s.csv", 2))
+    plan.add_node(Segment(key="ic.q", name="乙", chain="ic"), Loc("s.csv", 3))
+    with pytest.raises(ValidationFailed) as e:
+        plan.commit(store)
+    assert {(p.row, p.field) for p in e.value.problems} == {(2, "chain"), (3, "key")}
+
+
+def test_fields_naming_nodes_must_exist(store):
+    with pytest.raises(ValidationFailed) as e:
+        write_objects(store, [Segment(key="ic.sub", name="子环节", chain="ic", parent="ic.none")])
+    assert e.value.problems[0].field == "parent"
+    with pytest.raises(ValidationFailed) as e:
+        write_objects(store, [LandParcel(key="pc9", name="地块", region="330800", area_mu=10, allowed_chains=["zz"])])
+    assert e.value.problems[0].field == "allowed_chains"
 
 
 def test_parcel_needs_known_park(store):
