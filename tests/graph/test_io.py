@@ -560,3 +560,85 @@ def test_utf16_tab_separated_with_starred_headers_and_suffixed_name(store, tmp_p
     e = store.get("Enterprise", USCC_A)
     assert (e["name"], e["registered_capital_wan"]) == ("甲公司", 300)
     assert any("UTF-16" in n for n in report.notes)
+
+
+# ---------------------------------------------------------------------------------------------- the writer's checks, named in the file's terms
+def test_relation_file_unknown_end_is_named_by_its_own_header(store, tmp_path):
+    put(tmp_path / "e" / "enterprises.csv", f"key,name\n{USCC_A},甲\n")
+    import_path(store, tmp_path / "e", progress=False)
+    f = put(tmp_path / "rel_SUPPLIES.csv", f"起点,终点,占比\n{USCC_A},{USCC_B},20%\n{USCC_C},{USCC_A},0.1\n")
+    probs = fails(store, f, file="rel_SUPPLIES.csv", row=2, field="终点", says=f"不存在的企业 '{USCC_B}'")
+    assert any((p.row, p.field) == (3, "起点") and USCC_C in p.message for p in probs)
+    assert not any(p.row == 2 and p.field == "起点" for p in probs)
+
+
+def test_interchange_unknown_end_is_named_by_its_column(store, tmp_path):
+    d = _interchange(tmp_path / "ds")
+    put(d / "supplies.csv", "supplier_id,customer_id\n688268,600373.SH\n688268,000000\n")
+    fails(store, d, file="supplies.csv", row=3, field="customer_id", says="000000")
+
+
+def test_model_errors_name_the_files_own_headers(store, tmp_path):
+    f = put(tmp_path / "企业.csv", f"编号,企业名称\n{BAD_USCC},甲\n")
+    fails(store, f, file="企业.csv", row=2, field="编号", says="看似统一社会信用代码")
+    f = put(tmp_path / "地块.csv", "地块编号,地块名称,行政区,面积,容积率下限,容积率上限\np1,北区,330800,10,2.0,1.0\n")
+    fails(store, f, file="地块.csv", row=2, field="容积率上限", says="容积率下限 2 大于上限 1")
+    f = put(tmp_path / "环节.csv", "key,环节名称,产业链,上级环节\nic.sub,子环节,ic,ic.none\n")
+    fails(store, f, file="环节.csv", row=2, field="上级环节", says="不存在的环节 'ic.none'")
+
+
+def test_failed_row_is_reported_once_and_its_bad_reference_too(store, tmp_path):
+    d = tmp_path / "d"
+    put(d / "enterprises.csv", f"key,name,revenue_wan,region\n{USCC_A},甲,很多,999999\n{USCC_B},乙,1,330800\n")
+    put(d / "rel_SUPPLIES.csv", f"src,dst\n{USCC_A},{USCC_B}\n{USCC_B},{USCC_A}\n")
+    probs = fails(store, d, file="enterprises.csv", row=2, field="revenue_wan", says="应为数字")
+    assert any((p.file, p.row, p.field) == ("enterprises.csv", 2, "region") and "999999" in p.message for p in probs)
+    # the relation rows end at the failed row: no second, misleading "不存在" for them
+    assert not [p for p in probs if p.file == "rel_SUPPLIES.csv"]
+
+
+def test_relation_given_by_a_reference_column_and_a_relation_file_is_one_fact(store, tmp_path):
+    d = tmp_path / "d"
+    put(d / "parks.csv", "key,name,region,leading_chains\nqz-2,衢州二园,330800,ic\n")
+    put(d / "rel_HOSTS.csv", "src,dst\nqz-2,ic\nqz-2,ic\n")
+    report = import_path(store, d, progress=False)
+    hosts = [r for r in store.iter_relations("HOSTS") if r.src_key == "qz-2"]
+    assert [(r.dst_key, r.props["source"]) for r in hosts] == [("ic", "parks.csv")]
+    assert {f["file"]: f["rels_written"] for f in report.files} == {"parks.csv": 2, "rel_HOSTS.csv": 0}
+    assert any("rel_HOSTS.csv：2 行" in n and "已合并" in n for n in report.notes)
+
+
+def test_reimport_with_changed_references_drops_the_stale_relations(store, tmp_path):
+    d = tmp_path / "d"
+    put(d / "parks.csv", "key,name,region\nqz-2,衢州二园,330800\n")
+    put(d / "parcels.csv", "key,name,region,park,area_mu\np1,地块,330800,qz-zz,10\n")
+    put(d / "projects.csv", "key,name,park,region\npj1,项目,qz-zz,330800\n")
+    import_path(store, d, progress=False)
+    put(d / "parcels.csv", "key,name,region,park,area_mu\np1,地块,440300,qz-2,10\n")
+    put(d / "projects.csv", "key,name,park,region\npj1,项目,qz-2,330800\n")
+    report = import_path(store, d, progress=False)
+    assert [n.key for n in store.neighbours("LandParcel", "p1", rel_type="HAS_PARCEL")] == ["qz-2"]
+    assert [n.key for n in store.neighbours("LandParcel", "p1", rel_type="LOCATED_IN")] == ["440300"]
+    located = {(n.label, n.key) for n in store.neighbours("Project", "pj1", rel_type="LOCATED_IN", direction="out")}
+    assert located == {("Park", "qz-2"), ("Region", "330800")}
+    assert report.deleted == 3  # HAS_PARCEL and LOCATED_IN of p1, the project's LOCATED_IN to the old park
+
+
+def test_absent_reference_column_keeps_the_relation(store, tmp_path):
+    f = put(tmp_path / "enterprises.csv", f"key,name,region\n{USCC_A},甲,330800\n")
+    import_path(store, f, progress=False)
+    put(f, f"key,name\n{USCC_A},甲（更名）\n")
+    report = import_path(store, f, progress=False)
+    assert [n.key for n in store.neighbours("Enterprise", USCC_A, rel_type="LOCATED_IN")] == ["330800"]
+    assert report.deleted == 0 and report.nodes_written == 1
+
+
+def test_interchange_reimport_with_changed_region_moves_located_in(store, tmp_path):
+    d = _interchange(tmp_path / "ds")
+    import_path(store, d, progress=False)
+    assert [n.key for n in store.neighbours("Enterprise", "600373.SH", rel_type="LOCATED_IN")] == ["330800"]
+    text = (d / "enterprises.csv").read_text(encoding="utf-8").replace("中文传媒,330800", "中文传媒,440300")
+    put(d / "enterprises.csv", text)
+    report = import_path(store, d, progress=False)
+    assert [n.key for n in store.neighbours("Enterprise", "600373.SH", rel_type="LOCATED_IN")] == ["440300"]
+    assert report.deleted == 1
