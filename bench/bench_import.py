@@ -1,0 +1,263 @@
+"""Import benchmark: synthetic firms → SQLite store, beside raw sqlite3 executemany of the same rows.
+
+    .venv/bin/python bench/bench_import.py --scale 1000000     # the README's benchmark (several minutes)
+    .venv/bin/python bench/bench_import.py --scale 100000      # a quick run
+
+Steps, all in one run so the ratios compare like with like on this machine:
+  1. plan the synthetic world (seed_data.generator) and format its rows chunk by chunk (fast path, no pydantic);
+     generation time is measured on its own;
+  2. write every chunk with SQLiteStore.write (one transaction per chunk of --chunk records) into a fresh store;
+  3. write the same rows — the same (label, key, name, props-JSON) and relation tuples, serialised outside the
+     timer — with plain `INSERT` + executemany into a fresh database with the identical schema (graph.sqlite_store
+     DDL, same PRAGMAs, one transaction per chunk): the lower bound for "putting these rows into SQLite";
+  4. build the analytic snapshot (graph.snapshot) and save it to the cache (SnapshotCache);
+  5. cold start: a fresh interpreter opens the store and gets the snapshot from the cache; it reports the time
+     from its launch (CLOCK_MONOTONIC is system-wide on Linux) to snapshot ready, and its peak RSS.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from graph.snapshot import SnapshotCache  # noqa: E402
+from graph.sqlite_store import DDL, SQLiteStore, dump_props  # noqa: E402
+from graph.store import Batch  # noqa: E402
+from seed_data.generator import generate, record_chunks  # noqa: E402
+from seed_data.seed import seed_facts  # noqa: E402
+
+TARGET_ROWS_PER_S = 200_000
+TARGET_RATIO = 2.0
+TARGET_COLD_S = 3.0
+TARGET_RSS_GB = 3.0
+
+RAW_NODE = "INSERT INTO nodes(label, key, name, props) VALUES (?, ?, ?, ?)"
+RAW_REL = "INSERT INTO rels(src_label, src_key, type, dst_label, dst_key, props) VALUES (?, ?, ?, ?, ?, ?)"
+
+COLD_START = r"""
+import time
+t_in = time.monotonic()
+import json, sys
+
+
+def hwm_gb():
+    # VmHWM: this process's own peak RSS. (ru_maxrss would not do: Linux keeps it across fork/exec, so a child
+    # started from a big parent reports the parent's peak.)
+    with open("/proc/self/status") as fh:
+        for line in fh:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024 / 1024
+    import resource
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 / 1024
+
+sys.path.insert(0, sys.argv[1])
+from graph.sqlite_store import SQLiteStore
+from graph.snapshot import SnapshotCache
+t_imp = time.monotonic()
+store = SQLiteStore(sys.argv[2])
+snap = SnapshotCache(store, sys.argv[3]).get()
+t_ready = time.monotonic()
+print(json.dumps({
+    "since_launch_s": t_ready - float(sys.argv[4]),
+    "in_process_s": t_ready - t_in,
+    "imports_s": t_imp - t_in,
+    "load_s": t_ready - t_imp,
+    "built_seconds": snap.built_seconds,
+    "version": snap.version,
+    "enterprises": snap.n("Enterprise"),
+    "rss_gb": hwm_gb(),
+}))
+"""
+
+
+def rss_gb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 / 1024  # ru_maxrss is KiB on Linux
+
+
+def open_raw(path: Path) -> sqlite3.Connection:
+    """A database with SQLiteStore's schema and connection settings, written with plain sqlite3."""
+    conn = sqlite3.connect(path, isolation_level=None)
+    for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=OFF", "cache_size=-262144",
+                   "temp_store=MEMORY"):
+        conn.execute(f"PRAGMA {pragma}")
+    conn.execute("BEGIN")
+    for stmt in DDL:
+        conn.execute(stmt)
+    conn.execute("COMMIT")
+    return conn
+
+
+def node_rows(nodes) -> list[tuple]:
+    return [(n.label, n.key, n.props.get("name"), dump_props(n.props)) for n in nodes]
+
+
+def rel_rows(rels) -> list[tuple]:
+    return [(r.src_label, r.src_key, r.type, r.dst_label, r.dst_key, dump_props(r.props)) for r in rels]
+
+
+def verdict(ok: bool) -> str:
+    return "达标" if ok else "未达标"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--scale", type=int, default=1_000_000, help="synthetic enterprises (default 1,000,000)")
+    ap.add_argument("--seed", type=int, default=42)
+    ap.add_argument("--chunk", type=int, default=100_000, help="records per write transaction")
+    ap.add_argument("--dir", type=Path, default=None, help="working directory (default: a temporary one)")
+    ap.add_argument("--keep", action="store_true", help="keep the databases and the snapshot cache")
+    args = ap.parse_args()
+
+    work = args.dir or Path(tempfile.mkdtemp(prefix="chainmatch-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    ours_path, raw_path, cache_dir = work / "ours.db", work / "raw.db", work / "snapshots"
+    for p in (ours_path, raw_path):
+        for suffix in ("", "-wal", "-shm"):
+            Path(str(p) + suffix).unlink(missing_ok=True)
+    shutil.rmtree(cache_dir, ignore_errors=True)
+    print(f"ChainMatch import benchmark: scale={args.scale:,} seed={args.seed} chunk={args.chunk:,} dir={work}")
+    print(f"python {sys.version.split()[0]}, SQLite {sqlite3.sqlite_version}, {os.cpu_count()} CPUs, "
+          f"load average {os.getloadavg()[0]:.1f} (other processes share the CPUs: compare ratios, not absolutes)")
+
+    # --- facts (small; same rows copied into the raw database, untimed)
+    store = SQLiteStore(ours_path)
+    seed_facts(store)
+    raw = open_raw(raw_path)
+    src = store._conn()
+    raw.execute("BEGIN")
+    raw.executemany(RAW_NODE, src.execute("SELECT label, key, name, props FROM nodes"))
+    raw.executemany(RAW_REL, src.execute("SELECT src_label, src_key, type, dst_label, dst_key, props FROM rels"))
+    raw.execute("COMMIT")
+
+    # --- generate + write, chunk by chunk
+    t = time.perf_counter()
+    world = generate(args.scale, args.seed)
+    t_plan = time.perf_counter() - t
+    t_format = t_ours = t_ser = t_raw = 0.0
+    cpu_ours = cpu_raw = 0.0
+    n_nodes = n_rels = 0
+    per_type: dict[str, int] = {}
+    batch = Batch()
+
+    def flush(batch: Batch) -> None:
+        nonlocal t_ours, t_ser, t_raw, n_nodes, n_rels, cpu_ours, cpu_raw
+        if not len(batch):
+            return
+        c0, t0 = time.process_time(), time.perf_counter()
+        store.write(batch)
+        c1, t1 = time.process_time(), time.perf_counter()
+        nr, rr = node_rows(batch.nodes), rel_rows(batch.rels)
+        c2, t2 = time.process_time(), time.perf_counter()
+        raw.execute("BEGIN IMMEDIATE")
+        raw.executemany(RAW_NODE, nr)
+        raw.executemany(RAW_REL, rr)
+        raw.execute("COMMIT")
+        c3, t3 = time.process_time(), time.perf_counter()
+        cpu_ours += c1 - c0
+        cpu_raw += c3 - c2
+        t_ours += t1 - t0
+        t_ser += t2 - t1
+        t_raw += t3 - t2
+        n_nodes += len(batch.nodes)
+        n_rels += len(batch.rels)
+        for r in batch.rels:
+            per_type[r.type] = per_type.get(r.type, 0) + 1
+
+    t = time.perf_counter()
+    for nodes, rels in record_chunks(world, min(args.chunk, 50_000)):
+        t_format += time.perf_counter() - t
+        batch.nodes.extend(nodes)
+        batch.rels.extend(rels)
+        if len(batch) >= args.chunk:
+            flush(batch)
+            batch = Batch()
+        t = time.perf_counter()
+    t_format += time.perf_counter() - t
+    flush(batch)
+    del batch
+    rows = n_nodes + n_rels
+    t_gen = t_plan + t_format
+    ours_rate, raw_rate = rows / t_ours, rows / t_raw
+    ratio = t_ours / t_raw
+    counts_ours = store.counts()
+    raw_nodes = raw.execute("SELECT count(*) FROM nodes").fetchone()[0]
+    raw_rels = raw.execute("SELECT count(*) FROM rels").fetchone()[0]
+    same = (sum(counts_ours["nodes"].values()), sum(counts_ours["relations"].values())) == (raw_nodes, raw_rels)
+    raw.close()
+
+    print("\n== generation ==")
+    print(f"  plan (all randomness, arrays)   {t_plan:8.1f} s")
+    print(f"  format rows (NodeRec/RelRec)    {t_format:8.1f} s")
+    print(f"  total                           {t_gen:8.1f} s   ({n_nodes:,} nodes, {n_rels:,} relations)")
+    print("  relations: " + ", ".join(f"{k} {v:,}" for k, v in sorted(per_type.items(), key=lambda kv: -kv[1])))
+    print("\n== import ==")
+    print(f"  rows written                    {rows:>12,}   (both databases hold the same counts: {same})")
+    print(f"  ours  SQLiteStore.write         {t_ours:8.1f} s   {ours_rate:>10,.0f} rows/s   "
+          f"target >= {TARGET_ROWS_PER_S:,}: {verdict(ours_rate >= TARGET_ROWS_PER_S)}")
+    print(f"  raw   executemany INSERT        {t_raw:8.1f} s   {raw_rate:>10,.0f} rows/s   (rows pre-serialised)")
+    print(f"  (serialising rows to JSON       {t_ser:8.1f} s   — inside 'ours', outside 'raw')")
+    print(f"  CPU time: ours {cpu_ours:.1f} s ({rows / max(cpu_ours, 1e-9):,.0f} rows per CPU-s), raw {cpu_raw:.1f} s "
+          f"({rows / max(cpu_raw, 1e-9):,.0f} rows per CPU-s); wall/CPU {t_ours / max(cpu_ours, 1e-9):.2f} "
+          f"(> 1: waiting for the disk or for a CPU); load average now {os.getloadavg()[0]:.1f}")
+    print(f"  ratio ours / raw                {ratio:8.2f} x   target <= {TARGET_RATIO}: {verdict(ratio <= TARGET_RATIO)}")
+    print(f"  database size                   ours {ours_path.stat().st_size / 2**30:.2f} GiB, "
+          f"raw {raw_path.stat().st_size / 2**30:.2f} GiB")
+
+    # --- snapshot
+    print("\n== snapshot ==")
+    cache = SnapshotCache(store, str(cache_dir))
+    t = time.perf_counter()
+    snap = cache.get()  # builds (store version is new) and saves to the cache
+    t_get = time.perf_counter() - t
+    t_build = snap.built_seconds
+    files = list(cache_dir.glob("*.npz"))
+    size = sum(f.stat().st_size for f in files)
+    print(f"  Snapshot.build                  {t_build:8.1f} s   ({snap.n('Enterprise'):,} enterprises, "
+          f"{sum(m.nnz for m in snap.adj.values()):,} edges)")
+    print(f"  save to cache                   {t_get - t_build:8.1f} s   ({size / 2**20:,.0f} MiB)")
+    main_rss = rss_gb()
+    store.close()
+    del snap, cache
+
+    # --- cold start in a fresh interpreter
+    launch = time.monotonic()
+    proc = subprocess.run([sys.executable, "-c", COLD_START, str(ROOT), str(ours_path), str(cache_dir), repr(launch)],
+                          capture_output=True, text=True)
+    wall = time.monotonic() - launch
+    if proc.returncode != 0:
+        print(proc.stderr)
+        raise SystemExit("cold start subprocess failed")
+    cold = json.loads(proc.stdout.strip().splitlines()[-1])
+    from_cache = abs(cold["built_seconds"] - t_build) < 1e-9
+    print("\n== cold start (fresh process: open store + SnapshotCache.get()) ==")
+    print(f"  launch → snapshot ready         {cold['since_launch_s']:8.2f} s   target <= {TARGET_COLD_S}: "
+          f"{verdict(cold['since_launch_s'] <= TARGET_COLD_S)}   (loaded from cache: {from_cache})")
+    print(f"    of which imports {cold['imports_s']:.2f} s, open + load {cold['load_s']:.2f} s; "
+          f"process wall incl. exit {wall:.2f} s")
+    print("\n== memory (peak RSS) ==")
+    print(f"  main process                    {main_rss:8.2f} GB   target <= {TARGET_RSS_GB}: {verdict(main_rss <= TARGET_RSS_GB)}")
+    print(f"  cold-start process              {cold['rss_gb']:8.2f} GB   target <= {TARGET_RSS_GB}: "
+          f"{verdict(cold['rss_gb'] <= TARGET_RSS_GB)}")
+
+    if not args.keep and args.dir is None:
+        shutil.rmtree(work, ignore_errors=True)
+    elif not args.keep:
+        for p in (ours_path, raw_path):
+            for suffix in ("", "-wal", "-shm"):
+                Path(str(p) + suffix).unlink(missing_ok=True)
+        shutil.rmtree(cache_dir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
