@@ -59,6 +59,53 @@ ENTERPRISE_TAGS = ("专精特新", "小巨人", "高新技术", "上市", "链�
 _KEY_RE = re.compile(r"^[^\s/\\?#]{1,128}$")
 
 
+_ISO_DATE_RE = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$")
+
+
+def iso_date_text(v: Any) -> str | None:
+    """A date (object or text such as 2026-03-31, 2026/3/31, 2026年3月31日) as canonical `YYYY-MM-DD` text.
+
+    Dates that matching compares are kept as this text (not dt.date) so the analytic snapshot holds them as a
+    sorted categorical vocabulary and comparisons stay vectorised."""
+    if v is None:
+        return None
+    if isinstance(v, dt.datetime):
+        return v.date().isoformat()
+    if isinstance(v, dt.date):
+        return v.isoformat()
+    t = str(v).strip()
+    if not t:
+        return None
+    m = _ISO_DATE_RE.match(t)
+    if not m:
+        raise ValueError(f"应为日期（如 2026-03-31），实际 {t!r}")
+    try:
+        return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3))).isoformat()
+    except ValueError:
+        raise ValueError(f"日期无效：{t!r}") from None
+
+
+def utc_timestamp_text(v: Any) -> str | None:
+    """A moment as canonical UTC text `YYYY-MM-DDTHH:MM:SSZ` (sorts as time; naive input is taken as UTC)."""
+    if v is None:
+        return None
+    if isinstance(v, str):
+        t = v.strip()
+        if not t:
+            return None
+        try:
+            v = dt.datetime.fromisoformat(t.replace("Z", "+00:00"))
+        except ValueError:
+            raise ValueError(f"应为时间（ISO 8601，如 2026-03-31T08:00:00Z），实际 {t!r}") from None
+    elif isinstance(v, dt.date) and not isinstance(v, dt.datetime):
+        v = dt.datetime(v.year, v.month, v.day)
+    if not isinstance(v, dt.datetime):
+        raise ValueError(f"应为时间（ISO 8601），实际 {v!r}")
+    if v.tzinfo is None:
+        v = v.replace(tzinfo=dt.timezone.utc)
+    return v.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def _check_key(v: str) -> str:
     v = (v or "").strip()
     if not _KEY_RE.match(v):
@@ -224,6 +271,22 @@ class LandParcel(Node):
     allowed_chains: list[str] = Field(default_factory=list, description="产业准入：允许的产业链 key（空=不限）")
     lat: float | None = Field(default=None, ge=-90, le=90)
     lon: float | None = Field(default=None, ge=-180, le=180)
+    # 配套与时序（土地超市：项目有需求且地块写明不满足时为硬性不符；地块未写明时为“待核实”）
+    power_capacity_kva: float | None = Field(default=None, ge=0, description="可供电力容量（kVA）")
+    rail_access: bool | None = Field(default=None, description="是否有铁路专用线")
+    deliverable_on: str | None = Field(default=None, description="计划交地日期（YYYY-MM-DD）")
+    # 预留/出让：只由土地超市服务（matching/land_reservations.py）写入，每次变更 rev 加 1（乐观并发控制）
+    rev: int | None = Field(default=None, ge=0, description="状态版本号（预留/释放/出让时递增）")
+    reserved_by: str | None = Field(default=None, description="预留给的项目 key")
+    reserved_at: str | None = Field(default=None, description="预留时间（UTC，YYYY-MM-DDTHH:MM:SSZ）")
+    expires_at: str | None = Field(default=None, description="预留到期时间（UTC，YYYY-MM-DDTHH:MM:SSZ；过期视为可供）")
+    transferred_to: str | None = Field(default=None, description="受让项目 key")
+    transferred_at: str | None = Field(default=None, description="出让时间（UTC，YYYY-MM-DDTHH:MM:SSZ）")
+
+    _dates = field_validator("deliverable_on", mode="before")(classmethod(lambda cls, v: iso_date_text(v)))
+    _moments = field_validator("reserved_at", "expires_at", "transferred_at", mode="before")(
+        classmethod(lambda cls, v: utc_timestamp_text(v))
+    )
 
     @field_validator("land_use")
     @classmethod
@@ -259,7 +322,12 @@ class Project(Node):
     jobs: int | None = Field(default=None, ge=0)
     owner: str | None = Field(default=None, description="责任人")
     signed_on: dt.date | None = None
+    # 配套需求与时序（土地超市匹配）
+    power_need_kva: float | None = Field(default=None, ge=0, description="用电需求（kVA）")
+    needs_rail: bool | None = Field(default=None, description="是否需要铁路专用线")
+    land_needed_by: str | None = Field(default=None, description="最晚用地时间（YYYY-MM-DD）")
 
+    _dates = field_validator("land_needed_by", mode="before")(classmethod(lambda cls, v: iso_date_text(v)))
     _land = field_validator("land_max_mu")(
         classmethod(lambda cls, v, info: _not_below(v, info, "land_min_mu", "用地需求（亩）"))
     )
