@@ -1,0 +1,137 @@
+"""Headless Chromium for the page tests (selenium + Debian's chromium/chromium-driver), and a live API server.
+
+(Fixtures live here, not in a conftest.py: a second conftest.py would shadow tests/conftest.py, which other test
+modules import by name. Test modules import these fixtures.)
+
+Skipped with a message when the browser is missing, unless CHAINMATCH_REQUIRE_BROWSER=1 (make test), where a
+missing browser fails. The network is off for the browser: background networking disabled and every host name
+but 127.0.0.1 resolves to nothing; tests also read the DevTools performance log and assert that every request
+the page made went to the local server (or file:/data: for saved pages).
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+REQUIRE = os.environ.get("CHAINMATCH_REQUIRE_BROWSER") == "1"
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "test-artifacts"
+BROWSER_FLAGS = ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-dev-shm-usage", "--no-first-run", "--disable-extensions", "--mute-audio",
+                 "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1", "--window-size=1500,1100", "--lang=zh-CN")
+
+
+def _missing() -> str | None:
+    try:
+        import selenium  # noqa: F401
+    except ImportError:
+        return "未安装 selenium（pip install 'selenium==4.51.0'）"
+    from api.render.png import find_chromium
+
+    if find_chromium() is None:
+        return "未找到 chromium"
+    if shutil.which("chromedriver") is None:
+        return "未找到 chromedriver（Debian 包 chromium-driver）"
+    return None
+
+
+@pytest.fixture(scope="session")
+def browser():
+    why = _missing()
+    if why:
+        msg = f"浏览器测试：{why}。运行 tools/ensure-browser.sh 安装 chromium、chromium-driver、fonts-noto-cjk"
+        if REQUIRE:
+            pytest.fail(msg + "（CHAINMATCH_REQUIRE_BROWSER=1，不允许跳过）", pytrace=False)
+        pytest.skip(msg)
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    from api.render.png import find_chromium
+
+    opts = webdriver.ChromeOptions()
+    opts.binary_location = find_chromium()
+    for f in BROWSER_FLAGS:
+        opts.add_argument(f)
+    opts.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
+    # an explicit driver path: Selenium Manager never tries to download a driver
+    driver = webdriver.Chrome(options=opts, service=Service(shutil.which("chromedriver")))
+    driver.set_page_load_timeout(60)
+    ARTIFACTS.mkdir(exist_ok=True)
+    yield driver
+    driver.quit()
+
+
+@dataclass
+class Loaded:
+    url: str
+    nodes_drawn: int
+    edges_drawn: int
+    console_errors: list[dict]
+    requests: list[str] = field(default_factory=list)
+
+
+def load(driver, url: str, *, allowed: tuple[str, ...], screenshot: str | None = None, timeout: float = 30) -> Loaded:
+    """Open `url`, wait for the graph's first drawing, and collect drawn nodes, console errors and requests."""
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    driver.get_log("browser")  # drain what earlier pages left
+    driver.get_log("performance")
+    driver.get(url)
+    WebDriverWait(driver, timeout).until(
+        lambda d: d.execute_script("return document.documentElement.dataset.ready === '1'"))
+    time.sleep(0.3)  # let the stabilised layout settle before the screenshot
+    nodes = driver.execute_script("return window.ChainMatch.network.body.nodeIndices.length")
+    edges = driver.execute_script("return window.ChainMatch.network.body.edgeIndices.length")
+    errors = [e for e in driver.get_log("browser") if e.get("level") == "SEVERE"]
+    requests = []
+    for entry in driver.get_log("performance"):
+        msg = json.loads(entry["message"])["message"]
+        if msg.get("method") == "Network.requestWillBeSent":
+            requests.append(msg["params"]["request"]["url"])
+        elif msg.get("method") == "Network.webSocketCreated":
+            requests.append(msg["params"]["url"])
+    if screenshot:
+        driver.save_screenshot(str(ARTIFACTS / screenshot))
+    outside = [u for u in requests if not u.startswith(allowed)]
+    assert not outside, f"{url}: requests outside {allowed}: {outside}"
+    assert not errors, f"{url}: console errors: {errors}"
+    return Loaded(url, nodes, edges, errors, requests)
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory):
+    """The API (chain and page routers included) on the hand-built graph, served on 127.0.0.1."""
+    import uvicorn
+
+    from chain_testgraph import make_app, write
+    from graph.sqlite_store import SQLiteStore
+
+    d = tmp_path_factory.mktemp("live")
+    store = write(SQLiteStore(d / "live.db"))
+    app = make_app(store, d)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.time() + 20
+    while not server.started and time.time() < deadline:
+        time.sleep(0.05)
+    assert server.started, "uvicorn did not start"
+    yield f"http://127.0.0.1:{port}", store
+    server.should_exit = True
+    thread.join(timeout=10)
+    sock.close()
+    store.close()
