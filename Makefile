@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 LINT_DIR := tools/cypher-lint
 LINT_STAMP := $(LINT_DIR)/node_modules/.ci-stamp
 
-.PHONY: run test install lint-deps bench clean help
+.PHONY: run test install lint-deps browser-deps bench clean help
 
 help:
 	@echo "make run   — 启动服务（嵌入式 SQLite + 种子数据）: http://127.0.0.1:8000/docs"
@@ -33,14 +33,18 @@ $(LINT_STAMP): $(LINT_DIR)/package-lock.json
 
 lint-deps: $(LINT_STAMP)
 
+# Headless Chromium + chromedriver + CJK fonts (Debian packages) for the page tests and PNG exports.
+browser-deps:
+	@tools/ensure-browser.sh
+
 run: install
 	$(BIN)/chainmatch serve
 
-test: install lint-deps
-	CHAINMATCH_REQUIRE_CYPHER_LINT=1 $(BIN)/python -m pytest -q
+test: install lint-deps browser-deps
+	CHAINMATCH_REQUIRE_CYPHER_LINT=1 CHAINMATCH_REQUIRE_BROWSER=1 $(BIN)/python -m pytest -q
 
 bench: install
 	$(BIN)/python bench/bench_import.py --scale 1000000
 
 clean:
-	rm -rf $(VENV) $(LINT_DIR)/node_modules var .pytest_cache
+	rm -rf $(VENV) $(LINT_DIR)/node_modules var .pytest_cache test-artifacts

@@ -18,7 +18,8 @@ from fastapi.staticfiles import StaticFiles
 
 from api import errors
 from api.deps import AppState
-from api.routers import admin, health, nodes
+from api import pages, pages_land
+from api.routers import admin, chains, health, land, nodes
 from api.settings import Settings, get_settings
 from graph.snapshot import SnapshotCache
 from graph.store import GraphStore, open_store
@@ -88,6 +89,10 @@ def create_app(settings: Settings | None = None, *, store: GraphStore | None = N
     app.include_router(health.router)
     app.include_router(nodes.build_router(), prefix=API_PREFIX)
     app.include_router(admin.router, prefix=API_PREFIX)
+    app.include_router(chains.router, prefix=API_PREFIX)
+    app.include_router(land.router, prefix=API_PREFIX)
+    app.include_router(pages.router)
+    app.include_router(pages_land.router)
 
     app.mount("/static/docs", StaticFiles(directory=_DOCS_STATIC), name="docs-static")
 

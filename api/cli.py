@@ -1,4 +1,4 @@
-"""`chainmatch` command line: serve, seed, import, export, keys, snapshot, status."""
+"""`chainmatch` command line: serve, seed, import, export, keys, snapshot, status, and the capability commands."""
 from __future__ import annotations
 
 import json
@@ -15,6 +15,12 @@ from api.settings import get_settings
 app = typer.Typer(help="ChainMatch 产业链招商：图谱、推荐、土地超市。", no_args_is_help=True, add_completion=False)
 keys_app = typer.Typer(help="API key 管理（创建、列出、吊销）。", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
+# Capability commands join the top level (`chainmatch map`, `chainmatch land-assign`, `chainmatch rank-members` …).
+from api import cli_land, cli_maps, cli_matching  # noqa: E402
+
+app.add_typer(cli_maps.app)
+app.add_typer(cli_land.app)
+app.add_typer(cli_matching.app)
 
 
 def _store():
