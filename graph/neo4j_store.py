@@ -40,7 +40,7 @@ from __future__ import annotations
 import re
 import threading
 import uuid
-from typing import Any, Callable, Iterable, Iterator, Sequence, cast
+from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence, cast
 
 import orjson
 
@@ -49,13 +49,16 @@ from graph.store import (
     ApiKeyRec,
     AuditEntry,
     Batch,
+    ChangeSet,
     Direction,
+    EdgeArrays,
     Neighbour,
     RelRec,
     ConflictError,
     StoreError,
     WriteResult,
     check_expect,
+    edge_arrays_from,
     split_filter,
 )
 
@@ -675,6 +678,30 @@ class Neo4jStore:
         for t in types:
             for rec in self._stream(f"rel.iter.{t}"):
                 yield RelRec(t, rec["src_label"], rec["src_key"], rec["dst_label"], rec["dst_key"], _bare(rec["props"], None))
+
+    def node_columns(self, label: str, fields: Sequence[str], *, chunk_size: int = 50_000
+                     ) -> Iterator[tuple[list[str], list[str | None], list[list[Any]]]]:
+        keys: list[str] = []
+        names: list[str | None] = []
+        rows: list[list[Any]] = []
+        for key, props in self.iter_nodes(label):
+            keys.append(key)
+            names.append(props.get("name"))
+            rows.append([props.get(f) for f in fields])
+            if len(keys) >= chunk_size:
+                yield keys, names, rows
+                keys, names, rows = [], [], []
+        if keys:
+            yield keys, names, rows
+
+    def edge_arrays(self, keys: Mapping[str, Any]) -> dict[tuple[str, str, str], EdgeArrays]:
+        return edge_arrays_from(self.iter_relations(), keys)
+
+    def changes_since(self, version: int, *, max_items: int = 50_000) -> ChangeSet | None:
+        """This backend keeps no change log: an unchanged store is an empty change set, anything else None
+        (the snapshot of a Neo4j store is rebuilt in full after a write)."""
+        current = self.version()
+        return ChangeSet(version, current, {}, {}) if current == version else None
 
     def version(self) -> int:
         rec = self._read(lambda tx: _run(tx, "meta.version").single())

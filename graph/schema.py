@@ -302,6 +302,28 @@ class LandParcel(Node):
     )
 
 
+def _json_entries(v: list[str], *, stage: bool) -> list[str]:
+    """Each entry of a project's stage history / tracking log: a JSON object text with an ISO date `on` (and, for
+    the history, the stage `to` it entered). Kept as text so both store backends hold it as a list of strings."""
+    import json
+
+    for i, t in enumerate(v, start=1):
+        try:
+            e = json.loads(t)
+        except (TypeError, ValueError):
+            raise ValueError(f"第{i}条不是 JSON 对象文本：{str(t)[:60]!r}") from None
+        if not isinstance(e, dict):
+            raise ValueError(f"第{i}条应为 JSON 对象，实际 {str(t)[:60]!r}")
+        try:
+            if iso_date_text(e.get("on")) != e.get("on") or not e.get("on"):
+                raise ValueError
+        except ValueError:
+            raise ValueError(f"第{i}条的日期 on 应为 YYYY-MM-DD，实际 {e.get('on')!r}") from None
+        if stage and e.get("to") not in PROJECT_STAGES:
+            raise ValueError(f"第{i}条的阶段 to 应为 {'/'.join(PROJECT_STAGES)} 之一，实际 {e.get('to')!r}")
+    return v
+
+
 class Project(Node):
     label: ClassVar[Label] = Label.Project
     investor: str | None = Field(default=None, description="投资方企业 key")
@@ -321,13 +343,38 @@ class Project(Node):
     max_price_wan_per_mu: float | None = Field(default=None, ge=0, description="可接受地价上限（万元/亩）")
     jobs: int | None = Field(default=None, ge=0)
     owner: str | None = Field(default=None, description="责任人")
-    signed_on: dt.date | None = None
+    signed_on: str | None = Field(default=None, description="签约日期（YYYY-MM-DD）")
     # 配套需求与时序（土地超市匹配）
     power_need_kva: float | None = Field(default=None, ge=0, description="用电需求（kVA）")
     needs_rail: bool | None = Field(default=None, description="是否需要铁路专用线")
     land_needed_by: str | None = Field(default=None, description="最晚用地时间（YYYY-MM-DD）")
+    # 招商项目库（matching/pipeline.py）：stage / stage_on / stage_history 只经阶段流转写入（合法流转、日期、审计）
+    stage_on: str | None = Field(default=None, description="进入当前阶段日期（YYYY-MM-DD）")
+    stage_history: list[str] = Field(
+        default_factory=list, description="阶段流转记录：每条为 JSON 对象文本 {on, from, to, by, at, note}，按日期先后")
+    next_action: str | None = Field(default=None, max_length=500, description="下一步工作")
+    next_action_on: str | None = Field(default=None, description="下一步计划日期（YYYY-MM-DD）")
+    tracking_log: list[str] = Field(
+        default_factory=list, description="每周跟踪记录：每条为 JSON 对象文本 {on, by, at, note}，按日期先后")
+    # 落地后评价（实际值，与所用地块的标准地指标比较）
+    land_area_mu: float | None = Field(default=None, gt=0, description="实际用地面积（亩）")
+    actual_investment_wan: float | None = Field(default=None, ge=0, description="实际完成固定资产投资（万元）")
+    actual_tax_wan: float | None = Field(default=None, ge=0, description="实际年税收（万元）")
+    actual_output_wan: float | None = Field(default=None, ge=0, description="实际年产值（万元）")
+    actual_jobs: int | None = Field(default=None, ge=0, description="实际就业人数")
+    # 外资（衢政办发〔2025〕30号 外资奖励的计算依据；金额单位万美元）
+    industry_class: Literal["制造业", "高技术服务业", "其他服务业", "房地产", "金融"] | None = Field(
+        default=None, description="行业类别（外资奖励口径）")
+    fdi_form: Literal["新设", "增资", "利润再投资"] | None = Field(default=None, description="外资投资方式")
+    fdi_total_usd_wan: float | None = Field(default=None, ge=0, description="外资总投资（万美元）")
+    fdi_first_year_usd_wan: float | None = Field(default=None, ge=0, description="首年实际利用外资（万美元）")
+    fdi_year_usd_wan: float | None = Field(default=None, ge=0, description="当年度实际利用外资（万美元）")
 
-    _dates = field_validator("land_needed_by", mode="before")(classmethod(lambda cls, v: iso_date_text(v)))
+    _dates = field_validator("land_needed_by", "signed_on", "stage_on", "next_action_on", mode="before")(
+        classmethod(lambda cls, v: iso_date_text(v))
+    )
+    _history = field_validator("stage_history")(classmethod(lambda cls, v: _json_entries(v, stage=True)))
+    _tracking = field_validator("tracking_log")(classmethod(lambda cls, v: _json_entries(v, stage=False)))
     _land = field_validator("land_max_mu")(
         classmethod(lambda cls, v, info: _not_below(v, info, "land_min_mu", "用地需求（亩）"))
     )
@@ -351,6 +398,11 @@ class Policy(Node):
     effective_from: dt.date | None = None
     effective_to: dt.date | None = None
     summary: str | None = None
+    # 政策条款（seed_data/facts/policies.json 的一条规则；计算见 matching/incentives.py）
+    document: str | None = Field(default=None, description="文件名称")
+    article: str | None = Field(default=None, description="条款")
+    version: str | None = Field(default=None, description="规则版本")
+    currency: str | None = Field(default=None, description="金额单位（万元/万美元）")
 
 
 MODELS: dict[Label, type[Node]] = {

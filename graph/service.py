@@ -4,20 +4,30 @@ from __future__ import annotations
 from typing import Any
 
 from graph.schema import Label, Node
-from graph.store import AuditEntry, Batch, GraphStore, WriteResult
+from graph.store import AuditEntry, Batch, Expect, GraphStore, WriteResult
 from graph.writer import Plan, ValidationFailed, validate
 
 
-def upsert_node(store: GraphStore, *, label: Label, data: dict[str, Any], actor: str) -> tuple[Node, bool, WriteResult]:
-    """Create or replace one node. Returns (object, created, result). Raises ValidationFailed."""
+def upsert_node(store: GraphStore, *, label: Label, data: dict[str, Any], actor: str,
+                expect: dict[str, Any] | None = None) -> tuple[Node, bool, WriteResult]:
+    """Create or replace one node. Returns (object, created, result). Raises ValidationFailed.
+
+    `expect` (for an existing node): properties that must still hold these values when the write lands — checked
+    inside the write transaction, else ConflictError and nothing is written (e.g. a parcel's reservation state)."""
     obj, problems = validate(label, data)
     if problems or obj is None:
         raise ValidationFailed(problems)
     before = store.get(label.value, obj.key)
     plan = Plan()
     plan.add_node(obj)
-    result = plan.commit(
-        store,
+    plan.check(store)
+    if plan.problems:
+        raise ValidationFailed(plan.problems)
+    batch = plan.batch()
+    if expect is not None and before is not None:
+        batch.expect.append(Expect(label.value, obj.key, expect))
+    result = store.write(
+        batch,
         audit=AuditEntry(actor=actor, action="upsert", target=f"{label.value}/{obj.key}", before=before,
                          after=obj.props() | {"key": obj.key}),
     )

@@ -1,27 +1,44 @@
 """Embedded SQLite backend: the system of record on a laptop.
 
-One file, WAL journal, one connection per thread. Every write() is a single `BEGIN IMMEDIATE` transaction, so
-a batch is all-or-nothing even if the process is killed mid-way (SQLite's journal rolls it back on reopen).
-Nodes and relations keep their properties as JSON text; the fields listed in schema.INDEXED_FIELDS get
-partial expression indexes so that filtered listings do not scan the table.
+One file, WAL journal (synchronous=NORMAL), one connection per thread. Every write() is a single
+`BEGIN IMMEDIATE` transaction, so a batch is all-or-nothing even if the process is killed mid-way (SQLite's
+journal rolls it back on reopen). Layout and the reasons for it are in docs/storage.md:
+
+* `nodes` is a rowid table: each node gets an integer id when first written (kept while it exists), with a
+  unique index on (label, key). `rels` is a WITHOUT ROWID table keyed by (src id, type, dst id), with the
+  incoming index (dst, type): a relation's key and index entry shrink from ~60 bytes of text to ~15, the file
+  by ~30 %, imports write less and the snapshot reads relations as integers. Properties are canonical JSON text; a
+  relation's numeric `weight` is also kept in the column w for the snapshot.
+* The few filterable fields of schema.INDEXED_FIELDS are copied, when the row is written, into the plain columns
+  ix1..ixN (which field each holds depends on the label) with one partial index per column. This replaced one
+  JSON expression index per field: those parsed every firm's JSON once per index on every write.
+* `changelog` keeps, per version, which node and relation keys the write touched (for the last CHANGELOG_KEEP
+  versions, for writes of up to CHANGELOG_MAX_ITEMS records); `changes_since` turns that into the current state
+  of those keys, which is what the analytic snapshot patches itself from instead of rebuilding.
 """
 from __future__ import annotations
 
+import logging
 import os
 import sqlite3
 import threading
 import uuid
-from typing import Any, Iterable, Iterator, Sequence
+from typing import Any, Iterable, Iterator, Mapping, Sequence
 
+import numpy as np
 import orjson
 
-from graph.schema import INDEXED_FIELDS, Label
+from graph.schema import INDEXED_FIELDS, RELATIONS, Label
 from graph.store import (
     ApiKeyRec,
     AuditEntry,
     Batch,
+    ChangeSet,
     Direction,
+    EdgeArrays,
     Neighbour,
+    NodeRec,
+    RelKey,
     RelRec,
     StoreError,
     WriteResult,
@@ -29,46 +46,72 @@ from graph.store import (
     split_filter,
 )
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
-DDL = [
+# label -> the indexed fields, in column order: field i of a label lives in column ix{i+1}
+IX_FIELDS: dict[str, tuple[str, ...]] = {lab.value: tuple(fields) for lab, fields in INDEXED_FIELDS.items()}
+N_IX = max((len(f) for f in IX_FIELDS.values()), default=0)
+IX_COLS = tuple(f"ix{i + 1}" for i in range(N_IX))
+
+CHANGELOG_MAX_ITEMS = 20_000  # a bigger write is logged as "not itemised": a snapshot rebuilds after it
+CHANGELOG_KEEP = 1_000  # versions of change log kept
+EDGE_ID_STEP = 50_000  # node ids per relation read of edge_arrays
+BIG_WRITE_ROWS = 100_000  # a write this large gets a bigger page cache while it runs
+BIG_WRITE_CACHE_KIB = 524_288  # 512 MiB (a 1M-firm database is ~1.9 GiB; RSS target 3 GB)
+CACHE_KIB = 262_144  # 256 MiB per connection otherwise
+
+TABLES = [
     "CREATE TABLE IF NOT EXISTS meta(k TEXT PRIMARY KEY, v TEXT NOT NULL)",
-    """CREATE TABLE IF NOT EXISTS nodes(
-         label TEXT NOT NULL, key TEXT NOT NULL, name TEXT, props TEXT NOT NULL,
-         PRIMARY KEY(label, key)) WITHOUT ROWID""",
+    f"""CREATE TABLE IF NOT EXISTS nodes(
+         id INTEGER PRIMARY KEY, label TEXT NOT NULL, key TEXT NOT NULL, name TEXT,
+         props TEXT NOT NULL{''.join(f', {c}' for c in IX_COLS)})""",
     """CREATE TABLE IF NOT EXISTS rels(
-         src_label TEXT NOT NULL, src_key TEXT NOT NULL, type TEXT NOT NULL,
-         dst_label TEXT NOT NULL, dst_key TEXT NOT NULL, props TEXT NOT NULL,
-         PRIMARY KEY(src_label, src_key, type, dst_label, dst_key)) WITHOUT ROWID""",
-    "CREATE INDEX IF NOT EXISTS rels_in ON rels(dst_label, dst_key, type)",
-    "CREATE INDEX IF NOT EXISTS nodes_name ON nodes(label, name)",
+         src INTEGER NOT NULL, type TEXT NOT NULL, dst INTEGER NOT NULL, props TEXT NOT NULL, w REAL,
+         PRIMARY KEY(src, type, dst)) WITHOUT ROWID""",
+    "CREATE TABLE IF NOT EXISTS changelog(ver INTEGER PRIMARY KEY, items BLOB)",
     """CREATE TABLE IF NOT EXISTS audit(
          id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL,
          target TEXT NOT NULL, before TEXT, after TEXT)""",
-    "CREATE INDEX IF NOT EXISTS audit_actor ON audit(actor, id)",
     """CREATE TABLE IF NOT EXISTS api_keys(
          key_id TEXT PRIMARY KEY, name TEXT NOT NULL, role TEXT NOT NULL, park TEXT, secret_hash TEXT NOT NULL,
          created_at TEXT NOT NULL, revoked_at TEXT)""",
 ]
-for _label, _fields in INDEXED_FIELDS.items():
-    for _f in _fields:
-        DDL.append(
-            f"CREATE INDEX IF NOT EXISTS nodes_{_label.value}_{_f} ON nodes(label, json_extract(props, '$.{_f}'))"
-            f" WHERE label = '{_label.value}'"
-        )
+INDEXES = [
+    "CREATE UNIQUE INDEX IF NOT EXISTS nodes_key ON nodes(label, key)",
+    "CREATE INDEX IF NOT EXISTS rels_in ON rels(dst, type)",
+    "CREATE INDEX IF NOT EXISTS nodes_name ON nodes(label, name)",
+    "CREATE INDEX IF NOT EXISTS audit_actor ON audit(actor, id)",
+    *(f"CREATE INDEX IF NOT EXISTS nodes_{c} ON nodes(label, {c}) WHERE {c} IS NOT NULL" for c in IX_COLS),
+]
+DDL = TABLES + INDEXES
 
 UPSERT_NODE = (
-    "INSERT INTO nodes(label, key, name, props) VALUES (?, ?, ?, ?) "
-    "ON CONFLICT(label, key) DO UPDATE SET name = excluded.name, props = excluded.props "
+    f"INSERT INTO nodes(label, key, name, props{''.join(f', {c}' for c in IX_COLS)}) "
+    f"VALUES (?, ?, ?, ?{', ?' * N_IX}) "
+    "ON CONFLICT(label, key) DO UPDATE SET name = excluded.name, props = excluded.props"
+    f"{''.join(f', {c} = excluded.{c}' for c in IX_COLS)} "
     "WHERE nodes.props IS NOT excluded.props"
 )
+NODE_ID = "(SELECT id FROM nodes WHERE label = ? AND key = ?)"
+# rel_row() gives (src_label, src_key, type, dst_label, dst_key, props, w); the ends are looked up by key. A
+# missing end makes the id NULL, which the NOT NULL columns refuse: the whole batch fails (see write()).
+INSERT_REL = (
+    "INSERT INTO rels(src, type, dst, props, w) VALUES ((SELECT id FROM nodes WHERE label = ?1 AND key = ?2), ?3, "
+    "(SELECT id FROM nodes WHERE label = ?4 AND key = ?5), ?6, ?7)"
+)
 UPSERT_REL = (
-    "INSERT INTO rels(src_label, src_key, type, dst_label, dst_key, props) VALUES (?, ?, ?, ?, ?, ?) "
-    "ON CONFLICT(src_label, src_key, type, dst_label, dst_key) DO UPDATE SET props = excluded.props "
+    INSERT_REL + " ON CONFLICT(src, type, dst) DO UPDATE SET props = excluded.props, w = excluded.w "
     "WHERE rels.props IS NOT excluded.props"
 )
+# a relation with its ends' labels and keys
+REL_SELECT = (
+    "SELECT r.type, s.label, s.key, d.label, d.key, r.props FROM rels r "
+    "JOIN nodes s ON s.id = r.src JOIN nodes d ON d.id = r.dst"
+)
 
+log = logging.getLogger(__name__)
 _dumps = orjson.dumps
+_NO_IX = (None,) * N_IX
 
 
 def dump_props(props: dict[str, Any]) -> str:
@@ -76,8 +119,101 @@ def dump_props(props: dict[str, Any]) -> str:
     return _dumps(props, option=orjson.OPT_SORT_KEYS).decode()
 
 
+def _ix_value(v: Any) -> Any:
+    """What json_extract(props, '$.field') would give: scalars as they are, lists/objects as JSON text."""
+    if v is None or isinstance(v, (str, int, float)):
+        return v
+    return _dumps(v).decode()
+
+
+def node_row(n: NodeRec) -> tuple:
+    """The nodes-table row of a node: label, key, name, props JSON, then its indexed fields (ix1..ixN)."""
+    props = n.props
+    fields = IX_FIELDS.get(n.label)
+    if fields is None:
+        ix = _NO_IX
+    else:
+        ix = tuple(_ix_value(props.get(f)) for f in fields) + _NO_IX[len(fields):]
+    return (n.label, n.key, props.get("name"), dump_props(props), *ix)
+
+
+def rel_row(r: RelRec) -> tuple:
+    """The rels-table row of a relation: its key, props JSON, and its numeric `weight` (w) for the snapshot."""
+    w = r.props.get("weight")
+    return (r.src_label, r.src_key, r.type, r.dst_label, r.dst_key, dump_props(r.props),
+            w if type(w) in (int, float) else None)
+
+
+def _positions(sorted_keys: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """Index of each of q in sorted_keys, -1 where absent."""
+    if sorted_keys.size == 0 or q.size == 0:
+        return np.full(q.size, -1, dtype=np.int64)
+    p = np.minimum(np.searchsorted(sorted_keys, q), len(sorted_keys) - 1)
+    return np.where(sorted_keys[p] == q, p, -1).astype(np.int64)
+
+
 def _loads(text: str | bytes) -> dict[str, Any]:
     return orjson.loads(text)
+
+
+def _ix_sql(i: int) -> str:
+    """SQL giving column ix{i+1} of a node row from its JSON props (for migrating older databases)."""
+    whens = [f"WHEN '{lab}' THEN json_extract(props, '$.{fields[i]}')" for lab, fields in IX_FIELDS.items()
+             if len(fields) > i]
+    return f"CASE label {' '.join(whens)} END" if whens else "NULL"
+
+
+def _migrate(conn: sqlite3.Connection) -> None:
+    """Bring a schema-1 database (text-keyed relations, JSON expression indexes) to this layout, in the opening
+    transaction: all or nothing. Relations whose ends do not exist cannot be kept and are counted in the log."""
+    cols = {r[1] for r in conn.execute("PRAGMA table_info(nodes)")}
+    if not cols or "id" in cols:
+        return
+    for (name,) in conn.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name IN ('nodes', 'rels') AND sql IS NOT NULL"
+    ).fetchall():
+        conn.execute(f'DROP INDEX "{name}"')
+    conn.execute("ALTER TABLE nodes RENAME TO nodes_v1")
+    conn.execute("CREATE TABLE IF NOT EXISTS rels(src_label TEXT, src_key TEXT, type TEXT, dst_label TEXT, "
+                 "dst_key TEXT, props TEXT)")  # (a schema-1 file always has it; this keeps the copy below valid)
+    conn.execute("ALTER TABLE rels RENAME TO rels_v1")
+    for stmt in TABLES:
+        conn.execute(stmt)
+    conn.execute(f"CREATE UNIQUE INDEX nodes_key ON nodes(label, key)")
+    ix = "".join(f", {_ix_sql(i)}" for i in range(N_IX))
+    conn.execute(f"INSERT INTO nodes(label, key, name, props{''.join(f', {c}' for c in IX_COLS)}) "
+                 f"SELECT label, key, name, props{ix} FROM nodes_v1 ORDER BY label, key")
+    before = conn.execute("SELECT count(*) FROM rels_v1").fetchone()[0]
+    conn.execute(
+        "INSERT INTO rels(src, type, dst, props, w) SELECT s.id, r.type, d.id, r.props, "
+        "CASE WHEN json_type(r.props, '$.weight') IN ('integer', 'real') THEN json_extract(r.props, '$.weight') END "
+        "FROM rels_v1 r JOIN nodes s ON s.label = r.src_label AND s.key = r.src_key "
+        "JOIN nodes d ON d.label = r.dst_label AND d.key = r.dst_key"
+    )
+    kept = conn.execute("SELECT count(*) FROM rels").fetchone()[0]
+    if kept < before:
+        log.warning("迁移存储：%d 条关系的端点不存在，未保留", before - kept)
+    conn.execute("DROP TABLE nodes_v1")
+    conn.execute("DROP TABLE rels_v1")
+    conn.execute("INSERT OR REPLACE INTO meta(k, v) VALUES ('ix_fields', ?)", (orjson.dumps(IX_FIELDS).decode(),))
+
+
+def _sync_indexed_fields(conn: sqlite3.Connection) -> None:
+    """If schema.INDEXED_FIELDS changed since the file was last opened, give nodes the columns it now needs and
+    recompute ix1..ixN from the JSON (once; in the opening transaction), so a filter never reads a stale column."""
+    want = orjson.dumps(IX_FIELDS).decode()
+    r = conn.execute("SELECT v FROM meta WHERE k = 'ix_fields'").fetchone()
+    if r is not None and r[0] == want:
+        return
+    have = {c[1] for c in conn.execute("PRAGMA table_info(nodes)")}
+    for c in IX_COLS:
+        if c not in have:
+            conn.execute(f"ALTER TABLE nodes ADD COLUMN {c}")
+    if r is not None or conn.execute("SELECT 1 FROM nodes LIMIT 1").fetchone():
+        sets = ", ".join(f"{c} = {_ix_sql(i)}" for i, c in enumerate(IX_COLS))
+        if sets:
+            conn.execute(f"UPDATE nodes SET {sets}")
+    conn.execute("INSERT OR REPLACE INTO meta(k, v) VALUES ('ix_fields', ?)", (want,))
 
 
 class SQLiteStore:
@@ -96,11 +232,15 @@ class SQLiteStore:
         with self._write_lock:
             conn.execute("BEGIN IMMEDIATE")
             try:
-                for stmt in DDL:
+                _migrate(conn)
+                for stmt in TABLES:
+                    conn.execute(stmt)
+                _sync_indexed_fields(conn)
+                for stmt in INDEXES:
                     conn.execute(stmt)
                 conn.execute("INSERT OR IGNORE INTO meta(k, v) VALUES ('version', '0')")
                 conn.execute("INSERT OR IGNORE INTO meta(k, v) VALUES ('store_id', ?)", (uuid.uuid4().hex,))
-                conn.execute("INSERT OR IGNORE INTO meta(k, v) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+                conn.execute("INSERT OR REPLACE INTO meta(k, v) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
                 conn.execute("COMMIT")
             except BaseException:
                 conn.execute("ROLLBACK")
@@ -118,7 +258,7 @@ class SQLiteStore:
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("PRAGMA foreign_keys=OFF")
             conn.execute("PRAGMA busy_timeout=30000")
-            conn.execute("PRAGMA cache_size=-262144")  # 256 MiB page cache
+            conn.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
             conn.execute("PRAGMA temp_store=MEMORY")
             self._local.conn = conn
             with self._conns_lock:
@@ -138,7 +278,10 @@ class SQLiteStore:
     # ------------------------------------------------------------------ writes
     def write(self, batch: Batch, *, audit: AuditEntry | None = None) -> WriteResult:
         conn = self._conn()
+        big = len(batch) >= BIG_WRITE_ROWS
         with self._write_lock:
+            if big:  # random inserts into B-trees larger than the cache: give this write room (freed after)
+                conn.execute(f"PRAGMA cache_size=-{BIG_WRITE_CACHE_KIB}")
             conn.execute("BEGIN IMMEDIATE")
             try:
                 for ex in batch.expect:
@@ -146,42 +289,69 @@ class SQLiteStore:
                     check_expect(ex, None if r is None else _loads(r[0]))
                 before = conn.total_changes
                 if batch.nodes:
-                    conn.executemany(
-                        UPSERT_NODE,
-                        ((n.label, n.key, n.props.get("name"), dump_props(n.props)) for n in batch.nodes),
-                    )
+                    conn.executemany(UPSERT_NODE, map(node_row, batch.nodes))
                 nodes_written = conn.total_changes - before
                 mid = conn.total_changes
                 if batch.rels:
-                    conn.executemany(
-                        UPSERT_REL,
-                        ((r.src_label, r.src_key, r.type, r.dst_label, r.dst_key, dump_props(r.props)) for r in batch.rels),
-                    )
+                    try:
+                        conn.executemany(UPSERT_REL, map(rel_row, batch.rels))
+                    except sqlite3.IntegrityError as e:
+                        raise self._missing_end(conn, batch) or StoreError(f"关系写入失败：{e}") from e
                 rels_written = conn.total_changes - mid
                 mid = conn.total_changes
                 for t, sl, sk, dl, dk in batch.delete_rels:
-                    conn.execute(
-                        "DELETE FROM rels WHERE src_label=? AND src_key=? AND type=? AND dst_label=? AND dst_key=?",
-                        (sl, sk, t, dl, dk),
-                    )
+                    conn.execute(f"DELETE FROM rels WHERE src = {NODE_ID} AND type = ? AND dst = {NODE_ID}",
+                                 (sl, sk, t, dl, dk))
                 deleted_rels = conn.total_changes - mid
                 deleted_nodes = 0
                 for label, key in batch.delete_nodes:
-                    cur = conn.execute("DELETE FROM nodes WHERE label=? AND key=?", (label, key))
-                    deleted_nodes += cur.rowcount
-                    conn.execute("DELETE FROM rels WHERE src_label=? AND src_key=?", (label, key))
-                    conn.execute("DELETE FROM rels WHERE dst_label=? AND dst_key=?", (label, key))
+                    r = conn.execute("SELECT id FROM nodes WHERE label=? AND key=?", (label, key)).fetchone()
+                    if r is None:
+                        continue
+                    conn.execute("DELETE FROM rels WHERE src = ?", r)
+                    conn.execute("DELETE FROM rels WHERE dst = ?", r)
+                    conn.execute("DELETE FROM nodes WHERE id = ?", r)
+                    deleted_nodes += 1
                 changed = nodes_written + rels_written + deleted_rels + deleted_nodes
                 if changed:
                     conn.execute("UPDATE meta SET v = CAST(v AS INTEGER) + 1 WHERE k = 'version'")
+                version = int(conn.execute("SELECT v FROM meta WHERE k='version'").fetchone()[0])
+                if changed:
+                    self._log_change(conn, version, batch)
                 if audit is not None and changed:
                     self._insert_audit(conn, audit)
-                version = int(conn.execute("SELECT v FROM meta WHERE k='version'").fetchone()[0])
                 conn.execute("COMMIT")
             except BaseException:
                 conn.execute("ROLLBACK")
                 raise
+            finally:
+                if big:
+                    conn.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
         return WriteResult(nodes_written, rels_written, deleted_rels + deleted_nodes, version)
+
+    @staticmethod
+    def _missing_end(conn: sqlite3.Connection, batch: Batch) -> StoreError | None:
+        """The error naming the first relation of the batch whose source or target node does not exist."""
+        for r in batch.rels:
+            for label, key, end in ((r.src_label, r.src_key, "起点"), (r.dst_label, r.dst_key, "终点")):
+                if conn.execute("SELECT 1 FROM nodes WHERE label=? AND key=?", (label, key)).fetchone() is None:
+                    return StoreError(
+                        f"关系 {r.type} {r.src_key} → {r.dst_key} 的{end} {label} {key!r} 不存在，整批未写入")
+        return None
+
+    @staticmethod
+    def _log_change(conn: sqlite3.Connection, version: int, batch: Batch) -> None:
+        """Record which keys this version touched (a superset of what changed), or NULL for a write too big to
+        itemise; and forget versions older than CHANGELOG_KEEP."""
+        items: bytes | None = None
+        if len(batch) <= CHANGELOG_MAX_ITEMS:
+            items = _dumps({
+                "n": [[n.label, n.key] for n in batch.nodes] + [list(k) for k in batch.delete_nodes],
+                "r": [[r.type, r.src_label, r.src_key, r.dst_label, r.dst_key] for r in batch.rels]
+                     + [list(k) for k in batch.delete_rels],
+            })
+        conn.execute("INSERT OR REPLACE INTO changelog(ver, items) VALUES (?, ?)", (version, items))
+        conn.execute("DELETE FROM changelog WHERE ver <= ?", (version - CHANGELOG_KEEP,))
 
     # ------------------------------------------------------------------ reads
     @staticmethod
@@ -216,13 +386,16 @@ class SQLiteStore:
         return found
 
     @staticmethod
-    def _expr(field: str) -> str:
+    def _expr(field: str, label: str | None = None) -> str:
         if field == "key":
             return "key"
         if field == "name":
             return "name"
         if not field.replace("_", "").isalnum():
             raise ValueError(f"非法字段名 {field!r}")
+        fields = IX_FIELDS.get(label or "", ())
+        if field in fields:
+            return IX_COLS[fields.index(field)]
         return f"json_extract(props, '$.{field}')"
 
     def find(
@@ -241,11 +414,11 @@ class SQLiteStore:
             if value is None:
                 continue
             field, op = split_filter(name)
-            expr = self._expr(field)
+            expr = self._expr(field, label)
             if op == "eq":
-                if field in ("key", "name"):
+                if field in ("key", "name") or not expr.startswith("json_extract"):
                     where.append(f"{expr} = ?")
-                    args.append(value)
+                    args.append(_ix_value(value) if expr in IX_COLS else value)
                 else:
                     # equal for scalars, contains for list properties
                     where.append(
@@ -273,7 +446,7 @@ class SQLiteStore:
         w = " AND ".join(where)
         conn = self._conn()
         total = conn.execute(f"SELECT count(*) FROM nodes WHERE {w}", args).fetchone()[0]
-        order = self._expr(order_by)
+        order = self._expr(order_by, label)
         direction = "DESC" if descending else "ASC"
         rows = conn.execute(
             f"SELECT key, props FROM nodes WHERE {w} ORDER BY {order} {direction}, key {direction} LIMIT ? OFFSET ?",
@@ -290,17 +463,15 @@ class SQLiteStore:
         targs = (rel_type,) if rel_type else ()
         if direction in ("out", "both"):
             q = (
-                "SELECT r.type, r.props, n.label, n.key, n.props FROM rels r JOIN nodes n "
-                "ON n.label = r.dst_label AND n.key = r.dst_key "
-                f"WHERE r.src_label = ? AND r.src_key = ?{type_sql} ORDER BY r.type, n.key LIMIT ?"
+                "SELECT r.type, r.props, n.label, n.key, n.props FROM rels r JOIN nodes n ON n.id = r.dst "
+                f"WHERE r.src = {NODE_ID}{type_sql} ORDER BY r.type, n.key LIMIT ?"
             )
             for t, rp, nl, nk, np_ in conn.execute(q, (label, key, *targs, limit)):
                 out.append(Neighbour(t, "out", _loads(rp), nl, nk, self._row(nk, np_)))
         if direction in ("in", "both"):
             q = (
-                "SELECT r.type, r.props, n.label, n.key, n.props FROM rels r JOIN nodes n "
-                "ON n.label = r.src_label AND n.key = r.src_key "
-                f"WHERE r.dst_label = ? AND r.dst_key = ?{type_sql} ORDER BY r.type, n.key LIMIT ?"
+                "SELECT r.type, r.props, n.label, n.key, n.props FROM rels r JOIN nodes n ON n.id = r.src "
+                f"WHERE r.dst = {NODE_ID}{type_sql} ORDER BY r.type, n.key LIMIT ?"
             )
             for t, rp, nl, nk, np_ in conn.execute(q, (label, key, *targs, limit)):
                 out.append(Neighbour(t, "in", _loads(rp), nl, nk, self._row(nk, np_)))
@@ -325,17 +496,165 @@ class SQLiteStore:
     def iter_relations(self, rel_type: str | None = None) -> Iterator[RelRec]:
         conn = self._conn()
         if rel_type:
-            cur = conn.execute(
-                "SELECT type, src_label, src_key, dst_label, dst_key, props FROM rels WHERE type = ?", (rel_type,)
-            )
+            cur = conn.execute(f"{REL_SELECT} WHERE r.type = ?", (rel_type,))
         else:
-            cur = conn.execute("SELECT type, src_label, src_key, dst_label, dst_key, props FROM rels")
+            cur = conn.execute(REL_SELECT)
         while True:
             rows = cur.fetchmany(10000)
             if not rows:
                 return
             for t, sl, sk, dl, dk, p in rows:
                 yield RelRec(t, sl, sk, dl, dk, _loads(p))
+
+    def node_columns(self, label: str, fields: Sequence[str], *, chunk_size: int = 50_000
+                     ) -> Iterator[tuple[list[str], list[str | None], list[list[Any]]]]:
+        """A chunk of nodes per query, each column as one text: keys and names joined by SQLite, the fields by one
+        json_extract per node naming every path (SQLite parses the JSON once, in C) and one orjson parse per
+        chunk. No Python object is made per node except the values themselves."""
+        for f in fields:
+            self._expr(f)  # plain names only
+        if fields:
+            paths = ", ".join(f"'$.{f}'" for f in fields)
+            if len(fields) == 1:  # with one path json_extract gives the value itself, not an array
+                paths += f", '$.{fields[0]}'"
+            values_sql = f"json_extract(props, {paths})"
+        else:
+            values_sql = "'[]'"
+        q = (f"SELECT count(*), max(key), group_concat(key, char(31)), group_concat(ifnull(name, ''), char(31)), "
+             f"group_concat(name IS NULL), '[' || group_concat({values_sql}) || ']' "
+             "FROM (SELECT key, name, props FROM nodes WHERE label = ? AND key > ? ORDER BY key LIMIT ?)")
+        conn = self._conn()
+        after = ""
+        r = conn.execute(f"SELECT name, {values_sql} FROM nodes WHERE label = ? AND key = ''", (label,)).fetchone()
+        if r is not None:  # an empty key (the store does not forbid one) sorts before the first chunk
+            values = orjson.loads(r[1])
+            yield [""], [r[0]], [values[:1] if len(fields) == 1 else values]
+        while True:
+            n, last, keys_txt, names_txt, no_name, values_txt = conn.execute(q, (label, after, chunk_size)).fetchone()
+            if not n:
+                return
+            keys, names = keys_txt.split("\x1f"), names_txt.split("\x1f")
+            if len(keys) != n or len(names) != n:  # a separator inside a key or name: read this chunk row by row
+                rows = conn.execute(f"SELECT key, name, {values_sql} FROM nodes WHERE label = ? AND key > ? "
+                                    "ORDER BY key LIMIT ?", (label, after, chunk_size)).fetchall()
+                keys, names = [r[0] for r in rows], [r[1] for r in rows]
+                values = orjson.loads("[" + ",".join(r[2] for r in rows) + "]")
+            else:
+                if "1" in no_name:
+                    names = [None if flag == "1" else nm for nm, flag in zip(names, no_name.split(","))]
+                values = orjson.loads(values_txt)
+            if len(fields) == 1:
+                values = [v[:1] for v in values]
+            yield keys, names, values
+            after = last
+
+    def edge_arrays(self, keys: Mapping[str, np.ndarray]) -> dict[tuple[str, str, str], EdgeArrays]:
+        """Node ids are mapped to positions in `keys` with numpy (ids in key order per label, then a dense
+        id → position table); relations are read as integers, a chunk at a time."""
+        conn = self._conn()
+        conn.execute("BEGIN")  # ids and relations from one state of the database
+        try:
+            max_id = conn.execute("SELECT ifnull(max(id), 0) FROM nodes").fetchone()[0]
+            pos = np.full(max_id + 1, -1, dtype=np.int64)
+            label_of = np.full(max_id + 1, -1, dtype=np.int16)
+            labels = list(keys)
+            for li, label in enumerate(labels):
+                rows = conn.execute("SELECT id, key FROM nodes WHERE label = ? ORDER BY key", (label,)).fetchall()
+                if not rows:
+                    continue
+                ids = np.fromiter((i for i, _ in rows), dtype=np.int64, count=len(rows))
+                want = keys[label]
+                store_keys = np.asarray([k for _, k in rows], dtype=str)
+                if store_keys.shape == want.shape and bool(np.all(store_keys == want)):
+                    at = np.arange(len(rows), dtype=np.int64)
+                else:  # the snapshot's keys were read at another moment: match them key by key
+                    at = _positions(want, store_keys)
+                pos[ids] = at
+                label_of[ids] = li
+            # Relations a range of source ids at a time, each column as one comma-separated text that numpy
+            # parses in C: no Python object per relation.
+            types = list(RELATIONS)
+            if conn.execute(f"SELECT 1 FROM rels WHERE type NOT IN ({','.join('?' * len(types))}) LIMIT 1",
+                            types).fetchone():  # a type the schema no longer has: list them all (one scan)
+                types = [t for (t,) in conn.execute("SELECT DISTINCT type FROM rels")]
+            # a cheap number per type (first letter, length), or its offset in a joined list if two types share one
+            cheap = {ord(t[0]) * 256 + len(t): t for t in types}
+            if len(cheap) == len(types):
+                code_sql, arg, type_at = "unicode(type) * 256 + length(type)", None, cheap
+            else:
+                joined = "|" + "|".join(types) + "|"
+                code_sql, arg = "instr(?1, '|' || type || '|')", joined
+                type_at = {joined.index(f"|{t}|") + 1: t for t in types}
+            q = (f"SELECT group_concat({code_sql}), group_concat(src), group_concat(dst), group_concat(ifnull(w, 0)) "
+                 "FROM rels WHERE src >= ?2 AND src < ?3 AND (?1 IS NULL OR ?1 IS NOT NULL)")
+            parts: dict[str, list[tuple[np.ndarray, np.ndarray, np.ndarray]]] = {}
+            for lo in range(0, max_id + 1, EDGE_ID_STEP):
+                t_txt, s_txt, d_txt, w_txt = conn.execute(q, (arg, lo, lo + EDGE_ID_STEP)).fetchone()
+                if t_txt is None:
+                    continue
+                t_a = np.fromstring(t_txt, dtype=np.int64, sep=",")
+                src_a = np.fromstring(s_txt, dtype=np.int64, sep=",")
+                dst_a = np.fromstring(d_txt, dtype=np.int64, sep=",")
+                w_a = np.fromstring(w_txt, dtype=np.float64, sep=",")
+                for code in np.unique(t_a):
+                    m = t_a == code
+                    parts.setdefault(type_at[int(code)], []).append((src_a[m], dst_a[m], w_a[m]))
+        finally:
+            conn.execute("COMMIT")
+        out: dict[tuple[str, str, str], EdgeArrays] = {}
+        for t, chunks in parts.items():
+            src_a, dst_a, w_a = (np.concatenate(x) for x in zip(*chunks))
+            sl, dl = label_of[src_a], label_of[dst_a]
+            ok = (sl >= 0) & (dl >= 0)
+            si, di = pos[src_a], pos[dst_a]
+            ok &= (si >= 0) & (di >= 0)
+            combo = sl.astype(np.int64) * len(labels) + dl
+            for c in np.unique(combo[ok]):
+                m = ok & (combo == c)
+                out[(t, labels[int(c) // len(labels)], labels[int(c) % len(labels)])] = (si[m], di[m], w_a[m])
+        return out
+
+    def changes_since(self, version: int, *, max_items: int = 50_000) -> ChangeSet | None:
+        conn = self._conn()
+        conn.execute("BEGIN")  # one read transaction: the version and the rows read agree
+        try:
+            current = int(conn.execute("SELECT v FROM meta WHERE k='version'").fetchone()[0])
+            if version > current:
+                return None  # not this store's history (the database was replaced)
+            if version == current:
+                return ChangeSet(version, current, {}, {})
+            entries = conn.execute(
+                "SELECT items FROM changelog WHERE ver > ? AND ver <= ? ORDER BY ver", (version, current)
+            ).fetchall()
+            if len(entries) != current - version or any(items is None for (items,) in entries):
+                return None  # pruned, written before the log existed, or a write too big to itemise
+            node_keys: dict[str, set[str]] = {}
+            rel_keys: set[RelKey] = set()
+            for (items,) in entries:
+                d = orjson.loads(items)
+                for label, key in d["n"]:
+                    node_keys.setdefault(label, set()).add(key)
+                rel_keys.update(tuple(k) for k in d["r"])  # type: ignore[misc]
+                if sum(map(len, node_keys.values())) + len(rel_keys) > max_items:
+                    return None
+            nodes: dict[str, dict[str, dict[str, Any] | None]] = {}
+            for label, keys in node_keys.items():
+                state: dict[str, dict[str, Any] | None] = dict.fromkeys(keys)
+                ks = list(keys)
+                for i in range(0, len(ks), 900):
+                    chunk = ks[i : i + 900]
+                    q = f"SELECT key, props FROM nodes WHERE label=? AND key IN ({','.join('?' * len(chunk))})"
+                    for k, p in conn.execute(q, (label, *chunk)):
+                        state[k] = _loads(p)
+                nodes[label] = state
+            rels: dict[RelKey, dict[str, Any] | None] = {}
+            for t, sl, sk, dl, dk in rel_keys:
+                r = conn.execute(f"SELECT props FROM rels WHERE src = {NODE_ID} AND type = ? AND dst = {NODE_ID}",
+                                 (sl, sk, t, dl, dk)).fetchone()
+                rels[(t, sl, sk, dl, dk)] = None if r is None else _loads(r[0])
+            return ChangeSet(version, current, nodes, rels)
+        finally:
+            conn.execute("COMMIT")
 
     def version(self) -> int:
         return int(self._conn().execute("SELECT v FROM meta WHERE k='version'").fetchone()[0])

@@ -15,7 +15,10 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Iterator, Literal, Protocol, Sequence, runtime_checkable
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Literal, Mapping, Protocol, Sequence, runtime_checkable
+
+if TYPE_CHECKING:
+    import numpy as np
 
 FILTER_OPS = ("eq", "in", "min", "max", "like")
 Direction = Literal["out", "in", "both"]
@@ -68,6 +71,29 @@ class WriteResult:
     rels_written: int
     deleted: int
     version: int
+
+
+RelKey = tuple[str, str, str, str, str]  # type, src_label, src_key, dst_label, dst_key
+# The relations of one (type, src_label, dst_label) as arrays: source positions, target positions (each an index
+# into that label's sorted key array) and weights (the numeric `weight` property; 0 where there is none).
+EdgeArrays = tuple["np.ndarray", "np.ndarray", "np.ndarray"]
+
+
+@dataclass(frozen=True)
+class ChangeSet:
+    """What changed in a store between two versions, as the current state of every touched key.
+
+    `nodes[label][key]` is the node's props now (without "key"), or None if it no longer exists; `rels[key]` is
+    the relation's props now, or None. Keys may have been touched without changing (a superset is allowed).
+    Deleting a node also removed its relations; those are not listed separately."""
+
+    since: int
+    version: int
+    nodes: dict[str, dict[str, dict[str, Any] | None]]
+    rels: dict[RelKey, dict[str, Any] | None]
+
+    def __len__(self) -> int:
+        return sum(len(v) for v in self.nodes.values()) + len(self.rels)
 
 
 @dataclass(frozen=True)
@@ -152,6 +178,21 @@ class GraphStore(Protocol):
     def counts(self) -> dict[str, dict[str, int]]: ...
     def iter_nodes(self, label: str) -> Iterator[tuple[str, dict[str, Any]]]: ...
     def iter_relations(self, rel_type: str | None = None) -> Iterator[RelRec]: ...
+    def node_columns(self, label: str, fields: Sequence[str], *, chunk_size: int = 50_000
+                     ) -> Iterator[tuple[list[str], list[str | None], list[list[Any]]]]:
+        """The label's nodes in key order, in chunks: their keys, names, and per node the values of `fields`
+        (plain property names; None where absent) — the snapshot's bulk read of feature columns."""
+        ...
+    def edge_arrays(self, keys: Mapping[str, "np.ndarray"]) -> dict[tuple[str, str, str], EdgeArrays]:
+        """Every relation between nodes listed in `keys` (label → sorted key array), as index arrays into those
+        arrays, grouped by (type, src_label, dst_label) — the snapshot's bulk read of the graph. Relations with
+        an end not in `keys` are left out."""
+        ...
+    def changes_since(self, version: int, *, max_items: int = 50_000) -> ChangeSet | None:
+        """The current state of every key written after `version`, read consistently with the version it
+        reports; None when the store cannot itemise that (history not kept that far back, a write too big to
+        itemise, more than max_items keys, or a backend without a change log): then rebuild in full."""
+        ...
     def version(self) -> int: ...
     def store_id(self) -> str: ...
     def ping(self) -> bool: ...
@@ -190,3 +231,24 @@ def open_store(backend: str, *, sqlite_path: str | None = None, neo4j_uri: str |
             raise StoreError("Neo4j 后端需要 NEO4J_URI")
         return Neo4jStore(neo4j_uri, user=neo4j_user, password=neo4j_password or "", database=neo4j_database)
     raise StoreError(f"未知存储后端 {backend!r}（sqlite 或 neo4j）")
+
+
+def edge_arrays_from(relations: Iterable[RelRec], keys: Mapping[str, "np.ndarray"]
+                     ) -> dict[tuple[str, str, str], EdgeArrays]:
+    """GraphStore.edge_arrays for a backend that can only list relations (one dict lookup per end)."""
+    import numpy as np
+
+    index = {lab: dict(zip(arr.tolist(), range(len(arr)))) for lab, arr in keys.items()}
+    cols: dict[tuple[str, str, str], tuple[list[int], list[int], list[float]]] = {}
+    for r in relations:
+        s = index.get(r.src_label, {}).get(r.src_key)
+        d = index.get(r.dst_label, {}).get(r.dst_key)
+        if s is None or d is None:
+            continue
+        w = r.props.get("weight") if r.props else None
+        c = cols.setdefault((r.type, r.src_label, r.dst_label), ([], [], []))
+        c[0].append(s)
+        c[1].append(d)
+        c[2].append(float(w) if type(w) in (int, float) else 0.0)
+    return {k: (np.asarray(a, np.int64), np.asarray(b, np.int64), np.asarray(w, np.float64))
+            for k, (a, b, w) in cols.items()}

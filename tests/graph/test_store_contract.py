@@ -145,3 +145,146 @@ def test_preconditions_make_writes_conditional(tiny):
         tiny.write(Batch(nodes=[upd], expect=[Expect("Enterprise", "missing", {})]))
     tiny.write(Batch(nodes=[upd], expect=[Expect("Enterprise", USCC_C, {"revenue_wan": 1200, "size": None})]))
     assert tiny.get("Enterprise", USCC_C)["revenue_wan"] == 7.0
+
+
+def test_edge_arrays_index_every_relation_into_the_key_arrays(tiny):
+    import numpy as np
+
+    keys = {lab: np.asarray(sorted(k for k, _ in tiny.iter_nodes(lab)), dtype=str) for lab in ("Enterprise", "Segment")}
+    arrays = tiny.edge_arrays(keys)
+    assert set(arrays) == {("IN_SEGMENT", "Enterprise", "Segment"), ("SUPPLIES", "Enterprise", "Enterprise"),
+                           ("UPSTREAM_OF", "Segment", "Segment")}  # relations to labels not asked for are left out
+    s, d, w = arrays[("IN_SEGMENT", "Enterprise", "Segment")]
+    got = {(keys["Enterprise"][i], keys["Segment"][j]): x for i, j, x in zip(s, d, w)}
+    assert got == {(USCC_A, "ic.mat"): 1.0, (USCC_B, "ic.fab"): 0.7, (USCC_C, "ic.pkg"): 1.0}
+    s, d, w = arrays[("SUPPLIES", "Enterprise", "Enterprise")]
+    assert (keys["Enterprise"][s[0]], keys["Enterprise"][d[0]], w[0]) == (USCC_A, USCC_B, 0.0)  # share is no weight
+    # keys read at another moment (one firm missing): positions follow the arrays given
+    fewer = {"Enterprise": keys["Enterprise"][1:], "Segment": keys["Segment"]}
+    s, d, _ = tiny.edge_arrays(fewer)[("IN_SEGMENT", "Enterprise", "Segment")]
+    assert sorted(fewer["Enterprise"][s].tolist()) == fewer["Enterprise"].tolist()  # each remaining firm once
+
+
+def test_relation_to_a_missing_node_fails_the_whole_batch(any_store):
+    from graph.store import StoreError
+
+    batch = Batch(nodes=[NodeRec("IndustryChain", "x", {"name": "X"})],
+                  rels=[RelRec("PART_OF", "Segment", "nope", "IndustryChain", "x", {})])
+    with pytest.raises(StoreError, match="nope"):
+        any_store.write(batch)
+    assert any_store.get("IndustryChain", "x") is None and any_store.version() == 0
+
+
+def test_changes_since_an_unchanged_version_is_empty(tiny):
+    ch = tiny.changes_since(tiny.version())
+    assert ch is not None and len(ch) == 0 and ch.version == tiny.version()
+
+
+def test_changes_since_gives_the_current_state_of_written_keys(any_store):
+    any_store.write(Batch(nodes=[NodeRec("IndustryChain", "x", {"name": "X"}), NodeRec("IndustryChain", "y", {"name": "Y"})]))
+    v = any_store.version()
+    any_store.write(Batch(nodes=[NodeRec("Segment", "x.a", {"name": "A", "chain": "x"})],
+                          rels=[RelRec("PART_OF", "Segment", "x.a", "IndustryChain", "x", {"source": "测试"})]))
+    any_store.write(Batch(nodes=[NodeRec("IndustryChain", "x", {"name": "X2"})], delete_nodes=[("IndustryChain", "y")]))
+    ch = any_store.changes_since(v)
+    if ch is None:  # a backend without a change log (Neo4j) says so; the snapshot then rebuilds
+        assert any_store.backend == "neo4j"
+        return
+    assert (ch.since, ch.version) == (v, v + 2)
+    assert ch.nodes["IndustryChain"] == {"x": {"name": "X2"}, "y": None}
+    assert ch.nodes["Segment"]["x.a"]["chain"] == "x"
+    assert ch.rels == {("PART_OF", "Segment", "x.a", "IndustryChain", "x"): {"source": "测试"}}
+    assert any_store.changes_since(v + 5) is None  # a version this store never had
+
+
+def test_sqlite_change_log_is_bounded(sqlite_store, monkeypatch):
+    import graph.sqlite_store as backend
+
+    monkeypatch.setattr(backend, "CHANGELOG_KEEP", 3)
+    for i in range(5):
+        sqlite_store.write(Batch(nodes=[NodeRec("IndustryChain", f"c{i}", {"name": f"链{i}"})]))
+    assert sqlite_store.changes_since(1) is None  # pruned: versions 2 and 3 are gone
+    ch = sqlite_store.changes_since(2)
+    assert ch is not None and set(ch.nodes["IndustryChain"]) == {"c2", "c3", "c4"}
+    assert sqlite_store.changes_since(0, max_items=2) is None  # too many keys to patch
+
+
+def test_find_uses_indexed_columns_with_json_semantics(sqlite_store):
+    """Indexed fields (schema.INDEXED_FIELDS) are read from their own columns: same answers as JSON fields."""
+    sqlite_store.write(Batch(nodes=[
+        NodeRec("Project", "p1", {"name": "一号", "stage": "签约", "chain": "ic"}),
+        NodeRec("Project", "p2", {"name": "二号", "stage": "线索"}),
+        NodeRec("Project", "p3", {"name": "三号", "stage": "投产", "chain": "nev"}),
+    ]))
+    rows, total = sqlite_store.find("Project", filters={"stage__in": ["签约", "投产"]}, order_by="chain")
+    assert total == 2 and [r["key"] for r in rows] == ["p1", "p3"]
+    rows, _ = sqlite_store.find("Project", filters={"chain": "ic"})
+    assert [r["key"] for r in rows] == ["p1"]
+    plan = " ".join(r[3] for r in sqlite_store._conn().execute(
+        "EXPLAIN QUERY PLAN SELECT key FROM nodes WHERE label = 'Project' AND ix1 = '签约'"))
+    assert "nodes_ix1" in plan
+    sqlite_store.write(Batch(nodes=[NodeRec("Project", "p1", {"name": "一号", "stage": "开工", "chain": "ic"})]))
+    assert sqlite_store.find("Project", filters={"stage": "签约"})[1] == 0
+
+
+def test_schema_1_database_is_migrated(tmp_path):
+    """A database written by the previous layout (JSON expression indexes, no change log) opens as is."""
+    import sqlite3
+
+    from graph.sqlite_store import SQLiteStore
+
+    db = tmp_path / "old.db"
+    conn = sqlite3.connect(db)
+    conn.executescript("""
+        CREATE TABLE meta(k TEXT PRIMARY KEY, v TEXT NOT NULL);
+        INSERT INTO meta VALUES ('version', '7'), ('store_id', 'old'), ('schema_version', '1');
+        CREATE TABLE nodes(label TEXT NOT NULL, key TEXT NOT NULL, name TEXT, props TEXT NOT NULL,
+                           PRIMARY KEY(label, key)) WITHOUT ROWID;
+        CREATE TABLE rels(src_label TEXT NOT NULL, src_key TEXT NOT NULL, type TEXT NOT NULL,
+                          dst_label TEXT NOT NULL, dst_key TEXT NOT NULL, props TEXT NOT NULL,
+                          PRIMARY KEY(src_label, src_key, type, dst_label, dst_key)) WITHOUT ROWID;
+        CREATE INDEX rels_in ON rels(dst_label, dst_key, type);
+        CREATE INDEX nodes_name ON nodes(label, name);
+        CREATE INDEX nodes_Enterprise_region ON nodes(label, json_extract(props, '$.region')) WHERE label = 'Enterprise';
+        INSERT INTO nodes VALUES ('Enterprise', 'e1', '甲（合成）', '{"name":"甲（合成）","region":"330800"}');
+        INSERT INTO nodes VALUES ('Segment', 's1', '环节', '{"chain":"c","name":"环节"}');
+        INSERT INTO rels VALUES ('Enterprise', 'e1', 'IN_SEGMENT', 'Segment', 's1', '{"weight":0.5}');
+        INSERT INTO rels VALUES ('Enterprise', 'e1', 'SUPPLIES', 'Enterprise', 'gone', '{}');
+    """)
+    conn.commit()
+    conn.close()
+    s = SQLiteStore(db)
+    try:
+        rows, total = s.find("Enterprise", filters={"region": "330800"})
+        assert total == 1 and rows[0]["key"] == "e1"
+        assert s.version() == 7 and s.store_id() == "old"
+        assert s.changes_since(6) is None  # no history from before the change log
+        names = {r[0] for r in s._conn().execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+        assert "nodes_Enterprise_region" not in names and "nodes_ix1" in names
+        assert s._conn().execute("SELECT v FROM meta WHERE k = 'schema_version'").fetchone()[0] == "2"
+        # the relation is kept with its weight; the one to a node that never existed could not be
+        assert [(n.rel_type, n.key, n.rel_props) for n in s.neighbours("Enterprise", "e1")] == [
+            ("IN_SEGMENT", "s1", {"weight": 0.5})]
+        assert s.counts()["relations"] == {"IN_SEGMENT": 1}
+        s.write(Batch(nodes=[NodeRec("Segment", "s2", {"name": "环节二", "chain": "c"})]))
+        assert s.changes_since(7) is not None
+    finally:
+        s.close()
+
+
+def test_indexed_columns_follow_a_changed_schema(tmp_path, monkeypatch):
+    """A file written when other fields were indexed is brought up to date when opened: no stale ix column."""
+    import graph.sqlite_store as backend
+    from graph.sqlite_store import SQLiteStore
+
+    s = SQLiteStore(tmp_path / "ix.db")
+    s.write(Batch(nodes=[NodeRec("Fund", "f1", {"name": "一号基金", "region": "330800", "focus": ["ic"]}),
+                         NodeRec("Fund", "f2", {"name": "二号基金", "region": "440300", "size_yi": 5})]))
+    s.close()
+    monkeypatch.setitem(backend.IX_FIELDS, "Fund", ("size_yi", "region"))
+    s = SQLiteStore(tmp_path / "ix.db")
+    try:
+        assert [r["key"] for r in s.find("Fund", filters={"region": "330800"})[0]] == ["f1"]
+        assert [r["key"] for r in s.find("Fund", filters={"size_yi__min": 1})[0]] == ["f2"]
+    finally:
+        s.close()

@@ -287,5 +287,6 @@ def test_fast_seed_writes_the_same_rows_as_the_validated_seed(tmp_path):
         paths.append(path)
     a, b = (sqlite3.connect(p) for p in paths)
     for q in ("SELECT label, key, name, props FROM nodes ORDER BY label, key",
-              "SELECT * FROM rels ORDER BY src_label, src_key, type, dst_label, dst_key"):
+              "SELECT s.label, s.key, r.type, d.label, d.key, r.props, r.w FROM rels r "
+              "JOIN nodes s ON s.id = r.src JOIN nodes d ON d.id = r.dst ORDER BY 1, 2, 3, 4, 5"):
         assert a.execute(q).fetchall() == b.execute(q).fetchall()
