@@ -9,7 +9,9 @@ Mapping
   code without exchange gets it from its first digit (6/9 → SH, 0/2/3 → SZ, 4/8 → BJ; an explicit suffix never
   contradicts this rule in the data). company.jsonl has 68 rows with an already seen code (renamed firms, rows
   whose fields are shifted, e.g. 688096 京源环保 paired with 大连港's full name): the first row wins. name = short name from
-  company.jsonl (else company_industry's company_name), full_name = full name, listed = listing date.
+  company.jsonl (else company_industry's company_name), full_name = full name, listed = listing date (`time`,
+  kept only when it is a date: 86 rows carry the exchange name there), board = the listing board read from the
+  code (`listing_board`: 主板/中小板/创业板/科创板/B股/北交所).
 - segments.csv: Shenwan L3 industries (codes not ending in 00) from industry.jsonl and company_industry.jsonl —
   the two disagree for a few codes (e.g. 610202 玻纤制造 vs 玻璃制造, 8 codes only in company_industry);
   memberships use company_industry's codes, so its names win. chain = the L1 name, parent_id = the L2 code,
@@ -54,6 +56,27 @@ def available(raw_dir: str | Path | None = None) -> bool:
     return all((d / f).is_file() for f in RAW_FILES)
 
 
+_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def listing_board(code: str) -> str:
+    """The board a normalised code `NNNNNN.EX` is listed on, from its prefix ("" if none applies)."""
+    d = code[:6]
+    if d.startswith(("688", "689")):
+        return "科创板"
+    if d.startswith(("300", "301")):
+        return "创业板"
+    if d.startswith(("002", "003", "004")):
+        return "中小板"
+    if d.startswith(("000", "001", "600", "601", "603", "605")):
+        return "主板"
+    if d.startswith(("200", "900")):
+        return "B股"
+    if code.endswith(".BJ"):
+        return "北交所"
+    return ""
+
+
 def normalise_code(raw: str) -> str | None:
     """`301079`, `600373.SH`, `688268SH`, `600000.sh` → `NNNNNN.EX`; None if it is no stock code."""
     c = (raw or "").strip().upper().replace(".", "")
@@ -80,6 +103,11 @@ class ExportReport:
 def _jsonl(path: Path) -> list[dict]:
     with open(path, encoding="utf-8") as fh:
         return [json.loads(line) for line in fh if line.strip()]
+
+
+def _date_or_blank(value) -> str:
+    v = str(value or "").strip()
+    return v if _DATE_RE.match(v) else ""
 
 
 def _clean_name(name: str) -> str:
@@ -129,7 +157,7 @@ def export_chainkg(raw_dir: str | Path, out_dir: str | Path, *, min_upstream_cou
             dup += 1
             continue
         ents[cid] = {"name": (r.get("name") or "").strip(), "full_name": (r.get("fullname") or "").strip(),
-                     "listed": (r.get("time") or "").strip()}
+                     "listed": _date_or_blank(r.get("time"))}
     memberships = set()
     from_ci = 0
     for r in ci_rows:
@@ -155,8 +183,8 @@ def export_chainkg(raw_dir: str | Path, out_dir: str | Path, *, min_upstream_cou
                 ents[cid] = {"name": cid, "full_name": "", "listed": ""}
             products.append((cid, name, (r.get("weight") or "").strip()))
     rep.counts["enterprises"] = write_csv(
-        out / "enterprises.csv", ["id", "name", "full_name", "listed"],
-        ((k, v["name"], v["full_name"], v["listed"]) for k, v in sorted(ents.items())))
+        out / "enterprises.csv", ["id", "name", "full_name", "listed", "board"],
+        ((k, v["name"], v["full_name"], v["listed"], listing_board(k)) for k, v in sorted(ents.items())))
     rep.counts["memberships"] = write_csv(out / "memberships.csv", ["enterprise_id", "segment_id"], sorted(memberships))
     rep.counts["products"] = write_csv(out / "products.csv", ["enterprise_id", "product", "weight"], products)
     rep.notes.append(f"company.jsonl 重复代码 {dup} 行（保留首行）；仅见于 company_industry 的企业 {from_ci} 家")

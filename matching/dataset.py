@@ -4,7 +4,7 @@ The interchange format (see ../shared/datasets/README.md) is a folder of UTF-8 C
 
 | file | columns |
 |---|---|
-| `enterprises.csv` | `id,name` + optional `full_name`, `business_scope`, `tags` (text the recommender reads), any others |
+| `enterprises.csv` | `id,name` + optional `full_name`, `business_scope`, `tags` (text the recommender reads), `listed` (listing date `YYYY-MM-DD`, `YYYY-MM` or `YYYY`), `board` (listing board, e.g. 主板/创业板/科创板/B股), any others |
 | `segments.csv` | `id,name,chain` + optional `stream` (上游/中游/下游), `parent_id`, `keywords`, `description` |
 | `memberships.csv` | `enterprise_id,segment_id` |
 | `products.csv` (optional) | `enterprise_id,product,weight` (weight = revenue share; blank = unknown) |
@@ -23,7 +23,9 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import datetime
 import io
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Iterator
@@ -69,6 +71,8 @@ class Dataset:
     segment_streams: np.ndarray | None = None  # "上游"/"中游"/"下游"/""
     segment_parents: np.ndarray | None = None  # parent id (a segment id or a group key) or ""
     segment_text: np.ndarray | None = None  # keywords / description
+    enterprise_listed: np.ndarray | None = None  # listing date as days since 1970-01-01 (float, NaN = unknown)
+    enterprise_board: np.ndarray | None = None  # listing board (str, "" = unknown)
     product_enterprise: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     product_names: np.ndarray = field(default_factory=lambda: np.zeros(0, object))
     product_weights: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float64))
@@ -83,9 +87,11 @@ class Dataset:
             raise ValueError(f"memberships shape {self.memberships.shape} != ({ne}, {ns})")
         blank_e, blank_s = np.full(ne, "", dtype=object), np.full(ns, "", dtype=object)
         for name, default in (("enterprise_text", blank_e), ("segment_streams", blank_s),
-                              ("segment_parents", blank_s), ("segment_text", blank_s)):
+                              ("segment_parents", blank_s), ("segment_text", blank_s), ("enterprise_board", blank_e)):
             if getattr(self, name) is None:
                 object.__setattr__(self, name, default.copy())
+        if self.enterprise_listed is None:
+            object.__setattr__(self, "enterprise_listed", np.full(ne, np.nan))
         m = sp.csr_matrix(self.memberships, dtype=np.float32)
         m.sum_duplicates()
         m.data[:] = 1.0
@@ -154,6 +160,25 @@ def _rows(path: Path, required: Iterable[str]) -> Iterator[tuple[int, dict[str, 
         yield i, {k: (v or "").strip() for k, v in row.items()}
 
 
+_DATE_RE = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?$")
+
+
+def parse_listed(value: str) -> float | None:
+    """`YYYY-MM-DD`, `YYYY-MM` or `YYYY` → days since 1970-01-01 (a missing month/day counts as the 1st);
+    blank → NaN; anything else → None."""
+    v = value.strip()
+    if not v:
+        return float("nan")
+    m = _DATE_RE.match(v)
+    if not m:
+        return None
+    try:
+        d = datetime.date(int(m.group(1)), int(m.group(2) or 1), int(m.group(3) or 1))
+    except ValueError:
+        return None
+    return float((d - datetime.date(1970, 1, 1)).days)
+
+
 def _need(file: str, row: int, rec: dict[str, str], col: str) -> str:
     v = rec.get(col, "")
     if not v:
@@ -181,6 +206,8 @@ def read_dataset(folder: str | Path) -> Dataset:
     ent_ids: list[str] = []
     ent_names: list[str] = []
     ent_text: list[str] = []
+    ent_listed: list[float] = []
+    ent_board: list[str] = []
     e_index: dict[str, int] = {}
     for row, r in _rows(folder / "enterprises.csv", ("id", "name")):
         eid = _need("enterprises.csv", row, r, "id")
@@ -190,6 +217,11 @@ def read_dataset(folder: str | Path) -> Dataset:
         ent_ids.append(eid)
         ent_names.append(_need("enterprises.csv", row, r, "name"))
         ent_text.append(" ".join(r[c] for c in ENTERPRISE_TEXT_COLUMNS if r.get(c)))
+        listed = parse_listed(r.get("listed", ""))
+        if listed is None:
+            raise DatasetError("enterprises.csv", row, "listed", f"{r['listed']!r} 不是日期（YYYY-MM-DD）")
+        ent_listed.append(listed)
+        ent_board.append(r.get("board", ""))
 
     seg_ids: list[str] = []
     seg_cols: dict[str, list[str]] = {k: [] for k in ("name", "chain", "stream", "parent_id", "text")}
@@ -272,6 +304,8 @@ def read_dataset(folder: str | Path) -> Dataset:
         segment_chains=np.asarray(seg_cols["chain"], dtype=object),
         memberships=memberships,
         enterprise_text=np.asarray(ent_text, dtype=object),
+        enterprise_listed=np.asarray(ent_listed, dtype=np.float64),
+        enterprise_board=np.asarray(ent_board, dtype=object),
         segment_streams=np.asarray(seg_cols["stream"], dtype=object),
         segment_parents=np.asarray(seg_cols["parent_id"], dtype=object),
         segment_text=np.asarray(seg_cols["text"], dtype=object),

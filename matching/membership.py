@@ -55,7 +55,7 @@ from sklearn.svm import LinearSVC
 from matching.dataset import Dataset
 
 SIGNALS = ("text_clf", "text_dec", "text_rank", "name_clf", "knn", "centroid", "centroid_rank", "segment_text",
-           "placement", "co_membership", "same_parent", "same_chain", "linked", "supply_learned", "supply_linked")
+           "placement", "firm_prior", "co_membership", "same_parent", "same_chain", "linked", "supply_learned", "supply_linked")
 # Available but off by default — on chainkg they added nothing measurable: knn (similarity-weighted votes of the
 # 10 nearest labelled firms; also doubles the fit time) and name_clf (a second SVM on names/other text only).
 DEFAULT_SIGNALS = tuple(s for s in SIGNALS if s not in ("knn", "name_clf"))
@@ -65,11 +65,63 @@ RELATED_SIGNALS = ("text_dec", "segment_text", "co_membership", "same_parent", "
                    "supply_linked")
 # fixed weights on the raw signal values: the "related" view, and the fallback when the data is too small to learn
 DEFAULT_WEIGHTS = {"text_clf": 1.0, "text_dec": 1.0, "text_rank": 0.0, "name_clf": 0.3, "knn": 0.3, "centroid": 0.5,
-                   "centroid_rank": 0.0, "segment_text": 0.3, "placement": 0.0, "co_membership": 0.8,
+                   "centroid_rank": 0.0, "segment_text": 0.3, "placement": 0.0, "firm_prior": 0.0, "co_membership": 0.8,
                    "same_parent": 0.4, "same_chain": 0.2, "linked": 0.3, "supply_learned": 0.5, "supply_linked": 0.3}
 _UNTRAINED_DECISION = -3.0  # SVM decision for a segment without a trained classifier (negatives sit near -1)
 _LEGAL_FORM = re.compile(r"股份有限公司|有限责任公司|有限公司|集团|控股|股份|公司")
 _LEVEL_MARK = re.compile(r"[ⅠⅡⅢⅣ]+$")
+# listing-status marks in a Chinese listed firm's short name: (*)ST, S(*)ST/SST, S (share reform pending), PT,
+# 退 / 退市 (delisting)
+_STATUS_MARK = re.compile(r"^(?:\*?ST|S\*?ST|SST|PT|S(?=[\u4e00-\u9fff]))|退")
+
+
+def firm_attributes(ds: Dataset) -> np.ndarray | None:
+    """Public facts of each firm that say nothing about its segment but something about whether it is a
+    going, classifiable firm: listing date, board, a listing-status mark in the name, how many products and
+    whether any other text is known. No labels. None when the dataset has none of them."""
+    n = ds.n_enterprises
+    cols: list[np.ndarray] = []
+    listed = np.asarray(ds.enterprise_listed, dtype=np.float64)
+    if np.isfinite(listed).any():
+        cols.append(listed)
+    boards = np.asarray(ds.enterprise_board, dtype=object).astype(str)
+    for b in sorted(set(boards.tolist()) - {""}):
+        cols.append((boards == b).astype(np.float64))
+    names = np.asarray(ds.enterprise_names, dtype=object).astype(str)
+    mark = np.fromiter((bool(_STATUS_MARK.search(x)) for x in names), bool, n)
+    if mark.any():
+        cols.append(mark.astype(np.float64))
+    if ds.has_products:
+        cols.append(np.log1p(np.bincount(ds.product_enterprise, minlength=n)).astype(np.float64))
+    text = np.asarray(ds.enterprise_text, dtype=object).astype(str)
+    if (text != "").any():
+        cols.append((text != "").astype(np.float64))
+    return np.stack(cols, axis=1) if cols else None
+
+
+def _firm_prior(A: np.ndarray, placed: np.ndarray, random_state: int, n_folds: int = 5) -> np.ndarray | None:
+    """Out-of-fold log-odds that a firm has ≥ 1 (visible) membership, from its attributes alone.
+
+    Gradient-boosted trees (non-monotone in the listing date: very old and very recent listings are both rarely
+    classified); each firm is scored by a model that did not see it, so a firm's own label never shapes its
+    score. None when there is nothing to learn (one class only)."""
+    y = placed.astype(int)
+    if y.min() == y.max() or min(y.sum(), len(y) - y.sum()) < n_folds:
+        return None
+    from sklearn.ensemble import HistGradientBoostingClassifier
+    fold = np.random.default_rng(random_state).permutation(len(y)) % n_folds
+    out = np.zeros(len(y))
+    for f in range(n_folds):
+        tr, te = fold != f, fold == f
+        if y[tr].min() == y[tr].max():
+            out[te] = 0.0
+            continue
+        clf = HistGradientBoostingClassifier(max_iter=100, learning_rate=0.1, max_leaf_nodes=15,
+                                             min_samples_leaf=20, l2_regularization=1.0, early_stopping=False,
+                                             random_state=random_state)
+        clf.fit(A[tr], y[tr])
+        out[te] = clf.decision_function(A[te])
+    return out
 
 
 # --------------------------------------------------------------------- text
@@ -213,7 +265,7 @@ class _Signals:
 
     def __init__(self, ds: Dataset, X: sp.csr_matrix, M: sp.csr_matrix,
                  zero_shot: tuple[sp.csr_matrix, sp.csr_matrix] | None, *, X_name: sp.csr_matrix | None = None,
-                 C: float, temperature: float, centroid_temperature: float, random_state: int,
+                 attrs: np.ndarray | None = None, C: float, temperature: float, centroid_temperature: float, random_state: int,
                  signals: Sequence[str]):
         self.ds, self.X, self.M = ds, X, sp.csr_matrix(M, dtype=np.float64)
         self.signals = tuple(signals)
@@ -244,6 +296,10 @@ class _Signals:
         self.has_centroid = sizes > 0
         # --- zero-shot segment text
         self.zero_shot = zero_shot
+        # --- firm-level prior: is this a firm that gets classified at all (visible memberships only)
+        self.firm_prior_ = None
+        if attrs is not None and "firm_prior" in self.signals:
+            self.firm_prior_ = _firm_prior(attrs, self.n_memb > 0, random_state)
         # --- co-membership P(s | t)
         if "co_membership" in self.signals:
             Cm = (self.M.T @ self.M).toarray()
@@ -326,6 +382,8 @@ class _Signals:
             out["segment_text"] = np.asarray((ent[rows] @ seg.T).todense())
         if "placement" in self.signals:
             out["placement"] = np.repeat(np.log1p(self.n_memb[rows])[:, None], ns, axis=1)
+        if self.firm_prior_ is not None:
+            out["firm_prior"] = np.repeat(self.firm_prior_[rows][:, None], ns, axis=1)
         if "co_membership" in self.signals:
             out["co_membership"] = np.asarray(Mb @ self.comem_)
         if "same_parent" in self.signals:
@@ -457,7 +515,7 @@ class MembershipRanker:
 
     # ----------------------------------------------------------------- fit
     def _signals_for(self, M: sp.csr_matrix) -> _Signals:
-        return _Signals(self.dataset_, self.X_, M, self.zero_shot_, X_name=self.X_name_, C=self.C,
+        return _Signals(self.dataset_, self.X_, M, self.zero_shot_, X_name=self.X_name_, attrs=self.attrs_, C=self.C,
                         temperature=self.temperature,
                         centroid_temperature=self.centroid_temperature, random_state=self.random_state,
                         signals=self.signal_names_)
@@ -476,6 +534,7 @@ class MembershipRanker:
                           min_df=self.min_df)
         self.X_ = tf.fit_transform(dataset)
         self.X_name_ = tf.name_matrix() if "name_clf" in names else None
+        self.attrs_ = firm_attributes(dataset) if "firm_prior" in names else None
         self.zero_shot_ = tf.zero_shot(segment_documents(dataset)) if "segment_text" in names else None
         M = dataset.memberships
         self.blend_ = self._learn_blend(M) if self.learn_weights else None
