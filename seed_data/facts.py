@@ -5,6 +5,9 @@ The facts live as JSON next to this module (seed_data/facts/*.json, shipped as p
                 chain ("links") and between chains ("cross_links"), all as [upstream_key, downstream_key]
   regions.json  provinces, the cities we serve or compare with, and every county of 衢州/金华/衡阳 (GB/T 2260 codes)
   parks.json    real parks in 衢州/金华/衡阳 with their officially stated leading chains
+  policies.json incentive rules written down from public policy documents (文号, article, effective dates,
+                version, conditions, formula); matching/incentives.py computes with them, and the seed writes each
+                item as a Policy node (`policy_nodes()`)
 
 `fact_nodes()` turns them into (label, props) pairs that `graph.schema.MODELS[label](**props)` validates, each with
 its `source`; `fact_links()` gives the UPSTREAM_OF pairs. Nothing here writes to a store.
@@ -23,6 +26,7 @@ FACTS_DIR = Path(__file__).resolve().parent / "facts"
 CHAINS_FILE = "chains.json"
 REGIONS_FILE = "regions.json"
 PARKS_FILE = "parks.json"
+POLICIES_FILE = "policies.json"
 
 # Segment fields copied from chains.json into Segment nodes (the rest of a segment row is not a node property).
 _SEGMENT_FIELDS = ("key", "name", "stream", "parent", "keywords", "description")
@@ -77,6 +81,26 @@ def fact_nodes() -> list[tuple[Label, dict[str, Any]]]:
     parks = _read(PARKS_FILE)
     for row in parks["parks"]:
         out.append((Label.Park, {**_pick(row, _PARK_FIELDS), "source": row.get("source") or parks["source"]}))
+    return out
+
+
+def load_policies() -> dict[str, Any]:
+    """The whole policies.json: {"version", "source", "facts", "derived", "documents", "items"}."""
+    return _read(POLICIES_FILE)
+
+
+def policy_nodes() -> list[dict[str, Any]]:
+    """One Policy node per policy item, with its document's 文号, dates, version and source."""
+    raw = load_policies()
+    docs = {d["key"]: d for d in raw["documents"]}
+    out = []
+    for it in raw["items"]:
+        d = docs[it["doc"]]
+        row = {"key": it["key"], "name": it["name"], "doc_no": d.get("doc_no"), "region": d.get("region"),
+               "effective_from": d.get("effective_from"), "effective_to": d.get("effective_to"),
+               "summary": it.get("text"), "document": d["title"], "article": it["article"],
+               "version": d["version"], "currency": d["currency"], "source": d["source"]}
+        out.append({k: v for k, v in row.items() if v is not None})
     return out
 
 

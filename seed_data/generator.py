@@ -31,10 +31,15 @@ What it makes for scale N (default 3000 enterprises):
   * SUPPLIES along the segment DAG: the supplier's primary segment is a direct UPSTREAM_OF predecessor of the
     customer's primary segment (a fact link). Demand is heavy-tailed (gamma-Poisson; 链主 buy from dozens of
     suppliers) and suppliers are drawn by revenue^0.5, 35 % of the time from the customer's own city.
-  * max(20, N/100) funds with portfolios (INVESTED_IN, 5–40 firms, 80 % in the fund's focus chains).
+  * max(20, N/100) funds with portfolios (INVESTED_IN, 5–40 firms, 80 % in the fund's focus chains); a seed
+    city's funds also hold up to 3 firms from elsewhere in the city's gap segments of their focus chains (以投促引).
   * max(200, N/15) land parcels in the real parks of parks.json with 标准地 indicators.
-  * max(100, N/30) projects at every stage, mostly in the seed cities' parks; a reserved or transferred parcel
-    names its holder project in the same park (when the schema has the reservation fields).
+  * max(100, N/30) projects at every stage, mostly in the seed cities' parks; investors tied to the project's city
+    (supplies to/from its firms and 链主, its funds, recent financing) reach 签约 and later more often; a reserved
+    or transferred parcel names its holder project in the same park (when the schema has the reservation fields). Each project has a
+    dated stage history consistent with its stage and signing date, up to three weekly tracking entries (some
+    stale on purpose), a next action (some overdue), 15 % foreign-investment figures (万美元), and actual
+    investment/tax/output/jobs once built (for the 落地 evaluation).
   * Products from segment keywords (up to 4 per segment) and MAKES from firms.
 """
 from __future__ import annotations
@@ -94,8 +99,17 @@ FUND_KIND_P = (0.5, 0.25, 0.10, 0.15)
 STAGE_P = (0.25, 0.20, 0.18, 0.12, 0.08, 0.07, 0.06, 0.04)
 READINESS = (("七通一平", "标准地"), ("七通一平",), ("五通一平", "标准地"), ("五通一平",), ("标准地",))
 READINESS_P = (0.35, 0.2, 0.2, 0.15, 0.1)
+GAP_INVESTMENTS = 3  # per seed-city fund: outside firms in the city's gap segments (以投促引, see _gap_investments)
+# how strongly ties to the project's city pull a project towards 签约 and later stages (see _landing_tilt)
+TILT = {"leader": 2.0, "local": 0.8, "fund": 1.2, "financing": 0.5}
 PROJECT_KINDS = ("生产基地", "产业化", "扩产", "研发中心", "总部及制造基地")
 OWNERS = tuple(f"示例专员{c}（合成）" for c in "甲乙丙丁戊己庚辛")
+# 招商项目库 texts (generic work steps, not facts about anyone)
+STAGE_NOTES = ("建档", "首次对接企业", "进入实质性洽谈", "签订投资协议", "完成工商注册", "取得施工许可开工", "竣工投产", "达到设计产能")
+NEXT_ACTIONS = ("联系企业确认投资意向", "安排赴企业总部拜访", "提交项目评审会", "办理工商注册",
+                "办理规划许可与施工许可", "督促设备安装调试", "跟进产能爬坡与达产", None)
+TRACKING_NOTES = ("电话回访，企业意向不变", "走访企业，了解用地与配套需求", "协调要素保障问题", "企业提交补充材料",
+                  "召开项目推进会", "企业高层来访考察", "跟进环评与能评手续", "了解生产经营情况")
 
 
 def source_for(seed: int) -> str:
@@ -298,6 +312,7 @@ class SyntheticWorld:
         self._firms(rng, n)
         self._supplies(rng)
         self._funds(rng)
+        self._gap_investments()
         self._parcels(rng)
         self._projects(rng)
 
@@ -653,6 +668,58 @@ class SyntheticWorld:
         np.add.at(self.f_financing, self.i_firm[recent], self.i_amount[recent])
         self.f_financing = np.round(self.f_financing, 1)
 
+    def _gap_investments(self) -> None:
+        """以投促引 in the demo data: each fund of a seed city also holds up to GAP_INVESTMENTS firms from *outside*
+        the city in the city's gap segments of its focus chains (a local fund investing where the city has no firms
+        yet), keeping portfolios ≤ 40. Drawn from a separate generator (seeded with (seed, 7)) so that every draw of
+        the main stream — parcels, projects — stays what it was."""
+        n, nf = self.scale, self.n_funds
+        if not n or not nf or not self.seed_cities:
+            return
+        aux = np.random.Generator(np.random.PCG64([self.seed, 7]))
+        city_ix = {k: i for i, k in enumerate(self.city_keys)}
+        have = np.bincount(self.i_fund, minlength=nf)
+        attract = (1.0 + 2.0 * ((self.f_tags & 2) > 0) + 1.0 * ((self.f_tags & 1) > 0)
+                   + 3.0 * np.maximum(self.f_growth, 0)) * np.where(self.f_size == 0, 0.3, 1.0)
+        add_f, add_e = [], []
+        for i in range(nf):
+            city = self.city_keys[self.fu_city[i]]
+            if city not in self.gap_segments:
+                continue
+            gaps = [self.seg_ix[g] for g in self.gap_segments[city]]
+            gaps = [g for g in gaps if self.seg_chain[g] in self.fu_focus[i]]
+            room = min(GAP_INVESTMENTS, 40 - int(have[i]))
+            if not gaps or room <= 0:
+                continue
+            pool = np.flatnonzero(np.isin(self.f_seg, gaps) & (self.f_city != city_ix[city]))
+            pool = np.setdiff1d(pool, self.i_firm[self.i_fund == i])
+            if not len(pool):
+                continue
+            m = min(room, len(pool))
+            demo = np.isin(self.f_seg[pool], [self.seg_ix[g] for g in DEMO_GAPS.get(city, ()) if g in self.seg_ix])
+            w = attract[pool] * np.where(demo, 10.0, 1.0)  # the guide's story gap (衢州 封测) first
+            w = w / w.sum()
+            add_e.append(np.sort(aux.choice(pool, size=m, replace=False, p=w)))
+            add_f.append(np.full(m, i, dtype=np.int64))
+        if not add_f:
+            return
+        fund, firm = np.concatenate(add_f), np.concatenate(add_e)
+        m = len(fund)
+        amount = np.minimum(np.round(np.clip(aux.lognormal(np.log(3000), 1.0, m), 200, 50_000), 0),
+                            np.maximum(self.fu_size[fund] * 0.1, 200))
+        days_ago = aux.integers(0, 6 * 365, m)
+        rnd = aux.integers(0, len(ROUNDS), m)
+        big = max(n, 1)
+        pairs = np.concatenate([self.i_fund * big + self.i_firm, fund * big + firm])
+        order = np.argsort(pairs, kind="stable")
+        self.i_fund, self.i_firm = pairs[order] // big, pairs[order] % big
+        self.i_amount = np.concatenate([self.i_amount, amount])[order]
+        self.i_date = np.concatenate([self.i_date, _ref_days(days_ago)])[order]
+        self.i_round = np.concatenate([self.i_round, rnd])[order]
+        recent = days_ago < 2 * 365
+        np.add.at(self.f_financing, firm[recent], amount[recent])
+        self.f_financing = np.round(self.f_financing, 1)
+
     def _parcels(self, rng: np.random.Generator) -> None:
         npc = self.n_parcels if self.park_keys else 0
         parks = self.facts.parks
@@ -716,7 +783,12 @@ class SyntheticWorld:
                     and self.regions[k]["level"] == "county"] or self.seed_cities or self.city_keys
         self.p_region_pick = rng.integers(0, len(counties), npr)
         self._project_counties = counties
-        self.p_stage = rng.choice(len(PROJECT_STAGES), size=npr, p=STAGE_P)
+        # stage: the same uniform draws rng.choice(p=STAGE_P) would use (so every later draw is unchanged), tilted
+        # towards later stages for investors with ties to the project's city (see _landing_tilt)
+        u = rng.random(npr)
+        cdf = np.cumsum(STAGE_P)
+        cdf /= cdf[-1]
+        self.p_stage = cdf.searchsorted(u ** (1.0 / (1.0 + self._landing_tilt(counties))), side="right")
         invest = np.clip(rng.lognormal(np.log(30_000), 1.0, npr), 2_000, 800_000)
         self.p_invest = np.round(invest, 0)
         intensity = rng.uniform(250, 700, npr)
@@ -754,6 +826,54 @@ class SyntheticWorld:
                     self.pc_holder[i] = pool[int(self.pc_holder_u[i] * len(pool)) % len(pool)]
                 else:
                     self.pc_status[i] = 0
+        # 招商项目库: dated stage history, weekly tracking, next action, foreign investment, results after landing.
+        # Drawn last, so every earlier draw (and every record made from it) stays what it was.
+        self.p_gaps = rng.integers(7, 120, size=(npr, len(PROJECT_STAGES)))  # days spent in each stage
+        self.p_anchor = rng.integers(0, 150, npr)  # days before REFERENCE_DATE an unsigned project entered its stage
+        self.p_track_n = rng.integers(0, 4, npr)  # tracking entries kept
+        self.p_track_age = rng.integers(0, 75, npr)  # days since the last one (> 30: stalled)
+        self.p_next = rng.integers(-40, 45, npr)  # next action due, days after REFERENCE_DATE (< 0: overdue)
+        self.p_note = rng.integers(0, 2**30, npr)
+        self.p_fdi = rng.random(npr) < 0.15
+        self.p_fdi_total = np.round(_loguniform(rng, 200, 30_000, npr), 0)  # 万美元
+        self.p_fdi_shares = rng.uniform(0.15, 0.6, size=(npr, 2))  # first year, this year (of the total)
+        self.p_fdi_form = rng.choice(3, size=npr, p=(0.7, 0.2, 0.1))
+        self.p_ind_class = rng.choice(3, size=npr, p=(0.8, 0.12, 0.08))
+        self.p_actual = rng.uniform(0.6, 1.25, size=(npr, 4))  # actual ÷ planned: investment, tax, output, jobs
+
+    def _landing_tilt(self, counties: list[str]) -> np.ndarray:
+        """Per project, how much its investor is tied to the project's city (以企引企 / 以投促引 in the demo data):
+        TILT["leader"] if it supplies or buys from a 链主 there, TILT["local"] for a tie with any other firm there,
+        TILT["fund"] if a fund of that city invested in it, TILT["financing"] if it raised money recently. A stage
+        drawn from u becomes the stage of u ** (1 / (1 + tilt)): no tie, the plain STAGE_P draw; ties, later stages
+        (签约 and beyond) more often — so project history carries the signal the target recommender learns."""
+        npr = len(self.p_investor)
+        if npr == 0 or self.scale == 0:
+            return np.zeros(npr)
+        city_ix = {k: i for i, k in enumerate(self.city_keys)}
+        parks = self.facts.parks
+
+        def city_of(region: str | None) -> int:
+            if region is None:
+                return -1
+            if region in city_ix:
+                return city_ix[region]
+            return city_ix.get(self.regions.get(region, {}).get("parent") or "", -1)
+
+        pcity = np.asarray([city_of(parks[pk]["region"]) if pk >= 0 else city_of(counties[int(rp)])
+                            for pk, rp in zip(self.p_park.tolist(), self.p_region_pick.tolist())], dtype=np.int64)
+        nc = len(self.city_keys)
+        inv = self.p_investor
+        want = inv * nc + np.maximum(pcity, 0)
+        src, dst = self.s_src, self.s_dst
+        ends = np.concatenate([src * nc + self.f_city[dst], dst * nc + self.f_city[src]])
+        lead_end = np.concatenate([self.f_leader[dst], self.f_leader[src]])
+        local = np.isin(want, ends)
+        leader = np.isin(want, ends[lead_end])
+        fund = np.isin(want, self.i_firm * nc + self.fu_city[self.i_fund])
+        fin = self.f_financing[inv] > 0
+        tilt = TILT["leader"] * leader + TILT["local"] * (local & ~leader) + TILT["fund"] * fund + TILT["financing"] * fin
+        return np.where(pcity >= 0, tilt, 0.0)
 
     # ------------------------------------------------------------------ formatting (no randomness below)
     def counts(self) -> dict[str, int]:
@@ -960,8 +1080,80 @@ class SyntheticWorld:
                 "owner": OWNERS[self.p_owner[i]],
                 "signed_on": _iso(self.p_signed[i:i + 1])[0] if stage >= PROJECT_STAGES.index("签约") else None,
                 **self._project_optional(i),
+                **self._project_pipeline(i, stage),
             }))
         yield out
+
+    def _stage_days(self, i: int, stage: int) -> list[int]:
+        """Day numbers (since 1970-01-01) on which project i entered stages 0..stage: a signed project entered
+        签约 on its signing day; an unsigned one entered its stage p_anchor days before REFERENCE_DATE. Later
+        stages are compressed to end by REFERENCE_DATE."""
+        signed = PROJECT_STAGES.index("签约")
+        ref = int(_ref_days(np.zeros(1, np.int64))[0])
+        gaps = [int(g) for g in self.p_gaps[i]]
+        days = [0] * (stage + 1)
+        pivot = min(stage, signed)
+        days[pivot] = int(self.p_signed[i]) if stage >= signed else ref - int(self.p_anchor[i])
+        for j in range(pivot - 1, -1, -1):
+            days[j] = days[j + 1] - gaps[j]
+        if stage > signed:
+            forward = gaps[signed:stage]
+            room = ref - days[signed]
+            total = sum(forward)
+            if total > room:
+                forward = [g * room // total for g in forward]
+            for j in range(signed + 1, stage + 1):
+                days[j] = days[j - 1] + forward[j - signed - 1]
+        return days
+
+    def _project_pipeline(self, i: int, stage: int) -> dict[str, Any]:
+        """Stage history, tracking log, next action, FDI figures and actual results (synthetic, like the rest)."""
+        import json
+
+        owner = OWNERS[self.p_owner[i]]
+        days = self._stage_days(i, stage)
+        dates = _iso(np.asarray(days, dtype=np.int64))
+        history = []
+        for j, on in enumerate(dates):
+            e = {"on": on, "from": PROJECT_STAGES[j - 1] if j else None, "to": PROJECT_STAGES[j], "by": owner,
+                 "at": f"{on}T09:00:00Z", "note": "建档（合成）" if j == 0 else f"{STAGE_NOTES[j]}（合成）"}
+            history.append(json.dumps({k: v for k, v in e.items() if v is not None}, ensure_ascii=False,
+                                      separators=(",", ":")))
+        done = stage == len(PROJECT_STAGES) - 1
+        ref = int(_ref_days(np.zeros(1, np.int64))[0])
+        tracking = []
+        n_track = 0 if done else int(self.p_track_n[i])
+        last = ref - int(self.p_track_age[i])
+        bits = int(self.p_note[i])
+        for j in range(n_track - 1, -1, -1):
+            on = _iso(np.asarray([last - 7 * j], dtype=np.int64))[0]
+            note = TRACKING_NOTES[(bits >> (3 * j)) % len(TRACKING_NOTES)]
+            tracking.append(json.dumps({"on": on, "by": owner, "at": f"{on}T17:00:00Z", "note": f"{note}（合成）"},
+                                       ensure_ascii=False, separators=(",", ":")))
+        out: dict[str, Any] = {
+            "stage_on": dates[-1], "stage_history": history, "tracking_log": tracking,
+            "next_action": None if done else NEXT_ACTIONS[stage],
+            "next_action_on": None if done else _iso(np.asarray([ref + int(self.p_next[i])], dtype=np.int64))[0],
+        }
+        if self.p_fdi[i]:
+            total = float(self.p_fdi_total[i])
+            out.update({
+                "industry_class": ("制造业", "高技术服务业", "其他服务业")[self.p_ind_class[i]],
+                "fdi_form": ("新设", "增资", "利润再投资")[self.p_fdi_form[i]],
+                "fdi_total_usd_wan": total,
+                "fdi_first_year_usd_wan": float(round(total * float(self.p_fdi_shares[i, 0]))),
+                "fdi_year_usd_wan": float(round(total * float(self.p_fdi_shares[i, 1]))),
+            })
+        a = self.p_actual[i]
+        if stage >= PROJECT_STAGES.index("开工"):
+            built = 1.0 if stage >= PROJECT_STAGES.index("投产") else 0.5
+            out["actual_investment_wan"] = float(round(float(self.p_invest[i]) * float(a[0]) * built))
+        if stage >= PROJECT_STAGES.index("投产"):
+            ramp = 1.0 if done else 0.5
+            out["actual_tax_wan"] = float(round(float(self.p_tax[i]) * float(a[1]) * ramp))
+            out["actual_output_wan"] = float(round(float(self.p_output[i]) * float(a[2]) * ramp))
+            out["actual_jobs"] = int(round(int(self.p_jobs[i]) * float(a[3])))
+        return _optional(Label.Project, out)
 
     # --- relations
     def _rp(self, **props: Any) -> dict[str, Any]:

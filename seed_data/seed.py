@@ -1,5 +1,5 @@
-"""Write the seed into a store: real facts (chains, segments, regions, parks, UPSTREAM_OF links), then the
-deterministic synthetic data of seed_data.generator.
+"""Write the seed into a store: real facts (chains, segments, regions, parks, policy items, UPSTREAM_OF links), then
+the deterministic synthetic data of seed_data.generator.
 
 Facts go through graph.writer.Plan, validated, in one commit. Synthetic data goes in commits of about
 `commit_size` records (one commit at the default scale). Up to VALIDATE_UP_TO firms each record is
@@ -19,7 +19,7 @@ from typing import Any
 from graph.schema import MODELS, Label
 from graph.store import Batch, GraphStore, RelRec
 from graph.writer import Loc, Plan, ValidationFailed, validate
-from seed_data.facts import fact_links, fact_nodes, load_chains
+from seed_data.facts import fact_links, fact_nodes, load_chains, policy_nodes
 from seed_data.generator import Facts, SyntheticWorld, record_chunks
 
 FACTS_FILE = "seed_data/facts/chains.json"
@@ -27,11 +27,12 @@ VALIDATE_UP_TO = 100_000
 
 
 def seed_facts(store: GraphStore) -> dict[str, int]:
-    """Chains, segments, regions, parks and UPSTREAM_OF links in one all-or-nothing commit."""
+    """Chains, segments, regions, parks, policy items and UPSTREAM_OF links in one all-or-nothing commit."""
     plan = Plan()
     problems = []
     n_nodes = 0
-    for i, (label, data) in enumerate(fact_nodes(), start=1):
+    facts = fact_nodes() + [(Label.Policy, row) for row in policy_nodes()]  # policies: seed_data/facts/policies.json
+    for i, (label, data) in enumerate(facts, start=1):
         obj, probs = validate(label, data, Loc(f"seed_data/facts ({Label(label).value})", i))
         if probs or obj is None:
             problems.extend(probs)
