@@ -2,10 +2,9 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import html
 import logging
-import time
-import uuid
 from pathlib import Path
 from typing import Any, AsyncIterator
 
@@ -13,13 +12,17 @@ import fastapi_offline
 from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
-from fastapi.responses import HTMLResponse
+from fastapi.responses import FileResponse, HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from api import errors
+from api import openapi as api_openapi
+from api.middleware import RequestContextMiddleware
 from api.deps import AppState
-from api import pages, pages_land
+from api import pages, pages_land, pages_pipeline
 from api.routers import admin, chains, health, land, nodes
+from api.routers import pipeline as pipeline_router, policies
+from api.routers import recommend
 from api.settings import Settings, get_settings
 from graph.snapshot import SnapshotCache
 from graph.store import GraphStore, open_store
@@ -38,6 +41,18 @@ def open_configured_store(settings: Settings) -> GraphStore:
         neo4j_password=settings.neo4j_password,
         neo4j_database=settings.neo4j_database,
     )
+
+
+_REDOC_LOGO_CDN = "https://cdn.redoc.ly/redoc/logo-mini.svg"
+_BLANK_SVG = "data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' width='1' height='1'/%3E"
+
+
+@functools.lru_cache(maxsize=1)
+def _redoc_offline_js() -> bytes:
+    """ReDoc's bundle as shipped, except that its footer logo is not fetched from the vendor's CDN (pages here
+    must work with no network and make no outside request)."""
+    js = (_DOCS_STATIC / "redoc.standalone.js").read_text(encoding="utf-8")
+    return js.replace(_REDOC_LOGO_CDN, _BLANK_SVG).encode("utf-8")
 
 
 def create_app(settings: Settings | None = None, *, store: GraphStore | None = None) -> FastAPI:
@@ -68,33 +83,33 @@ def create_app(settings: Settings | None = None, *, store: GraphStore | None = N
         redoc_url=None,
     )
     errors.install(app)
+    api_openapi.install(app)
+    # request id, body limit, access log; CORS (added last) wraps it, so even a 413 carries CORS headers
+    app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes)
     if settings.cors_origins:
-        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["*"],
-                           allow_headers=["*"])
-
-    @app.middleware("http")
-    async def request_context(request: Request, call_next: Any) -> Any:
-        rid = request.headers.get("x-request-id") or uuid.uuid4().hex[:16]
-        request.state.request_id = rid
-        length = request.headers.get("content-length")
-        if length is not None and (not length.isdigit() or int(length) > settings.max_body_bytes):
-            return errors.problem(413, f"请求体超过上限 {settings.max_body_bytes} 字节", request=request)
-        t0 = time.perf_counter()
-        response = await call_next(request)
-        response.headers["X-Request-ID"] = rid
-        log.info("%s %s %s %.1fms rid=%s", request.method, request.url.path, response.status_code,
-                 (time.perf_counter() - t0) * 1000, rid)
-        return response
+        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins,
+                           allow_methods=["GET", "POST", "PUT", "DELETE", "OPTIONS"],
+                           allow_headers=["X-API-Key", "Content-Type", "X-Request-ID"],
+                           expose_headers=["X-Request-ID"], max_age=600)
 
     app.include_router(health.router)
     app.include_router(nodes.build_router(), prefix=API_PREFIX)
     app.include_router(admin.router, prefix=API_PREFIX)
     app.include_router(chains.router, prefix=API_PREFIX)
     app.include_router(land.router, prefix=API_PREFIX)
+    app.include_router(policies.router, prefix=API_PREFIX)
+    app.include_router(pipeline_router.router, prefix=API_PREFIX)
+    app.include_router(recommend.router, prefix=API_PREFIX)
     app.include_router(pages.router)
     app.include_router(pages_land.router)
+    app.include_router(pages_pipeline.router)
 
     app.mount("/static/docs", StaticFiles(directory=_DOCS_STATIC), name="docs-static")
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    def favicon() -> FileResponse:  # pages without their own icon: the browser asks here (no 404 in the console)
+        return FileResponse(_DOCS_STATIC / "favicon.png", media_type="image/png",
+                            headers={"Cache-Control": "public, max-age=86400"})
 
     @app.get("/docs", include_in_schema=False)
     def docs() -> HTMLResponse:
@@ -103,10 +118,15 @@ def create_app(settings: Settings | None = None, *, store: GraphStore | None = N
                                    swagger_css_url="/static/docs/swagger-ui.css",
                                    swagger_favicon_url="/static/docs/favicon.png")
 
+    @app.get("/static/redoc-offline.js", include_in_schema=False)
+    def redoc_js() -> Response:
+        return Response(_redoc_offline_js(), media_type="text/javascript",
+                        headers={"Cache-Control": "public, max-age=86400"})
+
     @app.get("/redoc", include_in_schema=False)
     def redoc() -> HTMLResponse:
         return get_redoc_html(openapi_url=app.openapi_url or "/openapi.json", title="ChainMatch API 文档",
-                              redoc_js_url="/static/docs/redoc.standalone.js",
+                              redoc_js_url="/static/redoc-offline.js",
                               redoc_favicon_url="/static/docs/favicon.png", with_google_fonts=False)
 
     @app.get("/", include_in_schema=False, response_class=HTMLResponse)
@@ -127,6 +147,7 @@ def create_app(settings: Settings | None = None, *, store: GraphStore | None = N
             f"<p>数据概况：{stats or '（空库，请运行 chainmatch seed）'}</p>"
             "<p><a href='/docs'>API 文档（Swagger）</a> · <a href='/redoc'>API 文档（ReDoc）</a> · "
             "<a href='/ready'>就绪状态</a></p>"
+            "<p><a href='/pages'>页面：产业链图谱、企业与园区画像</a> · <a href='/pages/land'>土地超市</a></p>"
             f"<h2>产业链</h2><ul>{rows}</ul></body></html>"
         )
 

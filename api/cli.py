@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import logging
 import sys
 import time
 from pathlib import Path
@@ -21,6 +20,12 @@ from api import cli_land, cli_maps, cli_matching  # noqa: E402
 app.add_typer(cli_maps.app)
 app.add_typer(cli_land.app)
 app.add_typer(cli_matching.app)
+from api import cli_pipeline  # noqa: E402
+
+app.add_typer(cli_pipeline.app)
+from api import cli_targets  # noqa: E402
+
+app.add_typer(cli_targets.app)
 
 
 def _store():
@@ -48,7 +53,9 @@ def serve(
     s = get_settings()
     host = host or s.host
     port = port or s.port
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    from api.logs import configure_logging
+
+    configure_logging(fmt=s.log_format, level=s.log_level)
     store = _store()
     if seed_if_empty and sum(store.counts()["nodes"].values()) == 0:
         from seed_data.seed import seed_store
@@ -60,8 +67,17 @@ def serve(
 
     SnapshotCache(store, s.snapshot_dir).get()
     base = f"http://{host}:{port}"
-    typer.echo(f"\nChainMatch 已启动：\n  首页      {base}/\n  API 文档  {base}/docs\n  就绪检查  {base}/ready\n")
-    uvicorn.run(create_app(s, store=store), host=host, port=port, log_level="info", timeout_graceful_shutdown=10)
+    typer.echo(
+        f"\nChainMatch 已启动：\n  首页        {base}/\n  API 文档    {base}/docs\n  页面        {base}/pages\n"
+        f"  产业链图谱  {base}/pages/chains/ic/map?region=330800\n  土地超市    {base}/pages/land\n"
+        f"  就绪检查    {base}/ready\n"
+    )
+    # logging configured above (structured, with request ids); the app's middleware writes the access log
+    store.close()
+    # The app opens the store itself and closes it in its shutdown (SQLite: WAL checkpointed, every connection
+    # closed; Neo4j: driver closed). SIGINT/SIGTERM: uvicorn stops accepting, lets running requests finish
+    # (≤ 10 s), runs that shutdown, then ends the process with the signal.
+    uvicorn.run(create_app(s), host=host, port=port, log_config=None, access_log=False, timeout_graceful_shutdown=10)
 
 
 @app.command()

@@ -25,14 +25,18 @@ def _snapshot():
     return store, SnapshotCache(store, settings.snapshot_dir).get()
 
 
-def _build(chain: str, region: str, strong_lq: float | None, strong_min_count: int | None):
+def _build(chain: str, region: str, strong_lq: float | None, strong_min_count: int | None, *,
+           map_targets: bool = False):
+    """The analysis and its view (plus the snapshot). `map_targets`: the interactive page carries every segment's
+    recommended target firms in its click panel."""
     from api.render import chain as chain_render
     from matching.chain_analysis import AnalysisConfig, ChainLookupError
 
     cfg = {k: v for k, v in (("strong_lq", strong_lq), ("strong_min_count", strong_min_count)) if v is not None}
     store, snap = _snapshot()
     try:
-        return chain_render.build(snap, chain=chain, region=region, config=AnalysisConfig(**cfg))
+        targets = chain_render.segment_targets(snap, chain, region) if map_targets else None
+        return chain_render.build(snap, chain=chain, region=region, config=AnalysisConfig(**cfg), targets=targets), snap
     except ChainLookupError as e:
         msg = e.message + (f"\n可选：{'、'.join(e.candidates[:30])}" if e.candidates else "")
         typer.secho(msg, fg=typer.colors.RED, err=True)
@@ -59,7 +63,8 @@ def map_(
     from api.render import chain as chain_render
     from api.render.png import BrowserMissing
 
-    out = _build(chain, region, strong_lq, strong_min_count)
+    interactive = output is None or output.suffix.lower() not in (".json", ".svg", ".png")
+    out, _ = _build(chain, region, strong_lq, strong_min_count, map_targets=interactive)
     path = output or Path(f"{out.stem}-map.html")
     try:
         chain_render.write_map(out, path)
@@ -86,9 +91,10 @@ def report(
     """写出招商推介会材料：单文件 HTML 报告、环节表 XLSX、图谱 SVG（与 PNG）。"""
     from api.render import chain as chain_render
 
-    out = _build(chain, region, strong_lq, strong_min_count)
+    out, snap = _build(chain, region, strong_lq, strong_min_count)
+    targets = chain_render.segment_targets(snap, chain, region, chain_render.recruiting_segments(out))
     try:
-        written, note = chain_render.write_report(out, output, png=png)
+        written, note = chain_render.write_report(out, output, png=png, targets=targets)
     except Exception as e:  # PNG explicitly requested but Chromium failed
         typer.secho(f"导出失败：{e}", fg=typer.colors.RED, err=True)
         raise typer.Exit(3) from None

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated, Callable
+from typing import Annotated, Any, Callable
 
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import APIKeyHeader
@@ -49,13 +49,45 @@ def get_principal(store: StoreDep, token: Annotated[str | None, Depends(_api_key
 
 
 def require(*roles: str) -> Callable[..., Principal]:
-    """Dependency: a valid key whose role is one of `roles` (admin always passes)."""
+    """Dependency: a valid key whose role is one of `roles` (admin always passes).
+
+    The allowed roles are kept on the dependency (`ALLOWED_ROLES_ATTR`), so tests and docs can read every
+    route's access rule from the app itself (tests/api/test_authz.py walks all routes)."""
+    allowed = ("admin",) + tuple(r for r in roles if r != "admin")
 
     def dep(p: Annotated[Principal | None, Depends(get_principal)]) -> Principal:
         if p is None:
             raise HTTPException(401, "需要 API key（请求头 X-API-Key）", headers={"WWW-Authenticate": "APIKey"})
-        if p.role != "admin" and p.role not in roles:
-            raise HTTPException(403, f"角色 {p.role} 无权执行此操作（需要 {'/'.join(('admin',) + roles)}）")
+        if p.role not in allowed:
+            raise HTTPException(403, f"角色 {p.role} 无权执行此操作（需要 {'/'.join(allowed)}）")
         return p
 
+    setattr(dep, ALLOWED_ROLES_ATTR, allowed)
     return dep
+
+
+ALLOWED_ROLES_ATTR = "chainmatch_allowed_roles"
+
+# A POST that only computes (matching, batch assignment) and writes nothing is public like every read. Mark it
+# with `openapi_extra=READ_ONLY` so the access-control test knows it is not a write that lacks a key check.
+READ_ONLY: dict[str, Any] = {"x-chainmatch-read-only": True}
+
+
+def allowed_roles(route: Any) -> tuple[str, ...] | None:
+    """The roles a route's require() admits, or None if the route needs no key."""
+    stack = list(getattr(getattr(route, "dependant", None), "dependencies", ()))
+    while stack:
+        d = stack.pop()
+        roles = getattr(d.call, ALLOWED_ROLES_ATTR, None)
+        if roles is not None:
+            return roles
+        stack.extend(d.dependencies)
+    return None
+
+
+def api_routes(app: Any) -> list[Any]:
+    """Every API route of the app with its full path (routers included with a prefix are flattened), as FastAPI's
+    route contexts: `.path`, `.methods`, `.dependant`, `.openapi_extra`, `.body_field`, `.response_class` …"""
+    from fastapi import routing
+
+    return [rc for rc in routing.iter_route_contexts(app.routes) if isinstance(rc.original_route, routing.APIRoute)]

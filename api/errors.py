@@ -1,25 +1,66 @@
-"""One error model for the whole API: RFC 9457 problem+json with a Chinese message and the field at fault."""
+"""One error model for the whole API: RFC 9457 problem+json with a Chinese message and the field at fault.
+
+Every error path answers in this shape — 400/401/403/404/405/409/413/422 raised by routers or by FastAPI's own
+validation, the domain's ValidationFailed, store conflicts (409) and outages (503), and any unexpected exception
+(500, logged with its request id; the body never leaks a traceback). `problem_responses()` documents the same
+shape in the OpenAPI schema, so clients (and schemathesis in CI) can check every answer against it.
+"""
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from graph.store import StoreError
+from graph.store import ConflictError, StoreError
 from graph.writer import ValidationFailed
 
 PROBLEM = "application/problem+json"
+log = logging.getLogger("chainmatch.api")
 
-_TITLES = {400: "请求无效", 401: "未认证", 403: "无权限", 404: "未找到", 405: "方法不允许", 409: "冲突",
-           413: "请求过大", 422: "数据校验未通过", 500: "服务器内部错误", 503: "服务不可用"}
+TITLES = {400: "请求无效", 401: "未认证", 403: "无权限", 404: "未找到", 405: "方法不允许", 406: "无法提供所需格式",
+          409: "冲突", 413: "请求过大", 415: "不支持的请求体格式", 422: "数据校验未通过", 429: "请求过多",
+          500: "服务器内部错误", 501: "尚未实现", 503: "服务不可用"}
+
+
+class ProblemField(BaseModel):
+    """One problem, naming the field (and for imports the file and row)."""
+
+    field: str | None = Field(default=None, description="出错的字段，如 area_mu、body.name、limit")
+    message: str = Field(description="中文说明")
+    location: str | None = Field(default=None, alias="in", description="位置：body / query / path / header")
+    file: str | None = None
+    row: int | None = None
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details."""
+
+    type: str = Field(default="about:blank")
+    title: str = Field(description="错误类别（中文）")
+    status: int = Field(description="HTTP 状态码")
+    detail: str = Field(description="中文说明，含出错的字段或对象")
+    instance: str | None = Field(default=None, description="请求路径")
+    request_id: str | None = Field(default=None, description="请求 ID（同响应头 X-Request-ID，日志中可查）")
+    errors: list[ProblemField] | None = Field(default=None, description="逐项问题（字段 + 说明）")
+
+    model_config = {"json_schema_extra": {"examples": [{
+        "type": "about:blank", "title": "数据校验未通过", "status": 422, "detail": "字段 area_mu: 超出范围: -5（应大于 0）",
+        "instance": "/api/v1/parcels/qz-001", "request_id": "5f0c2a9e1b7d4c21",
+        "errors": [{"field": "area_mu", "message": "超出范围: -5（应大于 0）", "in": "body"}]}]}}
+
+
+def problem_content() -> dict[str, Any]:
+    return {PROBLEM: {"schema": {"$ref": "#/components/schemas/Problem"}}}
 
 
 def problem(status: int, detail: str, *, errors: list[dict[str, Any]] | None = None,
             request: Request | None = None, headers: dict[str, str] | None = None) -> JSONResponse:
-    body: dict[str, Any] = {"type": "about:blank", "title": _TITLES.get(status, "错误"), "status": status, "detail": detail}
+    body: dict[str, Any] = {"type": "about:blank", "title": TITLES.get(status, "错误"), "status": status, "detail": detail}
     if errors:
         body["errors"] = errors
     if request is not None:
@@ -33,11 +74,8 @@ def problem(status: int, detail: str, *, errors: list[dict[str, Any]] | None = N
 def install(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        detail = exc.detail if isinstance(exc.detail, str) else _TITLES.get(exc.status_code, "错误")
-        if exc.status_code == 404 and detail == "Not Found":
-            detail = "资源不存在"
-        if exc.status_code == 405 and detail == "Method Not Allowed":
-            detail = "不支持该请求方法"
+        detail = exc.detail if isinstance(exc.detail, str) else TITLES.get(exc.status_code, "错误")
+        detail = _ENGLISH.get(detail, detail)
         return problem(exc.status_code, detail, request=request, headers=getattr(exc, "headers", None))
 
     @app.exception_handler(RequestValidationError)
@@ -53,26 +91,73 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(ValidationFailed)
     async def _domain(request: Request, exc: ValidationFailed) -> JSONResponse:
-        errs = [p.as_dict() for p in exc.problems]
+        errs = [{k: v for k, v in p.as_dict().items() if v is not None} for p in exc.problems]
         first = exc.problems[0] if exc.problems else None
         return problem(422, str(first) if first else "数据校验未通过", errors=errs, request=request)
 
+    @app.exception_handler(ConflictError)
+    async def _conflict(request: Request, exc: ConflictError) -> JSONResponse:
+        return problem(409, f"并发冲突，未写入：{exc}。请重新读取后再提交", request=request)
+
     @app.exception_handler(StoreError)
     async def _store(request: Request, exc: StoreError) -> JSONResponse:
+        log.error("store error: %s", exc)
         return problem(503, f"存储不可用: {exc}", request=request)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        # Starlette's ServerErrorMiddleware calls this, then re-raises so the server logs the traceback too.
+        log.error("unhandled %s on %s %s", type(exc).__name__, request.method, request.url.path, exc_info=exc)
+        return problem(500, "服务器内部错误，已记录；请将请求 ID 告知管理员", request=request)
+
+
+_ENGLISH = {
+    "Not Found": "资源不存在",
+    "Method Not Allowed": "不支持该请求方法",
+    "There was an error parsing the body": "请求体无法解析",
+    "Not authenticated": "需要 API key（请求头 X-API-Key）",
+    "Unsupported Media Type": "不支持的请求体格式",
+}
+
+_RANGE = {"greater_than_equal": "应不小于 {ge}", "greater_than": "应大于 {gt}", "less_than_equal": "应不大于 {le}",
+          "less_than": "应小于 {lt}"}
 
 
 def _cn(e: dict[str, Any]) -> str:
+    """A Chinese message for one pydantic/FastAPI validation error."""
     t = e.get("type", "")
+    ctx = e.get("ctx") or {}
+    got = e.get("input")
     if t == "missing":
         return "缺少必填值"
     if t == "extra_forbidden":
         return "未知字段"
+    if t == "json_invalid":
+        return f"JSON 格式错误（{ctx.get('error', '无法解析')}）"
+    if t in _RANGE:
+        bounds = {k: f"{v:g}" if isinstance(v, (int, float)) else v for k, v in ctx.items()}
+        return f"超出范围: {got!r}（{_RANGE[t].format_map(bounds)}）"
+    if t in ("string_too_short", "too_short"):
+        return f"过短（至少 {ctx.get('min_length')}）"
+    if t in ("string_too_long", "too_long"):
+        return f"过长（至多 {ctx.get('max_length')}）"
+    if t in ("literal_error", "enum"):
+        return f"取值 {got!r} 不在允许范围内（可选 {str(ctx.get('expected', '')).replace(' or ', '、')}）"
+    if t in ("bool_parsing", "bool_type"):
+        return f"应为布尔值 true/false，实际 {got!r}"
+    if t in ("int_parsing", "int_type", "int_from_float", "float_parsing", "float_type", "finite_number"):
+        return f"应为数字，实际 {got!r}"
+    if t in ("string_type", "string_unicode"):
+        return f"应为文本，实际 {got!r}"
+    if t in ("list_type", "tuple_type", "set_type"):
+        return "应为数组"
+    if t in ("dict_type", "model_type", "model_attributes_type"):
+        return "应为 JSON 对象"
     if "parsing" in t or t.endswith("_type"):
-        return f"格式不正确: {e.get('input')!r}"
-    if t in ("greater_than_equal", "greater_than", "less_than_equal", "less_than"):
-        return f"超出范围: {e.get('msg')}"
-    if t == "literal_error":
-        return f"取值不在允许范围内: {e.get('msg')}"
-    msg = str(e.get("msg", "无效"))
-    return msg.removeprefix("Value error, ")
+        return f"格式不正确: {got!r}"
+    msg = str(e.get("msg", "无效")).removeprefix("Value error, ")
+    return msg if _has_cjk(msg) else f"取值无效（{msg}）"
+
+
+def _has_cjk(s: str) -> bool:
+    return any("\u4e00" <= ch <= "\u9fff" for ch in s)

@@ -84,7 +84,8 @@ def chain_map_redirect(chain: Annotated[str, Query(min_length=1, max_length=128)
 @router.get("/chains/{chain}/map", response_class=HTMLResponse, summary="产业链图谱（交互式离线页面）")
 def chain_map_page(snap: SnapshotDep, chain: ChainPath, region: RegionQuery, config: ConfigDep) -> HTMLResponse:
     try:
-        out = chain_render.build(snap, chain=chain, region=region, config=config, link_base="")
+        out = chain_render.build(snap, chain=chain, region=region, config=config, link_base="",
+                                 targets=chain_render.segment_targets(snap, chain, region, link_base=""))
     except ChainLookupError as e:
         return _html_error(e)
     return HTMLResponse(chain_render.map_html(out, links=_chain_links(out.cmap.chain.key, region, config)))
@@ -98,7 +99,9 @@ def chain_report_page(snap: SnapshotDep, chain: ChainPath, region: RegionQuery, 
     except ChainLookupError as e:
         return _html_error(e)
     headers = _attachment(f"{out.stem}-report.html") if download else None
-    return HTMLResponse(chain_render.report_html(out, links=_chain_links(out.cmap.chain.key, region, config)),
+    targets = chain_render.segment_targets(snap, chain, region, chain_render.recruiting_segments(out), link_base="")
+    return HTMLResponse(chain_render.report_html(out, targets=targets,
+                                                 links=_chain_links(out.cmap.chain.key, region, config)),
                         headers=headers)
 
 

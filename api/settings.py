@@ -20,9 +20,12 @@ class Settings(BaseSettings):
     neo4j_database: str | None = Field(default=None, validation_alias="NEO4J_DATABASE")
     host: str = "127.0.0.1"
     port: int = 8000
-    cors_origins: list[str] = Field(default_factory=list)
+    cors_origins: list[str] = Field(default_factory=list,
+                                    description='允许跨域的来源，JSON 数组，如 ["https://zhaoshang.example.gov.cn"]；空 = 不开放跨域')
     max_page_size: int = 500
-    max_body_bytes: int = 20 * 1024 * 1024
+    max_body_bytes: int = Field(default=20 * 1024 * 1024, description="请求体上限（字节），超过返回 413")
+    log_format: Literal["json", "text"] = Field(default="json", description="日志格式：json（每行一个对象，含请求 ID）或 text")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     seed_scale: int = 3000
     seed_value: int = 42
 

@@ -5,6 +5,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping, Sequence
+from urllib.parse import quote
 
 from api.render.html import chain_map_page, chain_report_page
 from api.render.png import find_chromium, svg_to_png
@@ -33,6 +34,35 @@ def build(snap: Snapshot, *, chain: str, region: str, config: AnalysisConfig | N
     scope = resolve_scope(snap, region)
     firms = chain_firms_by_segment(snap, cmap, scope=scope, limit=firms_per_segment)
     return ChainOutputs(cmap, chain_map_view(cmap, firms, targets=targets, link_base=link_base))
+
+
+def segment_targets(snap: Snapshot, chain: str, region: str, segments: Sequence[str] | None = None, k: int = 5,
+                    link_base: str | None = None) -> dict[str, list[dict[str, Any]]] | None:
+    """The recommender's top k target firms per segment (default: every segment of the chain), shaped for the
+    pages' targets hook. `link_base` "" links each firm to its served page; None (files written to disk) gives no
+    links. None when chain or region cannot be resolved (the page reports that itself)."""
+    from matching.targets import TargetEngine, TargetError, rank_targets
+
+    eng = TargetEngine.of(snap)
+    try:
+        c = eng.resolve_chain(chain)
+        eng.resolve_region(region)
+    except TargetError:
+        return None
+    keys = segments if segments is not None else [str(eng.idx.seg_keys[s]) for s in eng.idx.chain_segments(c)]
+    out: dict[str, list[dict[str, Any]]] = {}
+    for key in keys:
+        items = rank_targets(snap, region=region, chain=chain, segment=key, k=k).items
+        out[key] = [{"name": it.name, "key": it.enterprise, "score": it.score, "reasons": it.reasons,
+                     **({"href": f"{link_base}/pages/enterprises/{quote(it.enterprise)}"} if link_base is not None else {})}
+                    for it in items]
+    return out
+
+
+def recruiting_segments(out: ChainOutputs) -> list[str]:
+    """The segments a handout lists targets for: gaps and every segment with a 补链/强链/延链 move."""
+    moved = {m.segment for m in out.cmap.moves}
+    return [s.key for s in out.cmap.segments if s.klass == "空白" or s.key in moved]
 
 
 def map_html(out: ChainOutputs, *, links: Sequence[tuple[str, str]] | None = None) -> str:

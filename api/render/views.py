@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Sequence
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import numpy as np
 from pyvis.network import Network
@@ -266,10 +266,17 @@ def _segment_details(cmap: ChainMap, st: SegmentStat, firms: Mapping[str, Any], 
         {"title": f"本地企业（{total} 家）", "items": items, "empty": "本地暂无该环节企业", "more": more},
         {"title": "招商方向", "items": [{"text": f"{m.kind}", "note": m.reason, "color": MOVE_COLOR[m.kind]}
                                     for m in moves], "empty": "—"},
-        # Hook for the target recommender: DATA.targets[segment key] (see docs/chain-analysis.md).
+        # The target recommender's top firms: DATA.targets[segment key] (api/pages.py fills it; docs/targets.md).
         {"title": "招商目标企业（推荐）", "hook": "targets",
-         "empty": "目标企业推荐待接入：推荐引擎开发中（见 docs/chain-analysis.md 的 targets 接口）"},
+         "empty": "本地以外暂无该环节的推荐目标企业" if link_base is not None
+         else "目标企业未随本文件计算：可用 chainmatch targets 导出目标企业清单"},
     ]
+    if link_base is not None and st.in_chain:  # each segment (gaps first of all) links to its full target list
+        q = urlencode({"region": cmap.scope.key, "chain": cmap.chain.key, "segment": st.key, "k": 50})
+        sections.append({"title": "目标企业清单", "items": [
+            {"text": "全部目标企业（JSON）", "href": _link(link_base, f"/api/v1/recommendations/targets?{q}")},
+            {"text": "下载目标企业清单（Excel）", "href": _link(link_base, f"/api/v1/recommendations/targets.xlsx?{q}")}],
+            "empty": "—"})
     return {"key": st.key, "title": st.name, "subtitle": f"{cmap.scope.name} · {st.chain_name}",
             "badge": {"text": st.klass, "color": bg, "border": border}, "rows": rows, "sections": sections}
 

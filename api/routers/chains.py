@@ -71,7 +71,8 @@ class FirmPage(BaseModel):
     offset: int
 
 
-@router.get("/chain-maps", response_model=ChainMapsOut, summary="地区各产业链概况（优势/薄弱/空白环节数）")
+@router.get("/chain-maps", response_model=ChainMapsOut, summary="地区各产业链概况（优势/薄弱/空白环节数）",
+            responses={404: {"description": "地区或园区不存在"}, 422: {}})
 def chain_maps(snap: SnapshotDep, region: RegionQuery, config: ConfigDep) -> ChainMapsOut:
     try:
         scope, rows = summarise_chains(snap, region=region, config=config)

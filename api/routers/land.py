@@ -16,7 +16,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from api.auth import Principal
-from api.deps import SnapshotDep, StoreDep, require
+from api.deps import READ_ONLY, SnapshotDep, StoreDep, require
 from api.errors import problem
 from graph.schema import Label, Project
 from graph.writer import Loc, Problem, ValidationFailed, validate
@@ -239,7 +239,7 @@ def _scope(p: Principal) -> str | None:
 
 # ----------------------------------------------------------------------------------------------- matching
 @router.post("/land/match", response_model=MatchOut, summary="项目找地：可行地块排序（含得分构成）与不可行地块原因",
-             responses={404: {"description": "项目不存在"}, 422: {"description": "请求无效"}})
+             responses={404: {"description": "项目不存在"}, 422: {"description": "请求无效"}}, openapi_extra=READ_ONLY)
 def match(snap: SnapshotDep, body: Annotated[MatchRequest, Body()]) -> Any:
     data = land_data(snap)
     if body.project is not None:
@@ -285,25 +285,29 @@ def parcel_projects(
     return _ranking_body(r, "parcel", w)
 
 
-@router.get("/parcels/{key}/enterprises", summary="地块 → 候选招商企业（需接入企业推荐器）",
-            responses={404: {"description": "地块不存在"}, 501: {"description": "企业推荐器尚未接入"}})
+@router.get("/parcels/{key}/enterprises",
+            summary="地块 → 候选招商企业（招商目标推荐：地块产业准入或园区主导产业链的补链/强链/延链环节，外地企业）",
+            responses={404: {"description": "地块不存在"}, 422: {"description": "地块无所在行政区等"}})
 def parcel_enterprises(request: Request, snap: SnapshotDep, key: KeyPath,
                        limit: Annotated[int, Query(ge=1, le=200)] = 20) -> Any:
+    from matching.targets import TargetError, TargetRecommender
+
     data = land_data(snap)
     j = _parcel_index(data, key)
-    recommender = getattr(request.app.state, "land_enterprise_recommender", None)
+    # app.state.land_enterprise_recommender overrides the built-in recommender (matching.land.EnterpriseRecommender)
+    recommender = getattr(request.app.state, "land_enterprise_recommender", None) or TargetRecommender()
     chains = parcel_target_chains(data, j)
-    if recommender is None:
-        return problem(501, "企业推荐器尚未接入：地块 → 候选企业需要招商目标推荐器（见 docs/land.md“扩展点”）。"
-                            f"该地块适合的产业链：{'、'.join(chains) or '不限'}", request=request)
     region_code = int(data.parcels.region[j])
     region = str(data.ctx.regions.keys[region_code]) if region_code >= 0 else None
-    items = recommender.recommend_for_parcel(snap, parcel=key, chains=chains, region=region, limit=limit)
-    return {"parcel": key, "chains": chains, "items": items}
+    try:
+        items = recommender.recommend_for_parcel(snap, parcel=key, chains=chains, region=region, limit=limit)
+    except TargetError as e:
+        return problem(e.status, e.message, errors=[{"field": e.param, "message": e.message}], request=request)
+    return {"parcel": key, "chains": chains, "region": region, "items": items}
 
 
 @router.post("/land/assign", response_model=AssignOut, summary="批量最优分配：N 个项目 × M 块地，总分最高的一对一匹配",
-             responses={422: {"description": "未知的项目/地块/园区"}})
+             responses={422: {"description": "未知的项目/地块/园区"}}, openapi_extra=READ_ONLY)
 def land_assign(snap: SnapshotDep, body: Annotated[AssignRequest, Body()]) -> Any:
     data = land_data(snap)
     P, Q = data.projects, data.parcels

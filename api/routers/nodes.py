@@ -6,9 +6,10 @@ and DELETE. Filters are typed from the model: `field=value` (for list fields: co
 call graph.service.
 """
 
+import copy
 import types
 import typing
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from fastapi import APIRouter, Body, Depends, HTTPException, Path, Query, Response
@@ -17,8 +18,12 @@ from pydantic import BaseModel, ConfigDict, Field, create_model
 from api.auth import Principal
 from api.deps import StoreDep, require
 from graph import service
+from graph.writer import Problem, ValidationFailed
 from graph.schema import MODELS, RELATIONS, Label, Node
+from graph.schema import utc_timestamp_text
 from graph.snapshot import feature_fields
+from matching.land_reservations import STATE_FIELDS
+from matching.pipeline import PROTECTED_FIELDS as PIPELINE_FIELDS
 
 T = TypeVar("T")
 
@@ -46,19 +51,44 @@ class Resource:
     title: str
     write_roles: tuple[str, ...]
     park_scoped: bool = False
+    example: dict[str, Any] = field(default_factory=dict)  # a PUT body for the OpenAPI document
+    protected: tuple[str, ...] = ()  # fields another service owns: PUT keeps them, refuses to change them
+    protected_owner: str = ""
 
 
 RESOURCES = (
-    Resource("chains", Label.IndustryChain, "产业链", ("officer",)),
-    Resource("segments", Label.Segment, "环节", ("officer",)),
-    Resource("enterprises", Label.Enterprise, "企业", ("officer",)),
-    Resource("funds", Label.Fund, "基金", ("officer",)),
-    Resource("parks", Label.Park, "园区", ()),
-    Resource("parcels", Label.LandParcel, "地块", ("park_admin",), park_scoped=True),
-    Resource("projects", Label.Project, "招商项目", ("officer", "park_admin"), park_scoped=True),
-    Resource("regions", Label.Region, "行政区", ()),
-    Resource("products", Label.Product, "产品", ("officer",)),
-    Resource("policies", Label.Policy, "政策", ()),
+    Resource("chains", Label.IndustryChain, "产业链", ("officer",),
+             example={"name": "集成电路", "aliases": ["半导体", "芯片"], "description": "从设计、制造到封装测试的集成电路产业链"}),
+    Resource("segments", Label.Segment, "环节", ("officer",),
+             example={"name": "封装测试", "chain": "ic", "stream": "中游", "keywords": ["封测", "先进封装"]}),
+    Resource("enterprises", Label.Enterprise, "企业", ("officer",),
+             example={"name": "示例晶测科技有限公司（合成）", "region": "330800", "size": "中型", "revenue_wan": 52000,
+                      "employees": 420, "tags": ["专精特新"], "synthetic": True}),
+    Resource("funds", Label.Fund, "基金", ("officer",),
+             example={"name": "示例产业投资基金（合成）", "manager": "示例私募基金管理有限公司（合成）", "size_wan": 200000,
+                      "region": "330800", "focus": ["ic"], "synthetic": True}),
+    Resource("parks", Label.Park, "园区", (),
+             example={"name": "示例智造新城（合成）", "region": "330800", "level": "省级", "leading_chains": ["ic"],
+                      "synthetic": True}),
+    Resource("parcels", Label.LandParcel, "地块", ("park_admin",), park_scoped=True,
+             example={"name": "示例地块2026-007号（合成）", "park": "qz-zzxc", "region": "330800", "area_mu": 102.76,
+                      "land_use": "0601", "far_min": 0.7, "far_max": 1.8, "term_years": 50, "price_wan_per_mu": 25,
+                      "readiness": ["七通一平", "标准地"], "min_invest_intensity_wan_per_mu": 300,
+                      "min_tax_wan_per_mu": 15, "allowed_chains": ["ic"], "synthetic": True},
+             protected=STATE_FIELDS,
+             protected_owner="POST /api/v1/parcels/{key}/reserve | release | transfer"),
+    Resource("projects", Label.Project, "招商项目", ("officer", "park_admin"), park_scoped=True,
+             example={"name": "示例封测基地项目（合成）", "chain": "ic", "park": "qz-zzxc",
+                      "total_investment_wan": 26000, "land_min_mu": 70, "land_max_mu": 90, "expected_tax_wan": 1300,
+                      "jobs": 300, "synthetic": True},
+             protected=PIPELINE_FIELDS,
+             protected_owner="POST /api/v1/pipeline/projects/{key}/stage（阶段流转）| /tracking（跟踪记录）"),
+    Resource("regions", Label.Region, "行政区", (),
+             example={"name": "衢州市", "level": "city", "parent": "330000"}),
+    Resource("products", Label.Product, "产品", ("officer",), example={"name": "晶圆级封装"}),
+    Resource("policies", Label.Policy, "政策", (),
+             example={"name": "示例市集成电路产业扶持办法（合成）", "doc_no": "示政发〔2026〕1号", "region": "330800",
+                      "effective_from": "2026-01-01", "summary": "设备投资补助 10%", "synthetic": True}),
 )
 
 
@@ -69,12 +99,20 @@ def _out_model(label: Label) -> type[BaseModel]:
     )
 
 
-def _write_model(label: Label) -> type[BaseModel]:
+def _write_model(res: Resource) -> type[BaseModel]:
     """The request body: the model's fields (types and bounds documented) without `key`, which the path gives.
     Cross-field rules and reference checks run in the service, which validates against the real model."""
-    fields: dict[str, Any] = {n: (f.annotation, f) for n, f in MODELS[label].model_fields.items() if n != "key"}
+    fields: dict[str, Any] = {}
+    for n, f in MODELS[res.label].model_fields.items():
+        if n == "key":
+            continue
+        if n in res.protected:
+            f = copy.copy(f)
+            f.description = f"{f.description or n}。只读：由 {res.protected_owner} 维护；PUT 时可省略（保持不变），给出则须与当前值相同"
+        fields[n] = (f.annotation, f)
     fields["key"] = (str | None, Field(default=None, description="可省略：取路径中的 key"))
-    return create_model(f"{label.value}Write", __config__=ConfigDict(extra="forbid"), **fields)
+    config = ConfigDict(extra="forbid", json_schema_extra={"examples": [res.example]} if res.example else None)
+    return create_model(f"{res.label.value}Write", __config__=config, **fields)
 
 
 def _filter_model(label: Label) -> type[BaseModel]:
@@ -117,6 +155,37 @@ def to_store_filters(f: BaseModel) -> dict[str, Any]:
     return out
 
 
+def _same(field_name: str, a: Any, b: Any) -> bool:
+    if field_name.endswith("_at") and isinstance(a, str) and isinstance(b, str):
+        try:
+            return utc_timestamp_text(a) == utc_timestamp_text(b)
+        except ValueError:
+            return False
+    return a == b
+
+
+def _keep_protected(res: Resource, before: dict[str, Any] | None, data: dict[str, Any]) -> dict[str, Any]:
+    """Keep the fields another service owns (a parcel's reservation state) as they are; refuse a PUT that tries to
+    change them (422, naming each field). Returns the precondition for the write: those fields as read, so a
+    reservation landing between this read and the write makes the PUT fail with 409 instead of undoing it."""
+    current = {f: (before or {}).get(f) for f in res.protected}
+    defaults = {f: MODELS[res.label].model_fields[f].get_default(call_default_factory=True) for f in res.protected}
+    problems = []
+    for f in res.protected:
+        if f not in data:
+            continue
+        given, now = data[f], current[f] if current[f] is not None else defaults[f]
+        if not _same(f, given, now) and not (given is None and now is None):
+            problems.append(Problem(None, None, f, f"{f} 只能通过 {res.protected_owner} 修改（当前 {now!r}，请求 {given!r}）"))
+    if problems:
+        raise ValidationFailed(problems)
+    for f in res.protected:
+        data.pop(f, None)
+        if current[f] is not None:
+            data[f] = current[f]
+    return {f: current[f] for f in res.protected}
+
+
 def _check_park_scope(p: Principal, res: Resource, *records: dict[str, Any] | None) -> None:
     if p.role != "park_admin":
         return
@@ -130,7 +199,7 @@ def _check_park_scope(p: Principal, res: Resource, *records: dict[str, Any] | No
 def _add_routes(router: APIRouter, res: Resource) -> None:
     label = res.label
     Out = _out_model(label)
-    Write = _write_model(label)
+    Write = _write_model(res)
     Filters = _filter_model(label)
     writer = require(*res.write_roles)
     KeyPath = Annotated[str, Path(min_length=1, max_length=128, description=f"{res.title} key")]
@@ -187,7 +256,8 @@ def _add_routes(router: APIRouter, res: Resource) -> None:
         data["key"] = key
         before = store.get(label.value, key)
         _check_park_scope(p, res, before, data)
-        obj, created, _ = service.upsert_node(store, label=label, data=data, actor=p.actor)
+        expect = _keep_protected(res, before, data) if res.protected else None
+        obj, created, _ = service.upsert_node(store, label=label, data=data, actor=p.actor, expect=expect)
         response.status_code = 201 if created else 200
         return store.get(label.value, obj.key)
 

@@ -154,9 +154,10 @@ def test_parcel_to_projects_and_enterprise_extension_point(env):
     miss = {m["project"]: m for m in body["infeasible"]}
     assert "产业链「生物医药」不在产业准入范围（集成电路）" in [f["message"] for f in miss["P2"]["failures"]]
     assert client.get("/api/v1/parcels/nope/projects").status_code == 404
-    # no recommender yet: an honest 501 that names what the parcel is for
+    # the target recommender answers for the parcel's chains; its only ic firm is already local, so none to attract
     r = client.get("/api/v1/parcels/A/enterprises")
-    assert r.status_code == 501 and "企业推荐器尚未接入" in r.json()["detail"] and "ic" in r.json()["detail"]
+    body = r.json()
+    assert r.status_code == 200 and body["chains"] == ["ic"] and body["region"] == "330802" and body["items"] == []
 
     class FakeRecommender:
         def recommend_for_parcel(self, snapshot, *, parcel, chains, region, limit):

@@ -129,7 +129,7 @@ def test_chain_map_page_is_self_contained_with_every_segment(env):
     firms = d["sections"][0]["items"]
     assert [f["text"] for f in firms] == ["本地链主甲（测试）", "本地原料乙（测试）"]
     assert firms[0]["href"] == "/pages/enterprises/E-L1"
-    assert d["sections"][2]["hook"] == "targets" and data["targets"] is None
+    assert d["sections"][2]["hook"] == "targets" and data["targets"]["ic.s4"][0]["name"] == "外地封测链主（测试）"
     for text in ("图例", "优势环节", "空白环节", "补链", "强链", "延链", "区位熵", "方法说明"):
         assert text in html, text
     assert 'id="cm-segments"' in html and html.count("<tr data-key=") == 7
@@ -150,7 +150,7 @@ def test_report_page_svg_and_xlsx(env):
     assert r.status_code == 200
     assert_self_contained(html)
     for text in ("甲市集成电路产业链招商报告", "招商方向", "环节明细", "本地链主", "承载园区", "甲园", "招商目标企业",
-                 "推荐引擎开发中", "<svg", "本地链主甲（测试）"):
+                 "外地封测链主（测试）", "<svg", "本地链主甲（测试）"):
         assert text in html, text
     assert len(page_data(html)["graph"]["nodes"]) == 9
     svg = client.get("/pages/chains/ic/map.svg", params={"region": "900100", **HAND})

@@ -135,3 +135,72 @@ def live_server(tmp_path_factory):
     thread.join(timeout=10)
     sock.close()
     store.close()
+
+
+@dataclass
+class Page:
+    url: str
+    title: str
+    console_errors: list[dict]
+    requests: list[str]
+    graph: bool  # a vis graph page (window.ChainMatch) that finished its first drawing
+
+
+def load_page(driver, url: str, *, allowed: tuple[str, ...], screenshot: str | None = None, timeout: float = 30,
+              ignore_console: tuple[str, ...] = (), wait_for: str | None = None) -> Page:
+    """Open any page: wait until it is loaded (and, for graph pages, drawn); fail on a console error or a request
+    that leaves `allowed`. `ignore_console` lists substrings of console messages a caller expects (e.g. the 404
+    of an error page's own main request); `wait_for` a JS expression that is true once the page has rendered
+    what it fetches (e.g. Swagger UI's operations)."""
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    driver.get_log("browser")
+    driver.get_log("performance")
+    driver.get(url)
+    WebDriverWait(driver, timeout).until(lambda d: d.execute_script("return document.readyState") == "complete")
+    graph = bool(driver.execute_script("return !!(window.ChainMatch && window.ChainMatch.network)"))
+    if graph:
+        WebDriverWait(driver, timeout).until(
+            lambda d: d.execute_script("return document.documentElement.dataset.ready === '1'"))
+    if wait_for:
+        WebDriverWait(driver, timeout).until(lambda d: d.execute_script(f"return !!({wait_for})"))
+    time.sleep(0.3)  # late scripts (Swagger UI fetching the OpenAPI document) get their turn
+    errors = [e for e in driver.get_log("browser")
+              if e.get("level") == "SEVERE" and not any(s in e.get("message", "") for s in ignore_console)]
+    requests = []
+    for entry in driver.get_log("performance"):
+        msg = json.loads(entry["message"])["message"]
+        if msg.get("method") == "Network.requestWillBeSent":
+            requests.append(msg["params"]["request"]["url"])
+        elif msg.get("method") == "Network.webSocketCreated":
+            requests.append(msg["params"]["url"])
+    if screenshot:
+        driver.save_screenshot(str(ARTIFACTS / screenshot))
+    outside = [u for u in requests if not u.startswith(allowed)]
+    assert not outside, f"{url}: requests outside {allowed}: {outside}"
+    assert not errors, f"{url}: console errors: {errors}"
+    return Page(url, driver.title, errors, requests, graph)
+
+
+def serve(app) -> tuple[str, object, threading.Thread]:
+    """Run an app with uvicorn on a free 127.0.0.1 port in a thread; returns (base URL, server, thread)."""
+    import uvicorn
+
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.time() + 20
+    while not server.started and time.time() < deadline:
+        time.sleep(0.05)
+    assert server.started, "uvicorn did not start"
+    server._cm_socket = sock  # closed by stop()
+    return f"http://127.0.0.1:{port}", server, thread
+
+
+def stop(server, thread) -> None:
+    server.should_exit = True
+    thread.join(timeout=10)
+    server._cm_socket.close()

@@ -51,7 +51,7 @@ def test_clicking_a_segment_lists_its_local_firms_and_the_targets_hook(browser, 
     assert f"{base}/pages/enterprises/E-L1" in links
     click_node("ic.s4")
     panel = browser.find_element(By.ID, "cm-panel").text
-    assert "本地暂无该环节企业" in panel and "推荐引擎开发中" in panel and "补链" in panel
+    assert "本地暂无该环节企业" in panel and "外地封测链主（测试）" in panel and "补链" in panel
     # the recommender's hook: targets injected later appear in the open panel
     browser.execute_script("window.ChainMatch.setTargets('ic.s4', [{name: '目标封测企业', score: 0.9, reasons: ['填补封测空白']}])")
     panel = browser.find_element(By.ID, "cm-panel").text
