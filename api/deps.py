@@ -20,11 +20,12 @@ class AppState:
     snapshots: SnapshotCache
 
 
-def get_state(request: Request) -> AppState:
+async def get_state(request: Request) -> AppState:
+    # async: a plain attribute read, not worth a hop to the thread pool (sync dependencies each take one)
     return request.app.state.chainmatch
 
 
-def get_store(state: Annotated[AppState, Depends(get_state)]) -> GraphStore:
+async def get_store(state: Annotated[AppState, Depends(get_state)]) -> GraphStore:
     return state.store
 
 

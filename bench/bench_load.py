@@ -9,7 +9,9 @@ and this client, with no store or matching work).
 Two modes. Closed loop (default): each client sends its next request when the previous answer arrives, so the
 throughput is the maximum and, by Little's law, mean latency = clients / throughput (50 clients at 300 req/s
 means ≈ 170 ms mean, whatever the endpoint costs). Open loop (--rate R): requests arrive at R per second spread
-over the clients, and latency counts from the planned send time — the way to check "p99 ≤ 100 ms at 300 req/s". Endpoints that answer 404 (not built yet) are skipped and
+over the clients, and latency counts from the planned send time — the way to check "p99 ≤ 100 ms at 300 req/s".
+The default run does both for the recommendation endpoint: its maximum closed-loop throughput, then its p99 open
+loop at the goal's 300 req/s. Endpoints that answer 404 (not built yet) are skipped and
 listed. Bounded: loopback only, every loop stops at its deadline, the server is stopped at the end.
 
   .venv/bin/python bench/bench_load.py                      # default endpoints, 50 clients, 10 s each
@@ -42,7 +44,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 DEFAULT_ENDPOINTS = [
-    "GET /api/v1/recommendations/targets?chain=ic&region=330800&limit=20",
+    "GET /api/v1/recommendations/targets?chain=ic&region=330800&k=20",
     'POST /api/v1/land/match {"project": "{project}", "limit": 20, "infeasible_limit": 20}',
     "GET /api/v1/parcels/{parcel}/projects?limit=20&infeasible_limit=20",
     "GET /api/v1/enterprises?region=330800&sort=revenue_wan&desc=true&limit=20",
@@ -227,9 +229,10 @@ def start_server(tmp: Path, port: int, workers: int, loop: str) -> subprocess.Po
     raise SystemExit("uvicorn did not start within 120 s")
 
 
-def report(results: list[Result], base: Result | None, clients: int, rate: float) -> None:
+def report(results: list[Result], base: Result | None, clients: int, rate: float, *, header: bool = True) -> None:
     mode = f"open loop at {rate:.0f} req/s" if rate else "closed loop (each client sends its next request on reply)"
-    print(f"\n{clients} concurrent keep-alive clients, loopback, {mode}; /health always closed loop")
+    if header:
+        print(f"\n{clients} concurrent keep-alive clients, loopback, {mode}; /health always closed loop")
     print(f"{'endpoint':<78} {'req/s':>8} {'p50 ms':>8} {'p90 ms':>8} {'p99 ms':>8} {'max ms':>8} {'÷/health':>9} errors")
     for r in ([base] if base else []) + results:
         ratio = f"{r.rps / base.rps:9.3f}" if base and base.rps else " " * 9
@@ -280,6 +283,12 @@ def main() -> None:
                 else:
                     results.append(asyncio.run(run_load(port, ep, clients=args.clients, seconds=duration)))
             base = asyncio.run(run_load(port, base_ep, clients=args.clients, seconds=duration))
+            # the latency goal is a latency at a given load: in a closed loop p99 only measures the queue the
+            # 50 clients build themselves (Little's law), so check it open-loop at the goal's rate
+            at_goal = {} if args.rate else {
+                r.endpoint.spec: asyncio.run(run_rate(port, r.endpoint, clients=args.clients, seconds=duration,
+                                                      rate=GOAL_RPS))
+                for r in results if "/recommendations/" in r.endpoint.path}
         finally:
             proc.send_signal(signal.SIGTERM)
             try:
@@ -289,11 +298,19 @@ def main() -> None:
     report(results, base, args.clients, args.rate)
     for s in skipped:
         print(f"skipped: {s}")
+    if at_goal:
+        print(f"\nopen loop at the goal's {GOAL_RPS:.0f} req/s, {args.clients} clients (latency from the planned send time)")
+        report(list(at_goal.values()), None, args.clients, GOAL_RPS, header=False)
     for r in results:
-        if "/recommendations/" in r.endpoint.path:
-            ok = r.pct(.99) <= GOAL_P99_MS and r.rps >= GOAL_RPS
-            print(f"goal (p99 ≤ {GOAL_P99_MS:.0f} ms, ≥ {GOAL_RPS:.0f} req/s) for {r.endpoint.spec}: "
-                  f"{'met' if ok else 'NOT met'}")
+        if "/recommendations/" not in r.endpoint.path:
+            continue
+        g = at_goal.get(r.endpoint.spec, r)
+        rate = args.rate or GOAL_RPS
+        sustained = g.rps >= 0.97 * rate  # the open loop kept up with its schedule
+        ok = (r.rps >= GOAL_RPS) and sustained and g.pct(.99) <= GOAL_P99_MS
+        print(f"goal (≥ {GOAL_RPS:.0f} req/s; p99 ≤ {GOAL_P99_MS:.0f} ms at {rate:.0f} req/s) for {r.endpoint.spec}: "
+              f"{'met' if ok else 'NOT met'} (max {r.rps:.0f} req/s{' closed loop' if not args.rate else ''}; "
+              f"p99 {g.pct(.99):.1f} ms at {g.rps:.0f} req/s)")
     if args.json:
         args.json.write_text(json.dumps([{"endpoint": r.endpoint.spec, "rps": r.rps, "p50_ms": r.pct(.5),
                                           "p99_ms": r.pct(.99), "errors": r.errors} for r in [base] + results],

@@ -15,6 +15,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
 
+from api.cache import ResponseCache
 from api.deps import SnapshotDep
 from api.errors import problem
 from api.render.targets_xlsx import target_xlsx_bytes
@@ -26,6 +27,8 @@ from matching.targets.engine import MAX_K
 router = APIRouter(tags=["招商目标推荐"])
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PATH_PARAMS = ("id", "key")
+# Answers depend on the snapshot and the parameters only: a repeated query between writes is served from here.
+CACHE = ResponseCache(maxsize=512)
 
 RegionQ = Annotated[str, Query(min_length=1, max_length=128,
                                description="行政区：GB/T 2260 代码或名称（如 330800 / 衢州），含下级；园区按其所在行政区")]
@@ -53,7 +56,8 @@ def _call(request: Request, fn: Callable[[], Any]) -> Any:
             summary="招商目标推荐：地区 × 产业链（× 环节）→ 外地企业，含得分与理由", responses=ERRORS)
 def targets(request: Request, snap: SnapshotDep, region: RegionQ, chain: ChainQ = None, segment: SegmentQ = None,
             k: KQ = 20) -> Any:
-    return _call(request, lambda: rank_targets(snap, region=region, chain=chain, segment=segment, k=k))
+    return CACHE.json(snap, ("targets", region, chain, segment, k),
+                      lambda: _call(request, lambda: rank_targets(snap, region=region, chain=chain, segment=segment, k=k)))
 
 
 @router.get("/recommendations/targets.xlsx", summary="招商目标清单（Excel）",
@@ -74,16 +78,19 @@ def targets_xlsx(request: Request, snap: SnapshotDep, region: RegionQ, chain: Ch
 def similar(request: Request, snap: SnapshotDep, id: IdPath, k: KQ = 20,
             region: Annotated[str | None, Query(min_length=1, max_length=128,
                                                 description="给定时排除已在该地区（含下级）的企业")] = None) -> Any:
-    return _call(request, lambda: similar_enterprises(snap, enterprise=id, k=k, region=region))
+    return CACHE.json(snap, ("similar", id, k, region),
+                      lambda: _call(request, lambda: similar_enterprises(snap, enterprise=id, k=k, region=region)))
 
 
 @router.get("/leaders/{id}/targets", response_model=TargetList, response_model_by_alias=True,
             summary="以商引商：链主的供应商、客户（含二级供应商）中尚未在本地的企业", responses=ERRORS)
 def leader_targets(request: Request, snap: SnapshotDep, id: IdPath, region: OptRegionQ = None, k: KQ = 20) -> Any:
-    return _call(request, lambda: rank_leader_targets(snap, leader=id, region=region, k=k))
+    return CACHE.json(snap, ("leader", id, region, k),
+                      lambda: _call(request, lambda: rank_leader_targets(snap, leader=id, region=region, k=k)))
 
 
 @router.get("/funds/{id}/targets", response_model=TargetList, response_model_by_alias=True,
             summary="以投促引：基金组合中契合本地缺口与园区主导产业的外地企业", responses=ERRORS)
 def fund_targets(request: Request, snap: SnapshotDep, id: IdPath, region: RegionQ, k: KQ = 20) -> Any:
-    return _call(request, lambda: rank_fund_targets(snap, fund=id, region=region, k=k))
+    return CACHE.json(snap, ("fund", id, region, k),
+                      lambda: _call(request, lambda: rank_fund_targets(snap, fund=id, region=region, k=k)))

@@ -207,3 +207,27 @@ def test_cli_targets_writes_xlsx_and_csv_and_refuses_bad_input(env, monkeypatch,
         assert not [p for p in tmp_path.rglob("*.tmp")]
     finally:
         get_settings.cache_clear()
+
+
+def test_a_repeated_query_is_served_again_until_a_write_changes_the_answer(tmp_path):
+    """Answers are cached per snapshot: the same query twice gives the same body, and after a write (firm A
+    moves into the region) the next answer reflects it — never a stale list."""
+    from api.routers.recommend import CACHE
+    from graph.schema import MODELS, Label
+
+    store = SQLiteStore(tmp_path / "c.db")
+    objs, rels = targets_graph()
+    write_objects(store, objs, rels)
+    app = create_app(Settings(sqlite_path=str(tmp_path / "c.db"), snapshot_dir=str(tmp_path / "snaps")), store=store)
+    params = {"region": "甲市", "chain": "ic", "segment": "ic.mat", "k": 10}
+    with TestClient(app) as client:
+        first = client.get(f"{V1}/recommendations/targets", params=params)
+        hits = CACHE.hits
+        again = client.get(f"{V1}/recommendations/targets", params=params)
+        assert again.status_code == 200 and again.content == first.content and CACHE.hits == hits + 1
+        assert "A" in keys(first.json())
+        local = store.get("Enterprise", "L1")["region"]
+        write_objects(store, [MODELS[Label.Enterprise].model_validate(store.get("Enterprise", "A") | {"region": local})])
+        after = client.get(f"{V1}/recommendations/targets", params=params).json()
+        assert "A" not in keys(after) and after["excluded_local"] == first.json()["excluded_local"] + 1
+    store.close()
