@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import typing
 from dataclasses import dataclass
 from enum import Enum
 from typing import Annotated, Any, ClassVar, Literal
@@ -113,7 +114,42 @@ def _check_key(v: str) -> str:
     return v
 
 
-class Node(BaseModel):
+def _is_number(annotation: Any) -> bool:
+    """int/float (optionally inside Optional/Annotated/Union), and not a type that also admits bool."""
+    if annotation in (int, float):
+        return True
+    args = typing.get_args(annotation)
+    if typing.get_origin(annotation) is Annotated:
+        return _is_number(args[0])
+    return bool(args) and bool not in args and any(_is_number(a) for a in args)
+
+
+_NUMBER_FIELDS: dict[type, dict[str, str]] = {}
+
+
+def reject_bool_numbers(cls: type[BaseModel], data: Any) -> Any:
+    """A model `before` validator: JSON true/false is not a number. Pydantic's lax mode would read it as 1/0, so a
+    client's mistake (or a spreadsheet's TRUE in a numeric column) would silently become a value."""
+    if not isinstance(data, dict):
+        return data
+    fields = _NUMBER_FIELDS.get(cls)
+    if fields is None:
+        fields = _NUMBER_FIELDS[cls] = {(f.alias or n): n for n, f in cls.model_fields.items()
+                                        if _is_number(f.annotation)}
+        fields.update({n: n for n in list(fields.values())})
+    for given, name in fields.items():
+        if isinstance(data.get(given), bool):
+            raise ValueError(f"{name} 应为数字，不能是 {str(data[given]).lower()}")
+    return data
+
+
+class StrictNumbers(BaseModel):
+    """Base for request and domain models whose numeric fields must not accept true/false."""
+
+    _no_bool_numbers = model_validator(mode="before")(classmethod(reject_bool_numbers))
+
+
+class Node(StrictNumbers):
     """Fields every node has."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, populate_by_name=True)

@@ -65,7 +65,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from scipy.optimize import linear_sum_assignment
 from scipy.sparse.csgraph import min_weight_full_bipartite_matching
 
-from graph.schema import LAND_USES, POLLUTION_CLASSES, LandParcel, Project
+from graph.schema import LAND_USES, POLLUTION_CLASSES, LandParcel, Project, StrictNumbers
 from graph.snapshot import Snapshot
 from matching.land_tables import (  # noqa: F401  (re-exported: the tables are part of this module's API)
     INFRA_LEVELS, LAND_USE_CODES, STANDARD_LAND, LandContext, ParcelTable, ProjectTable, Vocab,
@@ -100,6 +100,7 @@ RULES: tuple[tuple[str, str], ...] = (
 RULE_BIT = {name: 1 << i for i, (name, _) in enumerate(RULES)}
 RULE_LABEL = dict(RULES)
 
+MAX_WEIGHT = 1000.0  # weights are relative; a bound keeps their sum finite
 COMPONENTS: tuple[tuple[str, str], ...] = (
     ("chain_park", "园区主导产业契合"),
     ("cluster", "上下游配套"),
@@ -111,17 +112,17 @@ COMPONENTS: tuple[tuple[str, str], ...] = (
 )
 
 
-class LandWeights(BaseModel):
-    """Weights of the soft-score components (any non-negative numbers; they are normalised to sum 100)."""
+class LandWeights(StrictNumbers):
+    """Weights of the soft-score components (non-negative numbers up to 1000; they are normalised to sum 100)."""
 
     model_config = ConfigDict(extra="forbid")
-    chain_park: float = Field(default=20, ge=0, description="园区主导产业契合")
-    cluster: float = Field(default=20, ge=0, description="上下游配套（附近的上游/下游企业、投资方供应商/客户）")
-    area: float = Field(default=15, ge=0, description="面积契合")
-    price: float = Field(default=10, ge=0, description="地价（越低越好）")
-    readiness: float = Field(default=10, ge=0, description="开发程度（标准地、七通一平）")
-    preferred: float = Field(default=15, ge=0, description="意向园区/行政区")
-    distance: float = Field(default=10, ge=0, description="距意向地点的距离")
+    chain_park: float = Field(le=MAX_WEIGHT, default=20, ge=0, description="园区主导产业契合")
+    cluster: float = Field(le=MAX_WEIGHT, default=20, ge=0, description="上下游配套（附近的上游/下游企业、投资方供应商/客户）")
+    area: float = Field(le=MAX_WEIGHT, default=15, ge=0, description="面积契合")
+    price: float = Field(le=MAX_WEIGHT, default=10, ge=0, description="地价（越低越好）")
+    readiness: float = Field(le=MAX_WEIGHT, default=10, ge=0, description="开发程度（标准地、七通一平）")
+    preferred: float = Field(le=MAX_WEIGHT, default=15, ge=0, description="意向园区/行政区")
+    distance: float = Field(le=MAX_WEIGHT, default=10, ge=0, description="距意向地点的距离")
 
     @model_validator(mode="after")
     def _positive(self) -> "LandWeights":

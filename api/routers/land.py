@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from api.auth import Principal
 from api.deps import READ_ONLY, SnapshotDep, StoreDep, require
 from api.errors import problem
-from graph.schema import Label, Project
+from graph.schema import Label, Project, StrictNumbers
 from graph.writer import Loc, Problem, ValidationFailed, validate
 from matching.land import (
     LANDED_STAGES, LandData, LandWeights, Ranking, assign, land_data, parcel_target_chains, rank_parcels, rank_projects,
@@ -151,7 +151,7 @@ class ParcelState(BaseModel):
 
 
 # ----------------------------------------------------------------------------------------------- request models
-class MatchRequest(BaseModel):
+class MatchRequest(StrictNumbers):
     model_config = ConfigDict(extra="forbid")
     project: str | None = Field(default=None, max_length=128, description="库中项目的 key")
     project_data: dict[str, Any] | None = Field(
@@ -170,7 +170,7 @@ class MatchRequest(BaseModel):
         return self
 
 
-class AssignRequest(BaseModel):
+class AssignRequest(StrictNumbers):
     model_config = ConfigDict(extra="forbid")
     projects: list[str] | None = Field(default=None, max_length=20_000,
                                        description="项目 key；省略 = 全部未落地项目（开工/投产/达产之前）")
@@ -181,7 +181,7 @@ class AssignRequest(BaseModel):
     include_pairs: bool = Field(default=False, description="同时返回全部可行组合及得分")
 
 
-class ReserveRequest(BaseModel):
+class ReserveRequest(StrictNumbers):
     model_config = ConfigDict(extra="forbid")
     project: str = Field(min_length=1, max_length=128, description="为哪个项目预留")
     ttl_hours: float = Field(default=DEFAULT_TTL_HOURS, gt=0, le=MAX_TTL_HOURS, description="预留时长（小时），到期自动失效")

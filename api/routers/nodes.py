@@ -13,13 +13,13 @@ from dataclasses import dataclass, field
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from fastapi import APIRouter, Body, Depends, HTTPException, Path, Query, Response
-from pydantic import BaseModel, ConfigDict, Field, create_model
+from pydantic import BaseModel, ConfigDict, Field, create_model, model_validator
 
 from api.auth import Principal
 from api.deps import StoreDep, require
 from graph import service
 from graph.writer import Problem, ValidationFailed
-from graph.schema import MODELS, RELATIONS, Label, Node
+from graph.schema import MODELS, RELATIONS, Label, Node, reject_bool_numbers
 from graph.schema import utc_timestamp_text
 from graph.snapshot import feature_fields
 from matching.land_reservations import STATE_FIELDS
@@ -112,7 +112,8 @@ def _write_model(res: Resource) -> type[BaseModel]:
         fields[n] = (f.annotation, f)
     fields["key"] = (str | None, Field(default=None, description="可省略：取路径中的 key"))
     config = ConfigDict(extra="forbid", json_schema_extra={"examples": [res.example]} if res.example else None)
-    return create_model(f"{res.label.value}Write", __config__=config, **fields)
+    return create_model(f"{res.label.value}Write", __config__=config, **fields,
+                        __validators__={"_no_bool_numbers": model_validator(mode="before")(classmethod(reject_bool_numbers))})
 
 
 def _filter_model(label: Label) -> type[BaseModel]:

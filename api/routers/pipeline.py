@@ -17,13 +17,13 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, HTTPException, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field, create_model
+from pydantic import BaseModel, ConfigDict, Field, create_model, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from api.auth import Principal
 from api.deps import StoreDep, require
 from api.errors import problem
-from graph.schema import MODELS, Label
+from graph.schema import MODELS, Label, reject_bool_numbers
 from matching import pipeline as pl
 
 router = APIRouter(tags=["招商项目库"])
@@ -76,6 +76,7 @@ def _scope(p: Principal) -> str | None:
 _FIELDS = {n: f for n, f in MODELS[Label.Project].model_fields.items() if n not in pl.PROTECTED_FIELDS or n == "stage"}
 ProjectCreate = create_model(
     "PipelineProjectCreate",
+    __validators__={"_no_bool_numbers": model_validator(mode="before")(classmethod(reject_bool_numbers))},
     __config__=ConfigDict(extra="forbid", json_schema_extra={"examples": [{
         "key": "qz-2026-001", "name": "示例封测基地项目（合成）", "chain": "ic", "park": "quzhou_zhizao",
         "total_investment_wan": 26000, "owner": "张三", "next_action": "赴企业总部洽谈", "next_action_on": "2026-12-05",
@@ -86,6 +87,7 @@ ProjectCreate = create_model(
 )
 ProjectPatch = create_model(
     "PipelineProjectPatch",
+    __validators__={"_no_bool_numbers": model_validator(mode="before")(classmethod(reject_bool_numbers))},
     __config__=ConfigDict(extra="forbid"),
     **{n: (f.annotation | None, Field(default=None, description=f.description)) for n, f in _FIELDS.items()
        if n not in ("key", "stage")},

@@ -136,6 +136,9 @@ def test_match_inline_project_with_filters_and_weights(env):
     ({"project_data": {"land_min_mu": -5}}, 422, "数值过小"),
     ({"project": "P1", "park": "mars"}, 422, "未知园区 'mars'"),
     ({"project": "P1", "weights": {"price": -1}}, 422, "weights.price"),
+    ({"project": "P1", "weights": {"area": True}}, 422, "area 应为数字，不能是 true"),
+    ({"project": "P1", "weights": {"cluster": 1e308, "readiness": 1e308}}, 422, "weights.cluster"),
+    ({"project_data": {"total_investment_wan": False}}, 422, "total_investment_wan 应为数字"),
 ])
 def test_match_bad_requests_are_problem_json(env, body, status, text):
     client, *_ = env

@@ -167,6 +167,16 @@ def test_create_and_move_a_project_with_roles(env):
     assert signed["before"]["stage"] == "洽谈" and signed["after"]["stage"] == "签约" and "park_admin" in signed["actor"]
 
 
+def test_a_boolean_is_not_a_number_and_nothing_is_written(env):
+    client, keys, store = env
+    body = {"key": "QZ-BOOL", "name": "示例项目（合成）", "park": "quzhou_zhizao", "total_investment_wan": True}
+    out = problem(client.post("/api/v1/pipeline/projects", json=body, headers=h(keys, "officer")), 422)
+    assert "total_investment_wan 应为数字，不能是 true" in out["detail"] + str(out.get("errors"))
+    assert store.get("Project", "QZ-BOOL") is None
+    r = client.put("/api/v1/projects/QZ-BOOL", json=body | {"stage": "线索"}, headers=h(keys, "officer"))
+    assert r.status_code == 422 and store.get("Project", "QZ-BOOL") is None
+
+
 def test_generic_put_cannot_change_the_stage_but_keeps_the_history(env):
     client, keys, store = env
     client.post("/api/v1/pipeline/projects", json={"key": "QZ-002", "name": "项目二", "park": "quzhou_zhizao",
