@@ -35,7 +35,7 @@ def audit(
     _: Annotated[Principal, Depends(require())],
     actor: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
 ) -> Any:
     return store.list_audit(limit=limit, offset=offset, actor=actor)
 

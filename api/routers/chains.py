@@ -25,8 +25,8 @@ ChainPath = Annotated[str, Path(min_length=1, max_length=128, description="产�
 
 def analysis_config(
     strong_lq: Annotated[float | None, Query(gt=0, description="优势：区位熵下限（默认 1.25）")] = None,
-    strong_min_count: Annotated[int | None, Query(ge=1, description="优势：本地企业数下限（默认 3）")] = None,
-    gap_max_count: Annotated[int | None, Query(ge=0, description="空白：本地企业数不超过（默认 0）")] = None,
+    strong_min_count: Annotated[int | None, Query(ge=1, le=1_000_000, description="优势：本地企业数下限（默认 3）")] = None,
+    gap_max_count: Annotated[int | None, Query(ge=0, le=1_000_000, description="空白：本地企业数不超过（默认 0）")] = None,
     leader_strong: Annotated[bool | None, Query(description="本地链主且区位熵 ≥ 1 的环节算优势（默认是）")] = None,
     main_path_min_share: Annotated[float | None, Query(ge=0, le=1, description="主干环节路径占比下限（默认 0.2）")] = None,
     lq_basis: Annotated[Literal["strength", "count"] | None, Query(description="区位熵口径：规模加权强度或企业数")] = None,
@@ -111,7 +111,7 @@ def chain_segment_firms(
     region: RegionQuery,
     config: ConfigDep,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
 ) -> FirmPage:
     try:
         resolve_chain(snap, chain)
