@@ -15,6 +15,7 @@ learned linear blend of the (standardised) numbers is the score.
 | `centroid` | log-softmax over segments of the cosine to the segment's member centroid (few-shot friendly) | |
 | `centroid_rank` | −log(1 + rank of s among the firm's segments by that cosine) | |
 | `segment_text` | cosine between the firm's text and the segment's own name/keywords (zero-shot) | |
+| `row_clf` | log P(s | e) of a row-wise calibrated classifier: softmax over segments of θ·(SVM decision, centroid cosine, zero-shot cosine, log size, decision × log size, cosine × log size), θ fitted on the inner hold-out (which segment each inner-hidden firm is in) — segments of every size on one learned scale | learned blend |
 | `placement` | log(1 + number of the firm's known memberships) | memberships |
 | `co_membership` | Σ over the firm's segments t of P(s | t), counted over visible co-memberships | multi-membership |
 | `same_parent` / `same_chain` / `linked` | share of the firm's segments under the same parent, in the same chain, or up/downstream-linked to s | segment structure |
@@ -55,7 +56,7 @@ from sklearn.svm import LinearSVC
 from matching.dataset import Dataset
 
 SIGNALS = ("text_clf", "text_dec", "text_rank", "name_clf", "knn", "centroid", "centroid_rank", "segment_text",
-           "placement", "firm_prior", "co_membership", "same_parent", "same_chain", "linked", "supply_learned", "supply_linked")
+           "placement", "firm_prior", "row_clf", "co_membership", "same_parent", "same_chain", "linked", "supply_learned", "supply_linked")
 # Available but off by default — on chainkg they added nothing measurable: knn (similarity-weighted votes of the
 # 10 nearest labelled firms; also doubles the fit time) and name_clf (a second SVM on names/other text only).
 DEFAULT_SIGNALS = tuple(s for s in SIGNALS if s not in ("knn", "name_clf"))
@@ -65,7 +66,8 @@ RELATED_SIGNALS = ("text_dec", "segment_text", "co_membership", "same_parent", "
                    "supply_linked")
 # fixed weights on the raw signal values: the "related" view, and the fallback when the data is too small to learn
 DEFAULT_WEIGHTS = {"text_clf": 1.0, "text_dec": 1.0, "text_rank": 0.0, "name_clf": 0.3, "knn": 0.3, "centroid": 0.5,
-                   "centroid_rank": 0.0, "segment_text": 0.3, "placement": 0.0, "firm_prior": 0.0, "co_membership": 0.8,
+                   "centroid_rank": 0.0, "segment_text": 0.3, "placement": 0.0, "firm_prior": 0.0, "row_clf": 0.0,
+                   "co_membership": 0.8,
                    "same_parent": 0.4, "same_chain": 0.2, "linked": 0.3, "supply_learned": 0.5, "supply_linked": 0.3}
 _UNTRAINED_DECISION = -3.0  # SVM decision for a segment without a trained classifier (negatives sit near -1)
 _LEGAL_FORM = re.compile(r"股份有限公司|有限责任公司|有限公司|集团|控股|股份|公司")
@@ -296,6 +298,8 @@ class _Signals:
         self.has_centroid = sizes > 0
         # --- zero-shot segment text
         self.zero_shot = zero_shot
+        self.row_params_ = None
+        self.log_size_ = np.log1p(sizes)
         # --- firm-level prior: is this a firm that gets classified at all (visible memberships only)
         self.firm_prior_ = None
         if attrs is not None and "firm_prior" in self.signals:
@@ -333,6 +337,26 @@ class _Signals:
             # P(in s | supplies into t), P(in s | buys from t): visible members only, add-one smoothing
             self.q_out_ = _conditional(self.out_profile_, self.M)
             self.q_in_ = _conditional(self.in_profile_, self.M)
+
+    def row_features(self, rows: np.ndarray) -> np.ndarray:
+        """rows × segments × k raw evidence for the row-wise calibrated classifier: SVM decision, centroid cosine,
+        zero-shot cosine, log segment size, and decision and cosine times log size (size-dependent scales)."""
+        ns = self.ds.n_segments
+        b = len(rows)
+        ls = np.broadcast_to(self.log_size_[None, :], (b, ns))
+        cols = [ls]
+        if self.coef_ is not None:
+            dec = np.full((b, ns), _UNTRAINED_DECISION)
+            dec[:, self.trained_] = np.asarray((self.X[rows] @ self.coef_).todense()) + self.intercept_
+            cols += [dec, dec * ls]
+        if self.centroids_ is not None:
+            cos = np.asarray((self.Xn[rows] @ self.centroids_).todense())
+            cos[:, ~self.has_centroid] = 0.0
+            cols += [cos, cos * ls]
+        if self.zero_shot is not None:
+            ent, seg = self.zero_shot
+            cols.append(np.asarray((ent[rows] @ seg.T).todense()))
+        return np.stack(cols, axis=2)
 
     def block(self, rows: np.ndarray) -> dict[str, np.ndarray]:
         """Every signal for enterprises `rows` × all segments (float64 arrays)."""
@@ -380,6 +404,8 @@ class _Signals:
         if self.zero_shot is not None and "segment_text" in self.signals:
             ent, seg = self.zero_shot
             out["segment_text"] = np.asarray((ent[rows] @ seg.T).todense())
+        if self.row_params_ is not None and "row_clf" in self.signals:
+            out["row_clf"] = _log_softmax(self.row_features(rows) @ self.row_params_, 1.0)
         if "placement" in self.signals:
             out["placement"] = np.repeat(np.log1p(self.n_memb[rows])[:, None], ns, axis=1)
         if self.firm_prior_ is not None:
@@ -481,6 +507,10 @@ class MembershipRanker:
     - signals: the signals to use (default: all of SIGNALS); for ablations.
     - learn_weights: learn the blend on an inner hold-out (else DEFAULT_WEIGHTS).
     - inner_fraction, inner_min_members, n_hard, n_random, l2: the inner hold-out and the conditional logit.
+    - row_calibration: learn the `row_clf` signal (a row-wise softmax calibration of the text evidence) on the
+      inner hold-out.
+    - size_interactions: add signal × log(segment size) terms to the blend (size-dependent weights).
+    - inner_repeats: number of inner hold-out splits pooled to learn the row calibration and the blend.
     - random_state: seeds the inner split, the candidate sampling and liblinear.
     - block_size: enterprises scored at once (memory ≈ block_size × segments × 8 bytes per signal).
     """
@@ -491,7 +521,11 @@ class MembershipRanker:
                  product_link_weight: float = 0.0, ngram_range: tuple[int, int] = (1, 3), min_df: int = 2,
                  signals: Sequence[str] | None = None, learn_weights: bool = True, inner_fraction: float = 0.2,
                  inner_min_members: int = 3, n_hard: int = 200, n_random: int = 300, l2: float = 1e-3,
-                 random_state: int = 0, block_size: int | None = None):
+                 random_state: int = 0, block_size: int | None = None, row_calibration: bool = True,
+                 size_interactions: bool = False, inner_repeats: int = 1):
+        self.row_calibration = row_calibration
+        self.size_interactions = size_interactions
+        self.inner_repeats = inner_repeats
         self.C = C
         self.temperature = temperature
         self.centroid_temperature = centroid_temperature
@@ -537,8 +571,10 @@ class MembershipRanker:
         self.attrs_ = firm_attributes(dataset) if "firm_prior" in names else None
         self.zero_shot_ = tf.zero_shot(segment_documents(dataset)) if "segment_text" in names else None
         M = dataset.memberships
+        self.row_params_ = None
         self.blend_ = self._learn_blend(M) if self.learn_weights else None
         self.signals_ = self._signals_for(M)
+        self.signals_.row_params_ = self.row_params_
         if self.blend_ is None:
             self.blend_ = self._default_blend()
         return self
@@ -569,51 +605,65 @@ class MembershipRanker:
 
     def _learn_blend(self, M: sp.csr_matrix) -> _Blend | None:
         rng = np.random.default_rng(self.random_state)
-        M_in, hidden = self._inner_memberships(M, rng)
-        if sum(len(v) for v in hidden.values()) < 10:
-            return None
-        sig = self._signals_for(M_in)
+        reps = []  # (signals on the inner-visible memberships, inner-hidden members per segment), one per repeat
+        for _ in range(max(1, self.inner_repeats)):
+            M_in, hidden = self._inner_memberships(M, rng)
+            if sum(len(v) for v in hidden.values()) < 10:
+                return None
+            reps.append((self._signals_for(M_in), hidden, M_in))
+        self.row_params_ = None
+        if self.row_calibration and "row_clf" in self.signal_names_:
+            self.row_params_ = _fit_row_model([(sg, h) for sg, h, _ in reps], self.l2)
+            for sg, _, _ in reps:
+                sg.row_params_ = self.row_params_
         ne = self.dataset_.n_enterprises
-        segs = np.array(sorted(hidden), dtype=np.int64)
-        Mc = M_in.tocsc()
         primary = "text_clf" if "text_clf" in self.signal_names_ else None
-        # candidate pairs per inner segment: its hidden members, the hardest others, a random sample of the rest
-        feats_all = self._features_by_segment(sig, segs)
-        names = [n for n in self.signal_names_ if n in feats_all]
-        if not names:
-            return None
+        all_names = tuple(self.signal_names_) + (tuple(f"{n}*size" for n in SIZE_INTERACTED)
+                                                 if self.size_interactions else ())
         blocks_F, blocks_w, blocks_y, groups = [], [], [], []
-        for gi, s in enumerate(segs):
-            cand_mask = np.ones(ne, bool)
-            cand_mask[Mc[:, s].indices] = False
-            pos = hidden[s]
-            cand_mask[pos] = False
-            others = np.flatnonzero(cand_mask)
-            if primary is not None:
-                pscore = feats_all[primary][:, gi][others]
-                hard = others[np.argsort(-pscore, kind="stable")[: self.n_hard]]
-            else:
-                hard = np.zeros(0, np.int64)
-            rest = np.setdiff1d(others, hard, assume_unique=False)
-            n_r = min(self.n_random, len(rest))
-            rnd = np.sort(rng.choice(rest, size=n_r, replace=False)) if n_r else np.zeros(0, np.int64)
-            idx = np.concatenate([pos, hard, rnd])
-            w = np.concatenate([np.ones(len(pos) + len(hard)), np.full(n_r, len(rest) / max(n_r, 1))])
-            y = np.concatenate([np.ones(len(pos)), np.zeros(len(hard) + n_r)])
-            blocks_F.append(np.stack([feats_all[n][idx, gi] for n in names], axis=1))
-            blocks_w.append(w)
-            blocks_y.append(y)
-            groups.append(np.full(len(idx), gi))
-        F = np.concatenate(blocks_F)
-        W = np.concatenate(blocks_w)
-        Y = np.concatenate(blocks_y)
-        G = np.concatenate(groups)
+        names: list[str] = []
+        n_groups = 0
+        for sig, hidden, M_in in reps:
+            segs = np.array(sorted(hidden), dtype=np.int64)
+            Mc = M_in.tocsc()
+            feats_all = self._features_by_segment(sig, segs)
+            names = [n for n in all_names if n in feats_all]
+            if not names:
+                return None
+            # candidate pairs per inner segment: its hidden members, the hardest others, a random sample of the rest
+            for gi, s in enumerate(segs):
+                cand_mask = np.ones(ne, bool)
+                cand_mask[Mc[:, s].indices] = False
+                pos = hidden[s]
+                cand_mask[pos] = False
+                others = np.flatnonzero(cand_mask)
+                if primary is not None:
+                    pscore = feats_all[primary][:, gi][others]
+                    hard = others[np.argsort(-pscore, kind="stable")[: self.n_hard]]
+                else:
+                    hard = np.zeros(0, np.int64)
+                rest = np.setdiff1d(others, hard, assume_unique=False)
+                n_r = min(self.n_random, len(rest))
+                rnd = np.sort(rng.choice(rest, size=n_r, replace=False)) if n_r else np.zeros(0, np.int64)
+                idx = np.concatenate([pos, hard, rnd])
+                w = np.concatenate([np.ones(len(pos) + len(hard)), np.full(n_r, len(rest) / max(n_r, 1))])
+                y = np.concatenate([np.ones(len(pos)), np.zeros(len(hard) + n_r)])
+                blocks_F.append(np.stack([feats_all[n][idx, gi] for n in names], axis=1))
+                blocks_w.append(w)
+                blocks_y.append(y)
+                groups.append(np.full(len(idx), n_groups))
+                n_groups += 1
+            del feats_all
+        return self._fit_blend(names, np.concatenate(blocks_F), np.concatenate(blocks_w), np.concatenate(blocks_y),
+                               np.concatenate(groups), all_names)
+
+    def _fit_blend(self, names, F, W, Y, G, full_names) -> _Blend:
         mean = F.mean(axis=0)
         std = F.std(axis=0)
         std[std < 1e-9] = 1.0
         Fs = (F - mean) / std
         weights = _fit_conditional_logit(Fs, W, Y, G, self.l2)
-        full_names = self.signal_names_
+        full_names = tuple(full_names)
         m = np.zeros(len(full_names))
         sd = np.ones(len(full_names))
         wt = np.zeros(len(full_names))
@@ -627,7 +677,10 @@ class MembershipRanker:
         ne = self.dataset_.n_enterprises
         out: dict[str, np.ndarray] = {}
         for rows in self._blocks(ne):
-            for n, a in sig.block(rows).items():
+            f = sig.block(rows)
+            if self.size_interactions:
+                f.update(_size_interactions(f, sig.log_size_))
+            for n, a in f.items():
                 if n not in out:
                     out[n] = np.empty((ne, len(segs)), np.float32)
                 out[n][rows] = a[:, segs]
@@ -647,7 +700,13 @@ class MembershipRanker:
         """Blended scores of enterprises `rows` (default all) × all segments."""
         self._check_fitted()
         rows = np.arange(self.dataset_.n_enterprises) if rows is None else np.asarray(rows)
-        return self.blend_.score(self.signals_.block(rows))
+        return self.blend_.score(self._block_features(rows))
+
+    def _block_features(self, rows: np.ndarray) -> dict[str, np.ndarray]:
+        f = self.signals_.block(rows)
+        if self.size_interactions and self.blend_.learned:
+            f.update(_size_interactions(f, self.signals_.log_size_))
+        return f
 
     def rank(self, segment_ids: Sequence[str] | None = None, k: int = 10,
              exclude_members: bool = True) -> dict[str, list[tuple[str, float]]]:
@@ -657,7 +716,7 @@ class MembershipRanker:
                                 self._blocks(self.dataset_.n_enterprises))
 
     def _score_blocks(self, rows: np.ndarray) -> np.ndarray:
-        return self.blend_.score(self.signals_.block(rows))
+        return self.blend_.score(self._block_features(rows))
 
     def explain(self, segment_id: str, enterprise_ids: Sequence[str]) -> dict[str, dict[str, float]]:
         """Per enterprise, each signal's contribution to its score for segment_id (for reasons in a list)."""
@@ -665,13 +724,60 @@ class MembershipRanker:
         s = self.dataset_.segment_index()[segment_id]
         eidx = self.dataset_.enterprise_index()
         rows = np.array([eidx[e] for e in enterprise_ids], dtype=np.int64)
-        contrib = self.blend_.contributions(self.signals_.block(rows))
+        contrib = self.blend_.contributions(self._block_features(rows))
         return {e: {n: float(v[i, s]) for n, v in contrib.items()} for i, e in enumerate(enterprise_ids)}
 
     @property
     def weights_(self) -> dict[str, float]:
         self._check_fitted()
         return {n: float(w) for n, w in zip(self.blend_.names, self.blend_.weights)}
+
+
+def _fit_row_model(reps: list, l2: float) -> np.ndarray | None:
+    """Row-wise calibration learned on the inner hold-out: θ maximising Σ log softmax_s(F[e, s]·θ)[true s] over the
+    inner-hidden (firm, segment) pairs, F = _Signals.row_features. Its log-probabilities are the `row_clf` signal:
+    segments scored on one scale, whatever their size."""
+    Fl, invl, tl, off = [], [], [], 0
+    for sig, hidden in reps:
+        pairs = [(e, s) for s, es in hidden.items() for e in es]
+        firms, inv = np.unique(np.array([e for e, _ in pairs], dtype=np.int64), return_inverse=True)
+        Fl.append(sig.row_features(firms))  # firms × segments × k
+        invl.append(inv + off)
+        tl.append(np.array([s for _, s in pairs], dtype=np.int64))
+        off += len(firms)
+    if sum(len(t) for t in tl) < 10:
+        return None
+    F, inv, target = np.concatenate(Fl), np.concatenate(invl), np.concatenate(tl)
+    k = F.shape[2]
+    mu = F.reshape(-1, k).mean(axis=0)
+    sd = F.reshape(-1, k).std(axis=0)
+    sd[sd < 1e-9] = 1.0
+    Fs = (F - mu) / sd
+    Fp = Fs[inv, target]  # pairs × k
+    cnt = np.bincount(inv, minlength=off).astype(float)  # inner-hidden segments per firm
+    n = len(target)
+
+    def f(th):
+        z = Fs @ th  # firms × segments
+        zmax = z.max(axis=1, keepdims=True)
+        e = np.exp(z - zmax)
+        den = e.sum(axis=1, keepdims=True)
+        lse = (zmax + np.log(den)).ravel()
+        P = e / den
+        ll = (Fp @ th).sum() - cnt @ lse
+        grad = Fp.sum(axis=0) - np.einsum("fsk,fs->k", Fs, P * cnt[:, None])
+        return -ll / n + l2 * th @ th, -grad / n + 2 * l2 * th
+
+    res = minimize(f, np.zeros(k), jac=True, method="L-BFGS-B", options={"maxiter": 500})
+    return res.x / sd  # on the raw features (the centring is a per-row constant, gone in the softmax)
+
+
+SIZE_INTERACTED = ("text_clf", "row_clf", "centroid", "segment_text", "firm_prior", "placement")
+
+
+def _size_interactions(feats: dict[str, np.ndarray], log_size: np.ndarray) -> dict[str, np.ndarray]:
+    """signal × log(1 + segment size): lets the blend weigh a signal differently in small and large segments."""
+    return {f"{n}*size": feats[n] * log_size[None, :] for n in SIZE_INTERACTED if n in feats}
 
 
 def _fit_conditional_logit(F: np.ndarray, W: np.ndarray, Y: np.ndarray, G: np.ndarray,

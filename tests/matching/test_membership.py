@@ -174,6 +174,21 @@ def test_fit_learns_weights_and_explains():
     assert sum(expl["good.cell.0"].values()) > sum(expl["bad.food.0"].values())
 
 
+def test_row_calibration_is_learned_and_can_be_switched_off():
+    ds = make_dataset()
+    model = MembershipRanker().fit(ds)
+    assert model.row_params_ is not None and "row_clf" in model.weights_
+    # row_clf is a log-probability over each firm's segments
+    f = model._block_features(np.arange(5))
+    assert np.allclose(np.exp(f["row_clf"]).sum(axis=1), 1.0)
+    plain = MembershipRanker(row_calibration=False).fit(ds)
+    assert plain.row_params_ is None and plain.weights_["row_clf"] == 0.0
+    for m in (model, plain, MembershipRanker(size_interactions=True, inner_repeats=2).fit(ds)):
+        ranked = m.rank(["nev.cell"], k=ds.n_enterprises)["nev.cell"]
+        assert max(_position(ranked, f"good.cell.{i}") for i in range(3)) < min(
+            _position(ranked, f"bad.food.{i}") for i in range(3))
+
+
 def test_errors_are_clear():
     ds = make_dataset()
     with pytest.raises(RuntimeError, match="not fitted"):
