@@ -59,6 +59,7 @@ EDGE_ID_STEP = 50_000  # node ids per relation read of edge_arrays
 BIG_WRITE_ROWS = 100_000  # a write this large gets a bigger page cache while it runs
 BIG_WRITE_CACHE_KIB = 524_288  # 512 MiB (a 1M-firm database is ~1.9 GiB; RSS target 3 GB)
 CACHE_KIB = 262_144  # 256 MiB per connection otherwise
+PAGE_SIZE = 8192  # bytes, for new files (older files keep theirs): fewer B-tree pages and splits per import
 
 TABLES = [
     "CREATE TABLE IF NOT EXISTS meta(k TEXT PRIMARY KEY, v TEXT NOT NULL)",
@@ -92,6 +93,11 @@ UPSERT_NODE = (
     f"{''.join(f', {c} = excluded.{c}' for c in IX_COLS)} "
     "WHERE nodes.props IS NOT excluded.props"
 )
+# a node that the id map (see SQLiteStore._id_map) knows is new, with the id it assigned
+INSERT_NODE_ID = (
+    f"INSERT INTO nodes(id, label, key, name, props{''.join(f', {c}' for c in IX_COLS)}) "
+    f"VALUES (?, ?, ?, ?, ?{', ?' * N_IX})"
+)
 NODE_ID = "(SELECT id FROM nodes WHERE label = ? AND key = ?)"
 # rel_row() gives (src_label, src_key, type, dst_label, dst_key, props, w); the ends are looked up by key. A
 # missing end makes the id NULL, which the NOT NULL columns refuse: the whole batch fails (see write()).
@@ -101,6 +107,12 @@ INSERT_REL = (
 )
 UPSERT_REL = (
     INSERT_REL + " ON CONFLICT(src, type, dst) DO UPDATE SET props = excluded.props, w = excluded.w "
+    "WHERE rels.props IS NOT excluded.props"
+)
+# the same with the ends' ids resolved by the writer (the id map): (src, type, dst, props, w)
+UPSERT_REL_ID = (
+    "INSERT INTO rels(src, type, dst, props, w) VALUES (?, ?, ?, ?, ?) "
+    "ON CONFLICT(src, type, dst) DO UPDATE SET props = excluded.props, w = excluded.w "
     "WHERE rels.props IS NOT excluded.props"
 )
 # a relation with its ends' labels and keys
@@ -142,6 +154,22 @@ def rel_row(r: RelRec) -> tuple:
     w = r.props.get("weight")
     return (r.src_label, r.src_key, r.type, r.dst_label, r.dst_key, dump_props(r.props),
             w if type(w) in (int, float) else None)
+
+
+def _rel_rows_by_id(ids: dict[str, dict[str, int]], rels: Iterable[RelRec]) -> Iterator[tuple]:
+    """rel_row() with the ends as ids from the id map; an end the map lacks gives NULL, which the NOT NULL
+    columns refuse (the batch fails, as when SQLite looks the end up)."""
+    no_ids: dict[str, int] = {}
+    get = ids.get
+    for r in rels:
+        props = r.props
+        w = props.get("weight")
+        yield (get(r.src_label, no_ids).get(r.src_key), r.type, get(r.dst_label, no_ids).get(r.dst_key),
+               dump_props(props), w if type(w) in (int, float) else None)
+
+
+class _StaleIds(Exception):
+    """The id map did not match the nodes table (a bug or an unnoticed outside change): write by key instead."""
 
 
 def _positions(sorted_keys: np.ndarray, q: np.ndarray) -> np.ndarray:
@@ -228,6 +256,9 @@ class SQLiteStore:
         self._conns: list[sqlite3.Connection] = []
         self._conns_lock = threading.Lock()
         self._write_lock = threading.Lock()
+        # label -> key -> node id, exact at store state _ids_at = (store_id, version); see _id_map
+        self._ids: dict[str, dict[str, int]] | None = None
+        self._ids_at: tuple[str, int] | None = None
         conn = self._conn()
         with self._write_lock:
             conn.execute("BEGIN IMMEDIATE")
@@ -254,6 +285,7 @@ class SQLiteStore:
                 conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=30)
             except sqlite3.Error as e:  # pragma: no cover - depends on filesystem
                 raise StoreError(f"无法打开 SQLite 数据库 {self.path}: {e}") from e
+            conn.execute(f"PRAGMA page_size={PAGE_SIZE}")  # takes effect only when the file is created
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("PRAGMA foreign_keys=OFF")
@@ -274,6 +306,7 @@ class SQLiteStore:
                     pass
             self._conns.clear()
         self._local = threading.local()
+        self._ids, self._ids_at = None, None
 
     # ------------------------------------------------------------------ writes
     def write(self, batch: Batch, *, audit: AuditEntry | None = None) -> WriteResult:
@@ -282,52 +315,135 @@ class SQLiteStore:
         with self._write_lock:
             if big:  # random inserts into B-trees larger than the cache: give this write room (freed after)
                 conn.execute(f"PRAGMA cache_size=-{BIG_WRITE_CACHE_KIB}")
-            conn.execute("BEGIN IMMEDIATE")
             try:
-                for ex in batch.expect:
-                    r = conn.execute("SELECT props FROM nodes WHERE label=? AND key=?", (ex.label, ex.key)).fetchone()
-                    check_expect(ex, None if r is None else _loads(r[0]))
-                before = conn.total_changes
-                if batch.nodes:
-                    conn.executemany(UPSERT_NODE, map(node_row, batch.nodes))
-                nodes_written = conn.total_changes - before
-                mid = conn.total_changes
-                if batch.rels:
-                    try:
-                        conn.executemany(UPSERT_REL, map(rel_row, batch.rels))
-                    except sqlite3.IntegrityError as e:
-                        raise self._missing_end(conn, batch) or StoreError(f"关系写入失败：{e}") from e
-                rels_written = conn.total_changes - mid
-                mid = conn.total_changes
-                for t, sl, sk, dl, dk in batch.delete_rels:
-                    conn.execute(f"DELETE FROM rels WHERE src = {NODE_ID} AND type = ? AND dst = {NODE_ID}",
-                                 (sl, sk, t, dl, dk))
-                deleted_rels = conn.total_changes - mid
-                deleted_nodes = 0
-                for label, key in batch.delete_nodes:
-                    r = conn.execute("SELECT id FROM nodes WHERE label=? AND key=?", (label, key)).fetchone()
-                    if r is None:
-                        continue
-                    conn.execute("DELETE FROM rels WHERE src = ?", r)
-                    conn.execute("DELETE FROM rels WHERE dst = ?", r)
-                    conn.execute("DELETE FROM nodes WHERE id = ?", r)
-                    deleted_nodes += 1
-                changed = nodes_written + rels_written + deleted_rels + deleted_nodes
-                if changed:
-                    conn.execute("UPDATE meta SET v = CAST(v AS INTEGER) + 1 WHERE k = 'version'")
-                version = int(conn.execute("SELECT v FROM meta WHERE k='version'").fetchone()[0])
-                if changed:
-                    self._log_change(conn, version, batch)
-                if audit is not None and changed:
-                    self._insert_audit(conn, audit)
-                conn.execute("COMMIT")
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
+                try:
+                    return self._write(conn, batch, audit, big, by_id=True)
+                except _StaleIds:  # the id map disagreed with the table (nothing was written): write by key
+                    self._ids, self._ids_at = None, None
+                    return self._write(conn, batch, audit, big, by_id=False)
             finally:
                 if big:
                     conn.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
+
+    def _write(self, conn: sqlite3.Connection, batch: Batch, audit: AuditEntry | None, big: bool, *,
+               by_id: bool) -> WriteResult:
+        """One write transaction. With a valid id map (by_id) the relations' ends are resolved in Python and new
+        nodes get their ids here; otherwise SQLite looks every end up by key inside the INSERT."""
+        conn.execute("BEGIN IMMEDIATE")
+        ids: dict[str, dict[str, int]] | None = None
+        staged: list[tuple[str, str]] = []  # nodes added to the id map by this write (undone if it fails)
+        gone: list[tuple[str, str]] = []  # nodes this write deletes (taken out of the map once committed)
+        at: tuple[str, int] | None = None
+        try:
+            if by_id:
+                ids, at = self._id_map(conn, big)
+            for ex in batch.expect:
+                r = conn.execute("SELECT props FROM nodes WHERE label=? AND key=?", (ex.label, ex.key)).fetchone()
+                check_expect(ex, None if r is None else _loads(r[0]))
+            before = conn.total_changes
+            if batch.nodes:
+                if ids is None:
+                    conn.executemany(UPSERT_NODE, map(node_row, batch.nodes))
+                else:
+                    self._ids_at = None  # the map is being changed: not valid until this write commits
+                    new, known = self._split_nodes(conn, ids, batch.nodes, staged)
+                    if new:
+                        try:
+                            conn.executemany(INSERT_NODE_ID, new)
+                        except sqlite3.IntegrityError as e:  # a "new" node exists: the map was wrong
+                            raise _StaleIds() from e
+                    if known:
+                        conn.executemany(UPSERT_NODE, known)
+            nodes_written = conn.total_changes - before
+            mid = conn.total_changes
+            if batch.rels:
+                try:
+                    if ids is None:
+                        conn.executemany(UPSERT_REL, map(rel_row, batch.rels))
+                    else:
+                        conn.executemany(UPSERT_REL_ID, _rel_rows_by_id(ids, batch.rels))
+                except sqlite3.IntegrityError as e:
+                    raise self._missing_end(conn, batch) or StoreError(f"关系写入失败：{e}") from e
+            rels_written = conn.total_changes - mid
+            mid = conn.total_changes
+            for t, sl, sk, dl, dk in batch.delete_rels:
+                conn.execute(f"DELETE FROM rels WHERE src = {NODE_ID} AND type = ? AND dst = {NODE_ID}",
+                             (sl, sk, t, dl, dk))
+            deleted_rels = conn.total_changes - mid
+            deleted_nodes = 0
+            for label, key in batch.delete_nodes:
+                r = conn.execute("SELECT id FROM nodes WHERE label=? AND key=?", (label, key)).fetchone()
+                if r is None:
+                    continue
+                conn.execute("DELETE FROM rels WHERE src = ?", r)
+                conn.execute("DELETE FROM rels WHERE dst = ?", r)
+                conn.execute("DELETE FROM nodes WHERE id = ?", r)
+                gone.append((label, key))
+                deleted_nodes += 1
+            changed = nodes_written + rels_written + deleted_rels + deleted_nodes
+            if changed:
+                conn.execute("UPDATE meta SET v = CAST(v AS INTEGER) + 1 WHERE k = 'version'")
+            version = int(conn.execute("SELECT v FROM meta WHERE k='version'").fetchone()[0])
+            if changed:
+                self._log_change(conn, version, batch)
+            if audit is not None and changed:
+                self._insert_audit(conn, audit)
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            if ids is not None:
+                for label, key in staged:
+                    ids[label].pop(key, None)
+                if at is not None:
+                    self._ids_at = at  # the map is as it was before this write again
+            raise
+        if ids is not None and at is not None:
+            for label, key in gone:
+                ids.get(label, {}).pop(key, None)
+            self._ids_at = (at[0], version)
+        elif changed:
+            self._ids, self._ids_at = None, None  # written by key: the map does not know this write's new ids
         return WriteResult(nodes_written, rels_written, deleted_rels + deleted_nodes, version)
+
+    def _id_map(self, conn: sqlite3.Connection, big: bool) -> tuple[dict[str, dict[str, int]] | None,
+                                                                    tuple[str, int] | None]:
+        """The in-process copy of the nodes' ids (label → key → id) if it is exact for this transaction, else
+        None. It is exact while the store (store_id, version) is the one it was last brought up to date at: any
+        write that changes a node, by this process or another, bumps the version. A big write builds it afresh
+        (one scan of the (label, key) index); a small write only uses it when it is already valid."""
+        r = dict(conn.execute("SELECT k, v FROM meta WHERE k IN ('store_id', 'version')").fetchall())
+        at = (r["store_id"], int(r["version"]))
+        if self._ids is not None and self._ids_at == at:
+            return self._ids, at
+        self._ids, self._ids_at = None, None
+        if not big:
+            return None, None
+        ids: dict[str, dict[str, int]] = {}
+        for (label,) in conn.execute("SELECT DISTINCT label FROM nodes").fetchall():
+            ids[label] = dict(conn.execute("SELECT key, id FROM nodes WHERE label = ?", (label,)))
+        self._ids, self._ids_at = ids, at
+        return ids, at
+
+    @staticmethod
+    def _split_nodes(conn: sqlite3.Connection, ids: dict[str, dict[str, int]], nodes: Sequence[NodeRec],
+                     staged: list[tuple[str, str]]) -> tuple[list[tuple], list[tuple]]:
+        """Rows of the batch's new nodes (with the ids SQLite would give them: max(id) + 1, + 2, … in batch
+        order; they enter the map now) and rows of the nodes the store already has (upserted by key)."""
+        next_id = conn.execute("SELECT ifnull(max(id), 0) FROM nodes").fetchone()[0]
+        new: list[tuple] = []
+        known: list[tuple] = []
+        for n in nodes:
+            m = ids.get(n.label)
+            if m is None:
+                m = ids[n.label] = {}
+            if n.key in m:
+                known.append(node_row(n))
+            else:
+                next_id += 1
+                m[n.key] = next_id
+                staged.append((n.label, n.key))
+                new.append((next_id, *node_row(n)))
+        return new, known
 
     @staticmethod
     def _missing_end(conn: sqlite3.Connection, batch: Batch) -> StoreError | None:
