@@ -20,6 +20,7 @@ from typing import Any
 from graph.schema import LandParcel, utc_timestamp_text
 from graph.store import AuditEntry, Batch, ConflictError, Expect, GraphStore, NodeRec
 from matching.land import STATUS_CN, check_records
+from matching.errors import ServiceError
 
 DEFAULT_TTL_HOURS = 168.0  # 7 days
 MAX_TTL_HOURS = 2160.0  # 90 days
@@ -28,13 +29,8 @@ _EXPECT_FIELDS = ("rev", "status", "reserved_by", "expires_at", "park")
 _RESERVATION_FIELDS = ("reserved_by", "reserved_at", "expires_at")
 
 
-class LandServiceError(Exception):
-    status = 400
-
-    def __init__(self, message: str, *, errors: list[dict[str, Any]] | None = None):
-        super().__init__(message)
-        self.message = message
-        self.errors = errors or []
+class LandServiceError(ServiceError):
+    pass
 
 
 class ParcelNotFound(LandServiceError):

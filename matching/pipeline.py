@@ -33,6 +33,7 @@ from graph.schema import LABEL_CN, PROJECT_STAGES, Label, iso_date_text, utc_tim
 from graph.snapshot import Snapshot
 from graph.store import AuditEntry, ConflictError, Expect, GraphStore
 from graph.writer import Loc, Plan, Problem, ValidationFailed, validate
+from matching.errors import ServiceError
 
 STAGES = PROJECT_STAGES
 STAGE_INDEX = {s: i for i, s in enumerate(STAGES)}
@@ -55,13 +56,8 @@ CLASSES = ("一般", "重点", "重大")
 
 
 # ============================================================================================== errors
-class PipelineError(Exception):
-    status = 400
-
-    def __init__(self, message: str, *, errors: list[dict[str, Any]] | None = None):
-        super().__init__(message)
-        self.message = message
-        self.errors = errors or []
+class PipelineError(ServiceError):
+    pass
 
 
 class ProjectNotFound(PipelineError):

@@ -1,0 +1,14 @@
+"""The error the matching services raise for a request they refuse: an HTTP-like status, a Chinese message, and
+the fields at fault — the API turns it into problem+json, the CLI prints it."""
+from __future__ import annotations
+
+from typing import Any
+
+
+class ServiceError(Exception):
+    status = 400
+
+    def __init__(self, message: str, *, errors: list[dict[str, Any]] | None = None):
+        super().__init__(message)
+        self.message = message
+        self.errors = errors or []
