@@ -147,7 +147,8 @@ def create_app(settings: Settings | None = None, *, store: GraphStore | None = N
             f"<p>数据概况：{stats or '（空库，请运行 chainmatch seed）'}</p>"
             "<p><a href='/docs'>API 文档（Swagger）</a> · <a href='/redoc'>API 文档（ReDoc）</a> · "
             "<a href='/ready'>就绪状态</a></p>"
-            "<p><a href='/pages'>页面：产业链图谱、企业与园区画像</a> · <a href='/pages/land'>土地超市</a></p>"
+            "<p><a href='/pages'>页面：产业链图谱、企业与园区画像</a> · <a href='/pages/land'>土地超市</a> · "
+            "<a href='/pages/pipeline'>招商项目库</a> · <a href='/pages/incentives'>政策计算器</a></p>"
             f"<h2>产业链</h2><ul>{rows}</ul></body></html>"
         )
 

@@ -70,6 +70,7 @@ def serve(
     typer.echo(
         f"\nChainMatch 已启动：\n  首页        {base}/\n  API 文档    {base}/docs\n  页面        {base}/pages\n"
         f"  产业链图谱  {base}/pages/chains/ic/map?region=330800\n  土地超市    {base}/pages/land\n"
+        f"  项目库      {base}/pages/pipeline\n  政策计算器  {base}/pages/incentives\n"
         f"  就绪检查    {base}/ready\n"
     )
     # logging configured above (structured, with request ids); the app's middleware writes the access log
