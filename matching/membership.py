@@ -15,7 +15,7 @@ learned linear blend of the (standardised) numbers is the score.
 | `centroid` | log-softmax over segments of the cosine to the segment's member centroid (few-shot friendly) | |
 | `centroid_rank` | −log(1 + rank of s among the firm's segments by that cosine) | |
 | `segment_text` | cosine between the firm's text and the segment's own name/keywords (zero-shot) | |
-| `row_clf` | log P(s | e) of a row-wise calibrated classifier: softmax over segments of θ·(SVM decision, centroid cosine, zero-shot cosine, log size, decision × log size, cosine × log size), θ fitted on the inner hold-out (which segment each inner-hidden firm is in) — segments of every size on one learned scale | learned blend |
+| `row_clf` | log P(s | e) of a row-wise calibrated classifier: softmax over segments of θ·(SVM decision, centroid cosine, zero-shot cosine, log size, decision × log size, cosine × log size, cosine of the firm's main product to the members' main products), θ fitted on the inner hold-out (which segment each inner-hidden firm is in) — segments of every size on one learned scale | learned blend |
 | `placement` | log(1 + number of the firm's known memberships) | memberships |
 | `co_membership` | Σ over the firm's segments t of P(s | t), counted over visible co-memberships | multi-membership |
 | `same_parent` / `same_chain` / `linked` | share of the firm's segments under the same parent, in the same chain, or up/downstream-linked to s | segment structure |
@@ -221,6 +221,27 @@ class TextFeatures:
         return normalize(sp.hstack(ent).tocsr()), normalize(sp.hstack(seg).tocsr())
 
 
+def main_product_docs(ds: Dataset) -> list[str]:
+    """Each firm's main product: the name of its highest-share product (first one on ties; "" without products)."""
+    out = [""] * ds.n_enterprises
+    if not ds.has_products:
+        return out
+    w = np.nan_to_num(ds.product_weights.astype(np.float64), nan=-1.0)
+    best = np.full(ds.n_enterprises, -np.inf)
+    for e, name, x in zip(ds.product_enterprise, ds.product_names.astype(str), w):
+        if x > best[e]:
+            best[e], out[e] = x, name
+    return out
+
+
+def main_product_matrix(ds: Dataset, ngram_range: tuple[int, int], min_df: int) -> sp.csr_matrix | None:
+    """Char n-gram TF-IDF of each firm's main product alone (L2-normalised rows); None without products."""
+    docs = main_product_docs(ds)
+    if not any(docs):
+        return None
+    return normalize(_char_tfidf(docs, ngram_range, min_df)[1])
+
+
 def _char_tfidf(docs: list[str], ngram_range: tuple[int, int],
                 min_df: int) -> tuple[TfidfVectorizer | None, sp.csr_matrix]:
     nonempty = sum(1 for d in docs if d)
@@ -268,7 +289,7 @@ class _Signals:
     def __init__(self, ds: Dataset, X: sp.csr_matrix, M: sp.csr_matrix,
                  zero_shot: tuple[sp.csr_matrix, sp.csr_matrix] | None, *, X_name: sp.csr_matrix | None = None,
                  attrs: np.ndarray | None = None, C: float, temperature: float, centroid_temperature: float, random_state: int,
-                 signals: Sequence[str]):
+                 signals: Sequence[str], X_main: sp.csr_matrix | None = None):
         self.ds, self.X, self.M = ds, X, sp.csr_matrix(M, dtype=np.float64)
         self.signals = tuple(signals)
         self.temperature, self.centroid_temperature = temperature, centroid_temperature
@@ -296,6 +317,9 @@ class _Signals:
         want_centroid = {"centroid", "centroid_rank"} & set(self.signals)
         self.centroids_ = normalize(self.M.T @ Xn).T.tocsc() if want_centroid else None
         self.has_centroid = sizes > 0
+        # --- centroid of the members' main products (compared with the firm's main product): a row_clf input
+        self.X_main = X_main
+        self.main_centroids_ = normalize(self.M.T @ X_main).T.tocsc() if X_main is not None else None
         # --- zero-shot segment text
         self.zero_shot = zero_shot
         self.row_params_ = None
@@ -340,7 +364,8 @@ class _Signals:
 
     def row_features(self, rows: np.ndarray) -> np.ndarray:
         """rows × segments × k raw evidence for the row-wise calibrated classifier: SVM decision, centroid cosine,
-        zero-shot cosine, log segment size, and decision and cosine times log size (size-dependent scales)."""
+        zero-shot cosine, log segment size, decision and cosine times log size (size-dependent scales), and the
+        cosine of the firm's main (highest-share) product to the centroid of the members' main products."""
         ns = self.ds.n_segments
         b = len(rows)
         ls = np.broadcast_to(self.log_size_[None, :], (b, ns))
@@ -356,6 +381,8 @@ class _Signals:
         if self.zero_shot is not None:
             ent, seg = self.zero_shot
             cols.append(np.asarray((ent[rows] @ seg.T).todense()))
+        if self.main_centroids_ is not None:
+            cols.append(np.asarray((self.X_main[rows] @ self.main_centroids_).todense()))
         return np.stack(cols, axis=2)
 
     def block(self, rows: np.ndarray) -> dict[str, np.ndarray]:
@@ -509,6 +536,8 @@ class MembershipRanker:
     - inner_fraction, inner_min_members, n_hard, n_random, l2: the inner hold-out and the conditional logit.
     - row_calibration: learn the `row_clf` signal (a row-wise softmax calibration of the text evidence) on the
       inner hold-out.
+    - main_product_centroid: give `row_clf` the cosine of the firm's main (highest-share) product to the centroid
+      of the segment members' main products (char n-grams of that one product name).
     - size_interactions: add signal × log(segment size) terms to the blend (size-dependent weights).
     - inner_repeats: number of inner hold-out splits pooled to learn the row calibration and the blend.
     - random_state: seeds the inner split, the candidate sampling and liblinear.
@@ -522,8 +551,9 @@ class MembershipRanker:
                  signals: Sequence[str] | None = None, learn_weights: bool = True, inner_fraction: float = 0.2,
                  inner_min_members: int = 3, n_hard: int = 200, n_random: int = 300, l2: float = 1e-3,
                  random_state: int = 0, block_size: int | None = None, row_calibration: bool = True,
-                 size_interactions: bool = False, inner_repeats: int = 1):
+                 size_interactions: bool = False, inner_repeats: int = 1, main_product_centroid: bool = True):
         self.row_calibration = row_calibration
+        self.main_product_centroid = main_product_centroid
         self.size_interactions = size_interactions
         self.inner_repeats = inner_repeats
         self.C = C
@@ -552,7 +582,7 @@ class MembershipRanker:
         return _Signals(self.dataset_, self.X_, M, self.zero_shot_, X_name=self.X_name_, attrs=self.attrs_, C=self.C,
                         temperature=self.temperature,
                         centroid_temperature=self.centroid_temperature, random_state=self.random_state,
-                        signals=self.signal_names_)
+                        signals=self.signal_names_, X_main=self.X_main_)
 
     def fit(self, dataset: Dataset) -> "MembershipRanker":
         names = tuple(self.signals) if self.signals is not None else DEFAULT_SIGNALS
@@ -570,6 +600,9 @@ class MembershipRanker:
         self.X_name_ = tf.name_matrix() if "name_clf" in names else None
         self.attrs_ = firm_attributes(dataset) if "firm_prior" in names else None
         self.zero_shot_ = tf.zero_shot(segment_documents(dataset)) if "segment_text" in names else None
+        self.X_main_ = None
+        if self.main_product_centroid and self.row_calibration and "row_clf" in names:
+            self.X_main_ = main_product_matrix(dataset, tuple(self.ngram_range), self.min_df)
         M = dataset.memberships
         self.row_params_ = None
         self.blend_ = self._learn_blend(M) if self.learn_weights else None

@@ -189,6 +189,23 @@ def test_row_calibration_is_learned_and_can_be_switched_off():
             _position(ranked, f"bad.food.{i}") for i in range(3))
 
 
+def test_main_product_centroid_feeds_row_clf_and_is_optional():
+    from matching.membership import main_product_docs
+    ds = make_dataset()
+    docs = main_product_docs(ds)
+    e = 0  # the first firm's main product is its highest-share one
+    mask = ds.product_enterprise == e
+    assert docs[e] == ds.product_names[mask][np.argmax(ds.product_weights[mask])]
+    model = MembershipRanker().fit(ds)
+    plain = MembershipRanker(main_product_centroid=False).fit(ds)
+    assert model.X_main_ is not None and plain.X_main_ is None
+    k_with = model.signals_.row_features(np.arange(3)).shape[2]
+    assert k_with == plain.signals_.row_features(np.arange(3)).shape[2] + 1 == len(model.row_params_)
+    # no products: no main-product view, still ranks
+    bare = MembershipRanker().fit(make_dataset(products=False))
+    assert bare.X_main_ is None and bare.rank(["nev.cell"], k=5)["nev.cell"]
+
+
 def test_errors_are_clear():
     ds = make_dataset()
     with pytest.raises(RuntimeError, match="not fitted"):
