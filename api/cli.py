@@ -1,6 +1,7 @@
 """`chainmatch` command line: serve, seed, import, export, keys, snapshot, status, and the capability commands."""
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sys
 import time
@@ -61,7 +62,8 @@ def serve(
         from seed_data.seed import seed_store
 
         typer.echo("空库：写入种子数据（真实公开信息 + 合成示例企业）…")
-        seed_store(store, scale=s.seed_scale, seed=s.seed_value, progress=True)
+        # as of today: the demo's project board then shows a live pipeline (next actions due, a few overdue)
+        seed_store(store, scale=s.seed_scale, seed=s.seed_value, progress=True, as_of=dt.date.today())
     typer.echo("构建分析快照…")
     from graph.snapshot import SnapshotCache
 
@@ -84,14 +86,17 @@ def serve(
 @app.command()
 def seed(
     scale: Annotated[int, typer.Option(help="合成企业数量（基准测试可到 1000000）", min=0, max=1_000_000)] = 3000,
-    seed_value: Annotated[int, typer.Option("--seed", help="随机种子（相同种子结果相同）")] = 42,
+    seed_value: Annotated[int, typer.Option("--seed", help="随机种子（相同种子、相同基准日结果相同）")] = 42,
+    as_of: Annotated[Optional[dt.datetime], typer.Option(
+        "--as-of", formats=["%Y-%m-%d"], help="合成数据的基准日（成立、投资、签约、阶段、下一步等日期相对于它）；默认今天")] = None,
 ) -> None:
     """写入种子数据：产业链/行政区/园区的真实公开信息 + 确定性生成的合成企业、基金、地块、项目。"""
     from seed_data.seed import seed_store
 
     store = _store()
     t0 = time.perf_counter()
-    counts = seed_store(store, scale=scale, seed=seed_value, progress=True)
+    day = as_of.date() if as_of else dt.date.today()
+    counts = seed_store(store, scale=scale, seed=seed_value, progress=True, as_of=day)
     typer.echo(json.dumps(counts, ensure_ascii=False, indent=1))
     typer.echo(f"完成，用时 {time.perf_counter() - t0:.1f}s，版本 {store.version()}")
 

@@ -187,8 +187,9 @@ def _iso(days: np.ndarray) -> list[str]:
     return np.asarray(days, dtype="datetime64[D]").astype(str).tolist()
 
 
-def _ref_days(delta_days: np.ndarray) -> np.ndarray:
-    ref = (np.datetime64(REFERENCE_DATE.isoformat(), "D") - np.datetime64("1970-01-01", "D")).astype(np.int64)
+def _days_before(as_of: dt.date, delta_days: np.ndarray) -> np.ndarray:
+    """Days since 1970-01-01 of the dates `delta_days` before `as_of` (negative: after it)."""
+    ref = (np.datetime64(as_of.isoformat(), "D") - np.datetime64("1970-01-01", "D")).astype(np.int64)
     return ref - np.asarray(delta_days, dtype=np.int64)
 
 
@@ -278,6 +279,10 @@ class SyntheticWorld:
     facts: Facts
     scale: int = 3000
     seed: int = 42
+    # "today" of the data: every date (founding, investments, signing, stages, next actions, deliveries) is planned
+    # relative to it. Fixed by default so output does not depend on the clock; `make run` seeds as of the day it runs
+    # so the project board shows a live pipeline rather than one that stopped in the past.
+    as_of: dt.date = REFERENCE_DATE
     source: str = field(init=False)
 
     def __post_init__(self) -> None:
@@ -285,6 +290,9 @@ class SyntheticWorld:
             raise ValueError("scale 不能为负数")
         self.source = source_for(self.seed)
         self._plan()
+
+    def _ref_days(self, delta_days: np.ndarray) -> np.ndarray:
+        return _days_before(self.as_of, delta_days)
 
     # ------------------------------------------------------------------ sizes
     @property
@@ -521,7 +529,7 @@ class SyntheticWorld:
         self.f_capital = np.round(np.maximum(10.0, self.f_revenue * _loguniform(rng, 0.03, 0.5, n)), 1)
         age_days = np.clip(rng.exponential(11 * 365.25, n), 200, 40 * 365.25)
         age_days = np.where(leader, np.maximum(age_days, 8 * 365.25), age_days)
-        self.f_founded = _ref_days(age_days)
+        self.f_founded = self._ref_days(age_days)
         growth = rng.normal(0.08, 0.15, n) + np.where(leader, 0.05, 0.0)
         self.f_growth = np.round(np.clip(growth, -0.5, 2.0), 3)
         # tags (bitmask over TAGS)
@@ -661,7 +669,7 @@ class SyntheticWorld:
         self.i_fund = pairs // max(n, 1)
         self.i_firm = pairs % max(n, 1)
         self.i_amount = amount[keep][first]
-        self.i_date = _ref_days(days_ago[keep][first])
+        self.i_date = self._ref_days(days_ago[keep][first])
         self.i_round = rnd[keep][first]
         # a recent investment is a financing signal on the firm
         recent = days_ago[keep][first] < 2 * 365
@@ -714,7 +722,7 @@ class SyntheticWorld:
         order = np.argsort(pairs, kind="stable")
         self.i_fund, self.i_firm = pairs[order] // big, pairs[order] % big
         self.i_amount = np.concatenate([self.i_amount, amount])[order]
-        self.i_date = np.concatenate([self.i_date, _ref_days(days_ago)])[order]
+        self.i_date = np.concatenate([self.i_date, self._ref_days(days_ago)])[order]
         self.i_round = np.concatenate([self.i_round, rnd])[order]
         recent = days_ago < 2 * 365
         np.add.at(self.f_financing, firm[recent], amount[recent])
@@ -755,7 +763,7 @@ class SyntheticWorld:
         # optional 配套/时序 fields (written only if the model has them, see _optional)
         self.pc_power = np.where(rng.random(npc) < 0.85, rng.choice((1000.0, 2000.0, 5000.0, 10000.0, 20000.0), npc), np.nan)
         self.pc_rail = rng.choice(3, size=npc, p=(0.08, 0.60, 0.32))  # True / False / not stated
-        self.pc_deliver = np.where(rng.random(npc) < 0.6, _ref_days(-rng.integers(0, 540, npc)), -1)
+        self.pc_deliver = np.where(rng.random(npc) < 0.6, self._ref_days(-rng.integers(0, 540, npc)), -1)
         self.pc_holder_u = rng.random(npc)
 
     def _projects(self, rng: np.random.Generator) -> None:
@@ -806,12 +814,12 @@ class SyntheticWorld:
         self.p_price = np.round(rng.uniform(15, 70, npr), 0)
         self.p_jobs = np.round(invest / rng.uniform(80, 300, npr)).astype(np.int64)
         self.p_owner = rng.integers(0, len(OWNERS), npr)
-        self.p_signed = _ref_days(rng.integers(0, 900, npr))
+        self.p_signed = self._ref_days(rng.integers(0, 900, npr))
         self.p_bits = rng.integers(0, 2**31 - 1, size=npr, dtype=np.int64)
         self.p_use_storage = rng.random(npr) < 0.05
         self.p_power = np.where(rng.random(npr) < 0.7, np.round(area * rng.uniform(30, 120, npr), -2), np.nan)
         self.p_rail = rng.random(npr) < 0.05
-        self.p_needed_by = np.where(rng.random(npr) < 0.5, _ref_days(-rng.integers(90, 720, npr)), -1)
+        self.p_needed_by = np.where(rng.random(npr) < 0.5, self._ref_days(-rng.integers(90, 720, npr)), -1)
         # a reserved parcel is held by a project at 洽谈 or later in its park, a transferred one by a signed project
         # (if the park has none, the parcel is left available)
         self.pc_holder = np.full(len(self.pc_park), -1, dtype=np.int64)
@@ -829,10 +837,10 @@ class SyntheticWorld:
         # 招商项目库: dated stage history, weekly tracking, next action, foreign investment, results after landing.
         # Drawn last, so every earlier draw (and every record made from it) stays what it was.
         self.p_gaps = rng.integers(7, 120, size=(npr, len(PROJECT_STAGES)))  # days spent in each stage
-        self.p_anchor = rng.integers(0, 150, npr)  # days before REFERENCE_DATE an unsigned project entered its stage
+        self.p_anchor = rng.integers(0, 150, npr)  # days before as_of an unsigned project entered its stage
         self.p_track_n = rng.integers(0, 4, npr)  # tracking entries kept
         self.p_track_age = rng.integers(0, 75, npr)  # days since the last one (> 30: stalled)
-        self.p_next = rng.integers(-40, 45, npr)  # next action due, days after REFERENCE_DATE (< 0: overdue)
+        self.p_next = rng.integers(-40, 45, npr)  # next action due, days after as_of (< 0: overdue)
         self.p_note = rng.integers(0, 2**30, npr)
         self.p_fdi = rng.random(npr) < 0.15
         self.p_fdi_total = np.round(_loguniform(rng, 200, 30_000, npr), 0)  # 万美元
@@ -1086,10 +1094,10 @@ class SyntheticWorld:
 
     def _stage_days(self, i: int, stage: int) -> list[int]:
         """Day numbers (since 1970-01-01) on which project i entered stages 0..stage: a signed project entered
-        签约 on its signing day; an unsigned one entered its stage p_anchor days before REFERENCE_DATE. Later
-        stages are compressed to end by REFERENCE_DATE."""
+        签约 on its signing day; an unsigned one entered its stage p_anchor days before as_of. Later
+        stages are compressed to end by as_of."""
         signed = PROJECT_STAGES.index("签约")
-        ref = int(_ref_days(np.zeros(1, np.int64))[0])
+        ref = int(self._ref_days(np.zeros(1, np.int64))[0])
         gaps = [int(g) for g in self.p_gaps[i]]
         days = [0] * (stage + 1)
         pivot = min(stage, signed)
@@ -1120,7 +1128,7 @@ class SyntheticWorld:
             history.append(json.dumps({k: v for k, v in e.items() if v is not None}, ensure_ascii=False,
                                       separators=(",", ":")))
         done = stage == len(PROJECT_STAGES) - 1
-        ref = int(_ref_days(np.zeros(1, np.int64))[0])
+        ref = int(self._ref_days(np.zeros(1, np.int64))[0])
         tracking = []
         n_track = 0 if done else int(self.p_track_n[i])
         last = ref - int(self.p_track_age[i])
@@ -1237,9 +1245,10 @@ def _csr(lists: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:
 
 
 # ----------------------------------------------------------------------------------------------- entry points
-def generate(scale: int = 3000, seed: int = 42, facts: Facts | None = None) -> SyntheticWorld:
-    """Plan the synthetic world for (scale, seed) on the given (or the shipped) facts."""
-    return SyntheticWorld(facts or Facts.load(), scale=scale, seed=seed)
+def generate(scale: int = 3000, seed: int = 42, facts: Facts | None = None,
+             as_of: dt.date = REFERENCE_DATE) -> SyntheticWorld:
+    """Plan the synthetic world for (scale, seed, as_of) on the given (or the shipped) facts."""
+    return SyntheticWorld(facts or Facts.load(), scale=scale, seed=seed, as_of=as_of)
 
 
 def record_chunks(world: SyntheticWorld, chunk_size: int = 50_000) -> Iterator[tuple[list[NodeRec], list[RelRec]]]:

@@ -13,6 +13,7 @@ different scale or seed adds to what is there; it does not remove the earlier sy
 """
 from __future__ import annotations
 
+import datetime as dt
 import time
 from typing import Any
 
@@ -20,7 +21,7 @@ from graph.schema import MODELS, Label
 from graph.store import Batch, GraphStore, RelRec
 from graph.writer import Loc, Plan, ValidationFailed, validate
 from seed_data.facts import fact_links, fact_nodes, load_chains, policy_nodes
-from seed_data.generator import Facts, SyntheticWorld, record_chunks
+from seed_data.generator import REFERENCE_DATE, Facts, SyntheticWorld, record_chunks
 
 FACTS_FILE = "seed_data/facts/chains.json"
 VALIDATE_UP_TO = 100_000
@@ -58,10 +59,11 @@ def seed_facts(store: GraphStore) -> dict[str, int]:
 
 def seed_store(store: GraphStore, *, scale: int = 3000, seed: int = 42, progress: bool = True,
                validate_records: bool | None = None, commit_size: int = 200_000,
-               chunk_size: int = 50_000) -> dict[str, Any]:
+               chunk_size: int = 50_000, as_of: dt.date = REFERENCE_DATE) -> dict[str, Any]:
     """Write facts + synthetic data; returns what was generated and what was written.
 
     validate_records: None = validate up to VALIDATE_UP_TO firms, fast path above.
+    as_of: the data's "today" (synthetic dates are planned relative to it; fixed by default).
 
     {"facts": {...}, "synthetic": {label/type: count}, "nodes_written", "rels_written", "version", "seconds"}
     """
@@ -69,7 +71,7 @@ def seed_store(store: GraphStore, *, scale: int = 3000, seed: int = 42, progress
     if validate_records is None:
         validate_records = scale <= VALIDATE_UP_TO
     facts_counts = seed_facts(store)
-    world = SyntheticWorld(Facts.load(), scale=scale, seed=seed)
+    world = SyntheticWorld(Facts.load(), scale=scale, seed=seed, as_of=as_of)
     counts = world.counts()
     total = sum(counts.values())
     bar = _bar(total, progress, f"合成数据 scale={scale} seed={seed}")

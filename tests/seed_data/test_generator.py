@@ -70,6 +70,30 @@ def test_same_seed_gives_byte_identical_records_whatever_the_chunk_size(facts, w
     assert _digest(world) == _digest(again) == _digest(again, chunk_size=777)
 
 
+def test_as_of_moves_every_date_and_nothing_else(facts, records):
+    """`make run` seeds as of today: the same world, every date shifted by the same number of days."""
+    import datetime as dt
+
+    from seed_data.generator import REFERENCE_DATE
+
+    later = SyntheticWorld(facts, scale=3000, seed=42, as_of=REFERENCE_DATE + dt.timedelta(days=400))
+    base = {(label, d["key"]): d for label, d in records[0]}
+    shifted = dates = 0
+    for label, d in (x for chunk in later.node_chunks() for x in chunk):
+        b = base[(label, d["key"])]
+        assert set(d) == set(b), (label, d["key"])
+        for f, v in d.items():
+            if isinstance(v, str) and len(v) >= 10 and v[4] == "-" and v[7] == "-":  # a date or a timestamp
+                dates += 1
+                shifted += (dt.date.fromisoformat(v[:10]) - dt.date.fromisoformat(b[f][:10]) == dt.timedelta(days=400)
+                            and v[10:] == b[f][10:])
+            elif f not in ("stage_history", "tracking_log"):
+                assert v == b[f], (label, d["key"], f)
+    assert dates > 1000 and shifted == dates
+    projects = [d for label, d in (x for chunk in later.node_chunks() for x in chunk) if label == Label.Project]
+    assert max(p["stage_on"] for p in projects) <= (REFERENCE_DATE + dt.timedelta(days=400)).isoformat()
+
+
 def test_another_seed_gives_other_records(facts, world):
     other = SyntheticWorld(facts, scale=3000, seed=43)
     mine, theirs = _digest(world), _digest(other)
