@@ -32,7 +32,6 @@ import json
 import os
 import signal
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -111,6 +110,17 @@ async def read_response(reader: asyncio.StreamReader) -> int:
     return status
 
 
+async def exchange(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, raw: bytes, res: Result, *,
+                   since: float) -> None:
+    """Send one request, read its answer and record it: a 2xx as latency from `since`, anything else by status."""
+    writer.write(raw)
+    status = await asyncio.wait_for(read_response(reader), timeout=30)
+    if 200 <= status < 300:
+        res.latencies.append(time.perf_counter() - since)
+    else:
+        res.errors[status] = res.errors.get(status, 0) + 1
+
+
 async def run_load(port: int, ep: Endpoint, *, clients: int, seconds: float) -> Result:
     res = Result(ep)
     raw = request_bytes(ep)
@@ -120,13 +130,7 @@ async def run_load(port: int, ep: Endpoint, *, clients: int, seconds: float) -> 
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
         try:
             while time.perf_counter() < deadline:
-                t0 = time.perf_counter()
-                writer.write(raw)
-                status = await asyncio.wait_for(read_response(reader), timeout=30)
-                if 200 <= status < 300:
-                    res.latencies.append(time.perf_counter() - t0)
-                else:
-                    res.errors[status] = res.errors.get(status, 0) + 1
+                await exchange(reader, writer, raw, res, since=time.perf_counter())
         finally:
             writer.close()
 
@@ -157,12 +161,7 @@ async def run_rate(port: int, ep: Endpoint, *, clients: int, seconds: float, rat
                 elif time.perf_counter() > start + seconds + 10:
                     res.errors[0] = res.errors.get(0, 0) + 1
                     continue
-                writer.write(raw)
-                status = await asyncio.wait_for(read_response(reader), timeout=30)
-                if 200 <= status < 300:
-                    res.latencies.append(time.perf_counter() - planned)
-                else:
-                    res.errors[status] = res.errors.get(status, 0) + 1
+                await exchange(reader, writer, raw, res, since=planned)
         finally:
             writer.close()
 

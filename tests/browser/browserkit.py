@@ -93,7 +93,16 @@ def load(driver, url: str, *, allowed: tuple[str, ...], screenshot: str | None =
     time.sleep(0.3)  # let the stabilised layout settle before the screenshot
     nodes = driver.execute_script("return window.ChainMatch.network.body.nodeIndices.length")
     edges = driver.execute_script("return window.ChainMatch.network.body.edgeIndices.length")
-    errors = [e for e in driver.get_log("browser") if e.get("level") == "SEVERE"]
+    errors, requests = _check_console_and_requests(driver, url, allowed, screenshot)
+    return Loaded(url, nodes, edges, errors, requests)
+
+
+def _check_console_and_requests(driver, url: str, allowed: tuple[str, ...], screenshot: str | None,
+                                ignore_console: tuple[str, ...] = ()) -> tuple[list[dict], list[str]]:
+    """The page's console errors and every request it made (since the logs were last drained); fail on a console
+    error not in `ignore_console` or a request that leaves `allowed`. Saves the screenshot first."""
+    errors = [e for e in driver.get_log("browser")
+              if e.get("level") == "SEVERE" and not any(s in e.get("message", "") for s in ignore_console)]
     requests = []
     for entry in driver.get_log("performance"):
         msg = json.loads(entry["message"])["message"]
@@ -106,7 +115,7 @@ def load(driver, url: str, *, allowed: tuple[str, ...], screenshot: str | None =
     outside = [u for u in requests if not u.startswith(allowed)]
     assert not outside, f"{url}: requests outside {allowed}: {outside}"
     assert not errors, f"{url}: console errors: {errors}"
-    return Loaded(url, nodes, edges, errors, requests)
+    return errors, requests
 
 
 @pytest.fixture(scope="session")
@@ -165,20 +174,7 @@ def load_page(driver, url: str, *, allowed: tuple[str, ...], screenshot: str | N
     if wait_for:
         WebDriverWait(driver, timeout).until(lambda d: d.execute_script(f"return !!({wait_for})"))
     time.sleep(0.3)  # late scripts (Swagger UI fetching the OpenAPI document) get their turn
-    errors = [e for e in driver.get_log("browser")
-              if e.get("level") == "SEVERE" and not any(s in e.get("message", "") for s in ignore_console)]
-    requests = []
-    for entry in driver.get_log("performance"):
-        msg = json.loads(entry["message"])["message"]
-        if msg.get("method") == "Network.requestWillBeSent":
-            requests.append(msg["params"]["request"]["url"])
-        elif msg.get("method") == "Network.webSocketCreated":
-            requests.append(msg["params"]["url"])
-    if screenshot:
-        driver.save_screenshot(str(ARTIFACTS / screenshot))
-    outside = [u for u in requests if not u.startswith(allowed)]
-    assert not outside, f"{url}: requests outside {allowed}: {outside}"
-    assert not errors, f"{url}: console errors: {errors}"
+    errors, requests = _check_console_and_requests(driver, url, allowed, screenshot, ignore_console)
     return Page(url, driver.title, errors, requests, graph)
 
 
