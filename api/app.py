@@ -6,7 +6,7 @@ import functools
 import html
 import logging
 from pathlib import Path
-from typing import Any, AsyncIterator
+from typing import AsyncIterator
 
 import fastapi_offline
 from fastapi import FastAPI, Request

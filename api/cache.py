@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from typing import Any, Callable, Hashable
+from typing import Callable, Hashable
 
 from fastapi.responses import Response
 from pydantic import BaseModel
@@ -41,19 +41,12 @@ class ResponseCache:
             while len(self._data) > self.maxsize:
                 self._data.popitem(last=False)
 
-    def clear(self) -> None:
-        with self._lock:
-            self._data.clear()
-
-    def json(self, snap: Snapshot, key: Hashable, compute: Callable[[], Any]) -> Any:
-        """The cached JSON response for `key` on this snapshot, or `compute()`'s: a pydantic model is serialised
-        (by alias) and kept; anything else (an error response) is returned as it is and not kept."""
+    def json(self, snap: Snapshot, key: Hashable, compute: Callable[[], BaseModel]) -> Response:
+        """The cached JSON response for `key` on this snapshot, or `compute()`'s model serialised by alias and
+        kept (an exception from `compute` is raised and nothing is kept)."""
         full = (snap.store_id, snap.version, key)
         body = self.get(full)
         if body is None:
-            out = compute()
-            if not isinstance(out, BaseModel):
-                return out
-            body = out.model_dump_json(by_alias=True).encode("utf-8")
+            body = compute().model_dump_json(by_alias=True).encode("utf-8")
             self.put(full, body)
         return Response(body, media_type="application/json")

@@ -18,6 +18,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from graph.store import ConflictError, StoreError
 from graph.writer import ValidationFailed
+from matching.errors import ServiceError
 
 PROBLEM = "application/problem+json"
 log = logging.getLogger("chainmatch.api")
@@ -94,6 +95,15 @@ def install(app: FastAPI) -> None:
         errs = [{k: v for k, v in p.as_dict().items() if v is not None} for p in exc.problems]
         first = exc.problems[0] if exc.problems else None
         return problem(422, str(first) if first else "数据校验未通过", errors=errs, request=request)
+
+    @app.exception_handler(ServiceError)
+    async def _service(request: Request, exc: ServiceError) -> JSONResponse:
+        # a parameter named in errors[] is placed where the caller sent it (path or query) unless the service said
+        errors = [e if "in" in e or not e.get("field") else
+                  e | ({"in": "path"} if e["field"] in request.path_params else
+                       {"in": "query"} if e["field"] in request.query_params else {})
+                  for e in exc.errors]
+        return problem(exc.status, exc.detail, errors=errors or None, request=request)
 
     @app.exception_handler(ConflictError)
     async def _conflict(request: Request, exc: ConflictError) -> JSONResponse:

@@ -40,6 +40,7 @@ from typing import Any, Iterable
 import numpy as np
 
 from graph.snapshot import Snapshot
+from matching.errors import ServiceError
 
 RULES_FILE = Path(__file__).resolve().parent.parent / "seed_data" / "facts" / "policies.json"
 CENT = Decimal("0.0001")  # amounts are in 万 (万元 / 万美元): four decimals = one 元 / one dollar
@@ -62,12 +63,19 @@ class RulesError(ValueError):
     """The rules file is malformed; the message names the item and the field."""
 
 
-class FactsError(ValueError):
+class FactsError(ServiceError, ValueError):
     """Facts given to the calculator are invalid; `problems` lists (field, Chinese message)."""
+
+    status = 422
 
     def __init__(self, problems: list[tuple[str, str]]):
         self.problems = problems
-        super().__init__("；".join(f"字段 {f}: {m}" for f, m in problems))
+        super().__init__("；".join(f"字段 {f}: {m}" for f, m in problems),
+                         errors=[{"field": f, "message": m} for f, m in problems])
+
+    @property
+    def detail(self) -> str:
+        return f"字段 {self.problems[0][0]}: {self.problems[0][1]}" if self.problems else self.message
 
 
 # ============================================================================================== numbers

@@ -387,7 +387,7 @@ class _Signals:
 
     def block(self, rows: np.ndarray) -> dict[str, np.ndarray]:
         """Every signal for enterprises `rows` × all segments (float64 arrays)."""
-        ds, ns = self.ds, self.ds.n_segments
+        ns = self.ds.n_segments
         b = len(rows)
         out: dict[str, np.ndarray] = {}
         Xb = self.X[rows]

@@ -1,6 +1,6 @@
 """土地超市 endpoints: match a project to parcels and a parcel to projects, batch-assign, and reserve / release /
 transfer parcels. Thin: resolve keys and roles, call matching.land (reads the snapshot) or
-matching.land_reservations (writes through the store), map their errors to problem+json.
+matching.land_reservations (writes through the store); their errors become problem+json in api/errors.py.
 
 Mounted under /api/v1. Roles: matching is public like every read; reserve/release need officer or park_admin
 (a park_admin only for its own park's parcels), transfer needs park_admin (own park); admin may do everything;
@@ -12,19 +12,17 @@ from typing import Annotated, Any, Literal
 
 import numpy as np
 from fastapi import APIRouter, Body, Depends, HTTPException, Path, Query, Request
-from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from api.auth import Principal
 from api.deps import READ_ONLY, SnapshotDep, StoreDep, require
-from api.errors import problem
 from graph.schema import Label, Project, StrictNumbers
 from graph.writer import Loc, Problem, ValidationFailed, validate
 from matching.land import (
     LANDED_STAGES, LandData, LandWeights, Ranking, assign, land_data, parcel_target_chains, rank_parcels, rank_projects,
 )
 from matching.land_reservations import (
-    DEFAULT_TTL_HOURS, MAX_TTL_HOURS, LandServiceError, release_parcel, reserve_parcel, sweep_expired_reservations,
+    DEFAULT_TTL_HOURS, MAX_TTL_HOURS, release_parcel, reserve_parcel, sweep_expired_reservations,
     transfer_parcel,
 )
 
@@ -199,10 +197,6 @@ class TransferRequest(BaseModel):
 
 
 # ----------------------------------------------------------------------------------------------- helpers
-def _service_error(request: Request, e: LandServiceError) -> JSONResponse:
-    return problem(e.status, e.message, errors=e.errors or None, request=request)
-
-
 def _parcel_index(data: LandData, key: str) -> int:
     j = data.parcels.pos(key)
     if j < 0:
@@ -290,7 +284,7 @@ def parcel_projects(
             responses={404: {"description": "地块不存在"}, 422: {"description": "地块无所在行政区等"}})
 def parcel_enterprises(request: Request, snap: SnapshotDep, key: KeyPath,
                        limit: Annotated[int, Query(ge=1, le=200)] = 20) -> Any:
-    from matching.targets import TargetError, TargetRecommender
+    from matching.targets import TargetRecommender
 
     data = land_data(snap)
     j = _parcel_index(data, key)
@@ -299,10 +293,7 @@ def parcel_enterprises(request: Request, snap: SnapshotDep, key: KeyPath,
     chains = parcel_target_chains(data, j)
     region_code = int(data.parcels.region[j])
     region = str(data.ctx.regions.keys[region_code]) if region_code >= 0 else None
-    try:
-        items = recommender.recommend_for_parcel(snap, parcel=key, chains=chains, region=region, limit=limit)
-    except TargetError as e:
-        return problem(e.status, e.message, errors=[{"field": e.param, "message": e.message}], request=request)
+    items = recommender.recommend_for_parcel(snap, parcel=key, chains=chains, region=region, limit=limit)
     return {"parcel": key, "chains": chains, "region": region, "items": items}
 
 
@@ -337,36 +328,27 @@ def land_assign(snap: SnapshotDep, body: Annotated[AssignRequest, Body()]) -> An
 @router.post("/parcels/{key}/reserve", response_model=ParcelState, summary="预留地块（乐观并发：同一地块只会被预留一次）",
              responses={401: {}, 403: {}, 404: {}, 409: {"description": "已被预留/已出让/并发冲突"},
                         422: {"description": "项目不满足硬性条件"}})
-def reserve(request: Request, store: StoreDep, key: KeyPath, body: Annotated[ReserveRequest, Body()],
+def reserve(store: StoreDep, key: KeyPath, body: Annotated[ReserveRequest, Body()],
             p: Annotated[Principal, Depends(require("officer", "park_admin"))]) -> Any:
-    try:
-        return reserve_parcel(store, parcel=key, project=body.project, actor=p.actor, ttl_hours=body.ttl_hours,
-                              park_scope=_scope(p))
-    except LandServiceError as e:
-        return _service_error(request, e)
+    return reserve_parcel(store, parcel=key, project=body.project, actor=p.actor, ttl_hours=body.ttl_hours,
+                          park_scope=_scope(p))
 
 
 @router.post("/parcels/{key}/release", response_model=ParcelState, summary="释放地块预留",
              responses={401: {}, 403: {}, 404: {}, 409: {"description": "未被预留/预留给其他项目/并发冲突"}})
-def release(request: Request, store: StoreDep, key: KeyPath, p: Annotated[Principal, Depends(require("officer", "park_admin"))],
+def release(store: StoreDep, key: KeyPath, p: Annotated[Principal, Depends(require("officer", "park_admin"))],
             body: Annotated[ReleaseRequest | None, Body()] = None) -> Any:
     body = body or ReleaseRequest()
-    try:
-        return release_parcel(store, parcel=key, actor=p.actor, project=body.project, park_scope=_scope(p),
-                              reason=body.reason)
-    except LandServiceError as e:
-        return _service_error(request, e)
+    return release_parcel(store, parcel=key, actor=p.actor, project=body.project, park_scope=_scope(p),
+                          reason=body.reason)
 
 
 @router.post("/parcels/{key}/transfer", response_model=ParcelState, summary="登记地块出让给项目（园区管理员）",
              responses={401: {}, 403: {}, 404: {}, 409: {"description": "已出让/预留给其他项目/并发冲突"},
                         422: {"description": "项目不满足硬性条件"}})
-def transfer(request: Request, store: StoreDep, key: KeyPath, body: Annotated[TransferRequest, Body()],
+def transfer(store: StoreDep, key: KeyPath, body: Annotated[TransferRequest, Body()],
              p: Annotated[Principal, Depends(require("park_admin"))]) -> Any:
-    try:
-        return transfer_parcel(store, parcel=key, project=body.project, actor=p.actor, park_scope=_scope(p))
-    except LandServiceError as e:
-        return _service_error(request, e)
+    return transfer_parcel(store, parcel=key, project=body.project, actor=p.actor, park_scope=_scope(p))
 
 
 @router.post("/land/sweep", summary="释放全部已过期预留（管理员）", responses={401: {}, 403: {}})

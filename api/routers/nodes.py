@@ -8,7 +8,6 @@ call graph.service.
 
 import copy
 import types
-import typing
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
@@ -19,7 +18,7 @@ from api.auth import Principal
 from api.deps import StoreDep, require
 from graph import service
 from graph.writer import Problem, ValidationFailed
-from graph.schema import MODELS, RELATIONS, Label, Node, reject_bool_numbers
+from graph.schema import MODELS, RELATIONS, Label, reject_bool_numbers
 from graph.schema import utc_timestamp_text
 from graph.snapshot import feature_fields
 from matching.land_reservations import STATE_FIELDS

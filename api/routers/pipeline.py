@@ -16,7 +16,6 @@ from functools import lru_cache
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, HTTPException, Path, Query, Request, Response
-from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, create_model, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -62,10 +61,6 @@ def rules_dep(
 RulesDep = Annotated[pl.PipelineRules, Depends(rules_dep)]
 TodayQ = Annotated[dt.date | None, Query(description="以哪一天为“今天”（默认今天；用于回看）")]
 ParkQ = Annotated[str | None, Query(max_length=128, description="只看某园区的项目")]
-
-
-def _err(request: Request, e: pl.PipelineError) -> JSONResponse:
-    return problem(e.status, e.message, errors=e.errors or None, request=request)
 
 
 def _scope(p: Principal) -> str | None:
@@ -186,50 +181,38 @@ def _quote(s: str) -> str:
 # ----------------------------------------------------------------------------------------------- writes
 @router.post("/pipeline/projects", status_code=201, summary="新建项目（建档并记录首个阶段）",
              responses={401: {}, 403: {}, 404: {}, 409: {}, 422: {}})
-def create(request: Request, store: StoreDep, body: Annotated[ProjectCreate, Body()],  # type: ignore[valid-type]
+def create(store: StoreDep, body: Annotated[ProjectCreate, Body()],  # type: ignore[valid-type]
            p: Annotated[Principal, Depends(writer)], r: RulesDep) -> Any:
     data = body.model_dump(exclude_unset=True, mode="json")
     on = data.pop("on", None)
-    try:
-        out = pl.create_project(store, data=data, actor=p.actor, on=on, park=_scope(p))
-    except pl.PipelineError as e:
-        return _err(request, e)
+    out = pl.create_project(store, data=data, actor=p.actor, on=on, park=_scope(p))
     return _detail(store, out, dt.date.today(), r)
 
 
 @router.patch("/pipeline/projects/{key}", summary="修改项目信息（不含阶段与跟踪记录）",
               responses={401: {}, 403: {}, 404: {}, 409: {}, 422: {}})
-def patch(request: Request, store: StoreDep, key: KeyPath, body: Annotated[ProjectPatch, Body()],  # type: ignore[valid-type]
+def patch(store: StoreDep, key: KeyPath, body: Annotated[ProjectPatch, Body()],  # type: ignore[valid-type]
           p: Annotated[Principal, Depends(writer)], r: RulesDep) -> Any:
-    try:
-        out = pl.update_project(store, key=key, changes=body.model_dump(exclude_unset=True, mode="json"),
-                                actor=p.actor, park=_scope(p))
-    except pl.PipelineError as e:
-        return _err(request, e)
+    out = pl.update_project(store, key=key, changes=body.model_dump(exclude_unset=True, mode="json"),
+                            actor=p.actor, park=_scope(p))
     return _detail(store, out, dt.date.today(), r)
 
 
 @router.post("/pipeline/projects/{key}/stage", summary="阶段流转（只允许合法流转，记录日期与操作人）",
              responses={401: {}, 403: {}, 404: {}, 409: {"description": "非法流转或并发修改"}, 422: {}})
-def stage(request: Request, store: StoreDep, key: KeyPath, body: Annotated[StageIn, Body()],
+def stage(store: StoreDep, key: KeyPath, body: Annotated[StageIn, Body()],
           p: Annotated[Principal, Depends(writer)], r: RulesDep) -> Any:
-    try:
-        out = pl.change_stage(store, key=key, to=body.to.strip(), on=body.on, note=body.note, actor=p.actor,
-                              park=_scope(p))
-    except pl.PipelineError as e:
-        return _err(request, e)
+    out = pl.change_stage(store, key=key, to=body.to.strip(), on=body.on, note=body.note, actor=p.actor,
+                          park=_scope(p))
     return _detail(store, out, dt.date.today(), r)
 
 
 @router.post("/pipeline/projects/{key}/tracking", summary="添加每周跟踪记录，更新下一步工作",
              responses={401: {}, 403: {}, 404: {}, 409: {}, 422: {}})
-def tracking(request: Request, store: StoreDep, key: KeyPath, body: Annotated[TrackingIn, Body()],
+def tracking(store: StoreDep, key: KeyPath, body: Annotated[TrackingIn, Body()],
              p: Annotated[Principal, Depends(writer)], r: RulesDep) -> Any:
-    try:
-        out = pl.add_tracking(store, key=key, note=body.note, on=body.on, next_action=body.next_action,
-                              next_action_on=body.next_action_on, actor=p.actor, park=_scope(p))
-    except pl.PipelineError as e:
-        return _err(request, e)
+    out = pl.add_tracking(store, key=key, note=body.note, on=body.on, next_action=body.next_action,
+                          next_action_on=body.next_action_on, actor=p.actor, park=_scope(p))
     return _detail(store, out, dt.date.today(), r)
 
 
@@ -243,8 +226,5 @@ async def import_xlsx(request: Request, store: StoreDep, p: Annotated[Principal,
     data = await request.body()
     if not data:
         return problem(422, "请求体为空：请上传 .xlsx 文件内容", request=request)
-    try:
-        res = pl.import_xlsx(store, data, actor=p.actor, file_name=file_name, park=_scope(p))
-    except pl.PipelineError as e:
-        return _err(request, e)
+    res = pl.import_xlsx(store, data, actor=p.actor, file_name=file_name, park=_scope(p))
     return res.as_dict()

@@ -9,14 +9,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, HTTPException, Path, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, Body, HTTPException, Path, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import READ_ONLY, SnapshotDep
-from api.errors import problem
 from matching.incentives import (
-    FactsError, calculate, default_rules, enterprise_facts, enterprise_parks, item_summary, parse_facts,
+    calculate, default_rules, enterprise_facts, enterprise_parks, item_summary, parse_facts,
     project_facts, push,
 )
 
@@ -36,12 +34,6 @@ class CalcIn(BaseModel):
     items: list[str] | None = Field(default=None, max_length=200, description="只计算这些条款（默认全部）")
     already_received: dict[str, Any] = Field(default_factory=dict, description="已享受金额：条款 key → 金额（就高补差）")
     show: Literal["relevant", "all"] = Field(default="relevant", description="relevant：只列适用、重复及填了相关事实的条款")
-
-
-def _facts_error(request: Request, e: FactsError) -> JSONResponse:
-    first = e.problems[0]
-    return problem(422, f"字段 {first[0]}: {first[1]}", errors=[{"field": f, "message": m} for f, m in e.problems],
-                   request=request)
 
 
 @router.get("/incentives/items", summary="政策条款列表（文号、条款、有效期、公式）")
@@ -73,7 +65,7 @@ def list_facts() -> Any:
 
 @router.post("/incentives/calculate", summary="政策计算器：适用条款、金额、公式与条款出处", openapi_extra=READ_ONLY,
              responses={404: {"description": "企业或项目不存在"}, 422: {"description": "事实字段有误（逐项列出）"}})
-def calculate_endpoint(request: Request, snap: SnapshotDep, body: Annotated[CalcIn, Body()]) -> Any:
+def calculate_endpoint(snap: SnapshotDep, body: Annotated[CalcIn, Body()]) -> Any:
     book = default_rules()
     base: dict[str, Any] = {}
     if body.enterprise:
@@ -86,11 +78,8 @@ def calculate_endpoint(request: Request, snap: SnapshotDep, body: Annotated[Calc
         if i < 0:
             raise HTTPException(404, f"项目 {body.project!r} 不存在")
         base.update(project_facts(snap, i))
-    try:
-        facts = base | parse_facts(book, body.facts)
-        calc = calculate(book, facts, on=body.on, already_received=body.already_received, items=body.items, parsed=True)
-    except FactsError as e:
-        return _facts_error(request, e)
+    facts = base | parse_facts(book, body.facts)
+    calc = calculate(book, facts, on=body.on, already_received=body.already_received, items=body.items, parsed=True)
     out = calc.as_dict(book, only_relevant=body.show == "relevant")
     out["facts_used"] = {k: (v if isinstance(v, (bool, str)) else [str(x) for x in v] if isinstance(v, list) else str(v))
                          for k, v in facts.items()}

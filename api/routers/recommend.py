@@ -1,5 +1,6 @@
 """Target-enterprise recommendation endpoints (招商目标推荐). Thin: call matching.targets on the snapshot, map
-its TargetError (the parameter at fault, 404 unknown / 422 ambiguous or inconsistent) to problem+json.
+its TargetError (the parameter at fault, 404 unknown / 422 ambiguous or inconsistent) becomes problem+json in
+api/errors.py.
 
   GET /recommendations/targets?region=&chain=&segment=&k=        region × chain[/segment] → firms outside it
   GET /recommendations/targets.xlsx?…                             the same list as an Excel workbook
@@ -9,24 +10,22 @@ its TargetError (the parameter at fault, 404 unknown / 422 ambiguous or inconsis
 """
 from __future__ import annotations
 
-from typing import Annotated, Any, Callable
+from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Path, Query
 from fastapi.responses import Response
 
 from api.cache import ResponseCache
 from api.deps import SnapshotDep
-from api.errors import problem
 from api.render.targets_xlsx import target_xlsx_bytes
 from matching.targets import (
-    SimilarList, TargetError, TargetList, rank_fund_targets, rank_leader_targets, rank_targets, similar_enterprises,
+    SimilarList, TargetList, rank_fund_targets, rank_leader_targets, rank_targets, similar_enterprises,
 )
 from matching.targets.engine import MAX_K
 
 router = APIRouter(tags=["招商目标推荐"])
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-PATH_PARAMS = ("id", "key")
 # Answers depend on the snapshot and the parameters only: a repeated query between writes is served from here.
 CACHE = ResponseCache(maxsize=512)
 
@@ -42,31 +41,19 @@ ERRORS = {404: {"description": "参数所指的地区/产业链/环节/企业/�
           422: {"description": "参数无效、不唯一或不一致（如环节不属于该产业链）"}}
 
 
-def _call(request: Request, fn: Callable[[], Any]) -> Any:
-    try:
-        return fn()
-    except TargetError as e:
-        where = "path" if e.param in PATH_PARAMS else "query"
-        detail = e.message + (f"；候选：{'、'.join(e.candidates[:20])}" if e.candidates else "")
-        return problem(e.status, detail, errors=[{"field": e.param, "in": where, "message": e.message}],
-                       request=request)
-
-
 @router.get("/recommendations/targets", response_model=TargetList, response_model_by_alias=True,
             summary="招商目标推荐：地区 × 产业链（× 环节）→ 外地企业，含得分与理由", responses=ERRORS)
-def targets(request: Request, snap: SnapshotDep, region: RegionQ, chain: ChainQ = None, segment: SegmentQ = None,
+def targets(snap: SnapshotDep, region: RegionQ, chain: ChainQ = None, segment: SegmentQ = None,
             k: KQ = 20) -> Any:
     return CACHE.json(snap, ("targets", region, chain, segment, k),
-                      lambda: _call(request, lambda: rank_targets(snap, region=region, chain=chain, segment=segment, k=k)))
+                      lambda: rank_targets(snap, region=region, chain=chain, segment=segment, k=k))
 
 
 @router.get("/recommendations/targets.xlsx", summary="招商目标清单（Excel）",
             responses={200: {"content": {XLSX: {}}, "description": "XLSX 文件"}, **ERRORS})
-def targets_xlsx(request: Request, snap: SnapshotDep, region: RegionQ, chain: ChainQ = None, segment: SegmentQ = None,
+def targets_xlsx(snap: SnapshotDep, region: RegionQ, chain: ChainQ = None, segment: SegmentQ = None,
                  k: KQ = 50) -> Any:
-    out = _call(request, lambda: rank_targets(snap, region=region, chain=chain, segment=segment, k=k))
-    if not isinstance(out, TargetList):
-        return out
+    out = rank_targets(snap, region=region, chain=chain, segment=segment, k=k)
     what = out.segments[0].key if segment is not None and out.segments else (out.chain.key if out.chain else "targets")
     name = f"招商目标-{out.region.name}-{what}.xlsx"
     return Response(target_xlsx_bytes(out), media_type=XLSX,
@@ -75,22 +62,22 @@ def targets_xlsx(request: Request, snap: SnapshotDep, region: RegionQ, chain: Ch
 
 @router.get("/enterprises/{id}/similar", response_model=SimilarList, summary="相似企业（环节、产品、供需伙伴、规模、资质）",
             responses=ERRORS)
-def similar(request: Request, snap: SnapshotDep, id: IdPath, k: KQ = 20,
+def similar(snap: SnapshotDep, id: IdPath, k: KQ = 20,
             region: Annotated[str | None, Query(min_length=1, max_length=128,
                                                 description="给定时排除已在该地区（含下级）的企业")] = None) -> Any:
     return CACHE.json(snap, ("similar", id, k, region),
-                      lambda: _call(request, lambda: similar_enterprises(snap, enterprise=id, k=k, region=region)))
+                      lambda: similar_enterprises(snap, enterprise=id, k=k, region=region))
 
 
 @router.get("/leaders/{id}/targets", response_model=TargetList, response_model_by_alias=True,
             summary="以商引商：链主的供应商、客户（含二级供应商）中尚未在本地的企业", responses=ERRORS)
-def leader_targets(request: Request, snap: SnapshotDep, id: IdPath, region: OptRegionQ = None, k: KQ = 20) -> Any:
+def leader_targets(snap: SnapshotDep, id: IdPath, region: OptRegionQ = None, k: KQ = 20) -> Any:
     return CACHE.json(snap, ("leader", id, region, k),
-                      lambda: _call(request, lambda: rank_leader_targets(snap, leader=id, region=region, k=k)))
+                      lambda: rank_leader_targets(snap, leader=id, region=region, k=k))
 
 
 @router.get("/funds/{id}/targets", response_model=TargetList, response_model_by_alias=True,
             summary="以投促引：基金组合中契合本地缺口与园区主导产业的外地企业", responses=ERRORS)
-def fund_targets(request: Request, snap: SnapshotDep, id: IdPath, region: RegionQ, k: KQ = 20) -> Any:
+def fund_targets(snap: SnapshotDep, id: IdPath, region: RegionQ, k: KQ = 20) -> Any:
     return CACHE.json(snap, ("fund", id, region, k),
-                      lambda: _call(request, lambda: rank_fund_targets(snap, fund=id, region=region, k=k)))
+                      lambda: rank_fund_targets(snap, fund=id, region=region, k=k))

@@ -28,7 +28,7 @@ MODEL_MIN_PERCENTILE = 0.25
 
 def snapshot_dataset(snap: Snapshot, idx: ChainIndex) -> Dataset:
     """The snapshot's enterprises and segments as a membership Dataset (positions = snapshot indices)."""
-    E, S = idx.n_firms, idx.n_segments
+    S = idx.n_segments
     seg_chain = np.asarray([str(idx.chain_keys[c]) if c >= 0 else "" for c in idx.seg_chain.tolist()], dtype=object)
     streams = np.asarray([s or "" for s in idx.seg_stream.tolist()], dtype=object)
     parents = np.full(S, "", dtype=object)

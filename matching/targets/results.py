@@ -5,20 +5,21 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from matching.errors import ServiceError
 
-class TargetError(LookupError):
+
+class TargetError(ServiceError, LookupError):
     """A query parameter that cannot be used: `param` names it, `status` is 404 (unknown) or 422 (ambiguous /
     inconsistent), `candidates` lists what was meant when known."""
 
     def __init__(self, param: str, message: str, *, status: int = 404, candidates: list[str] | None = None):
-        super().__init__(message)
+        super().__init__(message, errors=[{"field": param, "message": message}], status=status)
         self.param = param
-        self.message = message
-        self.status = status
         self.candidates = candidates or []
 
-    def __str__(self) -> str:
-        return self.message
+    @property
+    def detail(self) -> str:
+        return self.message + (f"；候选：{'、'.join(self.candidates[:20])}" if self.candidates else "")
 
 
 class Ref(BaseModel):

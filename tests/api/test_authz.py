@@ -26,7 +26,7 @@ from api.auth import ROLES, create_key
 from api.deps import READ_ONLY, allowed_roles, api_routes
 from api.settings import Settings, get_settings
 from conftest import tiny_graph_objects, tiny_graph_relations
-from graph.schema import Enterprise, LandParcel, Park, Project
+from graph.schema import LandParcel, Park, Project
 from graph.sqlite_store import SQLiteStore
 from graph.writer import write_objects
 

@@ -11,7 +11,7 @@ from decimal import Decimal
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from graph.schema import LandParcel, Park, Project, Region
+from graph.schema import LandParcel, Park, Region
 from graph.snapshot import Snapshot
 from graph.sqlite_store import SQLiteStore
 from graph.writer import ValidationFailed, write_objects
