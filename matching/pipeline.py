@@ -38,7 +38,6 @@ from matching.errors import ServiceError
 STAGES = PROJECT_STAGES
 STAGE_INDEX = {s: i for i, s in enumerate(STAGES)}
 SIGNED = STAGE_INDEX["签约"]
-LANDED_FROM = "签约"  # 签约 or later: a landed project
 # Allowed transitions: one step forward; before signing a project may also fall back one step (talks cool down),
 # with a note saying why. After signing there is no way back: a signed project that fails is deleted or kept as is.
 TRANSITIONS: dict[str, tuple[str, ...]] = {
@@ -543,11 +542,14 @@ def evaluate(project: dict[str, Any], parcel: dict[str, Any] | None) -> dict[str
 
 def evaluations(store: GraphStore, *, park: str | None = None, only_shortfalls: bool = False) -> list[dict[str, Any]]:
     """Evaluate every landed project (签约 or later), parcels looked up once."""
-    holders: dict[str, dict[str, Any]] = {}
+    # the same choice as parcel_of: a parcel transferred to the project, else one reserved for it
+    transferred: dict[str, dict[str, Any]] = {}
+    reserved: dict[str, dict[str, Any]] = {}
     for k, p in store.iter_nodes("LandParcel"):
-        for fld in ("reserved_by", "transferred_to"):  # transferred wins over reserved
+        for fld, into in (("transferred_to", transferred), ("reserved_by", reserved)):
             if p.get(fld):
-                holders[p[fld]] = {"key": k, **p}
+                into.setdefault(p[fld], {"key": k, **p})
+    holders = reserved | transferred
     out = []
     for p in project_records(store, park=park):
         if STAGE_INDEX.get(p.get("stage") or "线索", 0) < SIGNED:
@@ -582,8 +584,9 @@ def export_xlsx(records: Iterable[dict[str, Any]], out: str | Path | BinaryIO, *
                 rules: PipelineRules = PipelineRules()) -> int:
     """The project list as one sheet “招商项目库” (re-importable: computed columns are skipped on import)."""
     from openpyxl import Workbook
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE  # control characters Excel cannot hold
     from openpyxl.styles import Font, PatternFill
+
+    from graph.io.export import text_cell
 
     wb = Workbook()
     ws = wb.active
@@ -606,7 +609,7 @@ def export_xlsx(records: Iterable[dict[str, Any]], out: str | Path | BinaryIO, *
                 row.append("是" if p.get("synthetic") else None)
             else:
                 row.append(p.get(f))
-        ws.append([ILLEGAL_CHARACTERS_RE.sub("", c) if isinstance(c, str) else c for c in row])
+        ws.append([text_cell(ws, c) for c in row])
         n += 1
         if v["overdue"]:
             for c in ws[ws.max_row]:
@@ -620,11 +623,8 @@ def _resolve(header: str) -> tuple[str | None, Decimal | None, str | None]:
     from graph.io.columns import resolve_header
 
     h = header.strip()
-    if h in _OWN_HEADERS:
-        base = _OWN_HEADERS[h]
-        if "(" in h:  # our own unit header: factor 1
-            return base, None, None
-        return base, None, None
+    if h in _OWN_HEADERS:  # our own headers (units included): no conversion
+        return _OWN_HEADERS[h], None, None
     if h in ("阶段日期", "阶段变更日期", "进入阶段日期"):
         return "stage_on", None, None
     return resolve_header(Label.Project, h)
@@ -651,6 +651,8 @@ def import_xlsx(store: GraphStore, data: bytes | str | Path, *, actor: str, file
     and column, and nothing is written. Empty cells keep the stored value; computed columns are ignored."""
     from openpyxl import load_workbook
 
+    from graph.io.readers import table_from_rows
+    from graph.io.report import Log
     from graph.io.values import node_specs
 
     today = today or dt.date.today()
@@ -661,14 +663,16 @@ def import_xlsx(store: GraphStore, data: bytes | str | Path, *, actor: str, file
         raise InvalidRequest(f"{file_name}: 无法读取 Excel 文件（需要 .xlsx）：{type(e).__name__}") from None
     try:
         ws = wb.worksheets[0]
-        rows = [list(r) for r in ws.iter_rows(values_only=True)]
+        raw_rows = [list(r) for r in ws.iter_rows(values_only=True)]
     finally:
         wb.close()
-    while rows and all(c in (None, "") for c in rows[0]):
-        rows.pop(0)
-    if not rows:
-        raise InvalidRequest(f"{file_name}: 文件为空")
-    header = [("" if h is None else str(h)).strip() for h in rows[0]]
+    # the importer's own header detection: blank rows and a title row above the header are skipped, and every row
+    # keeps the number Excel shows
+    log = Log()
+    table = table_from_rows(file_name, Label.Project, raw_rows, log)
+    if table is None:
+        raise InvalidRequest(f"{file_name}: {log.problems[0].message}")
+    header, hrow = [h.strip() for h in table.header], table.header_row
     problems: list[Problem] = []
     cols: list[tuple[int, str, str, Decimal | None]] = []
     seen: dict[str, str] = {}
@@ -677,16 +681,16 @@ def import_xlsx(store: GraphStore, data: bytes | str | Path, *, actor: str, file
             continue
         fname, factor, prob = _resolve(h)
         if prob or fname is None:
-            problems.append(Problem(file_name, 1, h, prob or f"未知列“{h}”"))
+            problems.append(Problem(file_name, hrow, h, prob or f"未知列“{h}”"))
         elif fname in ("stage_history", "tracking_log"):
-            problems.append(Problem(file_name, 1, h, "阶段流转与跟踪记录不能通过导入修改"))
+            problems.append(Problem(file_name, hrow, h, "阶段流转与跟踪记录不能通过导入修改"))
         elif fname in seen:
-            problems.append(Problem(file_name, 1, h, f"与列“{seen[fname]}”是同一字段"))
+            problems.append(Problem(file_name, hrow, h, f"与列“{seen[fname]}”是同一字段"))
         else:
             seen[fname] = h
             cols.append((i, h, fname, factor))
     if "key" not in seen:
-        problems.append(Problem(file_name, 1, "项目编号", "缺少必需列“项目编号”"))
+        problems.append(Problem(file_name, hrow, "项目编号", "缺少必需列“项目编号”"))
     if problems:
         raise ValidationFailed(problems)
     specs = node_specs(Label.Project)
@@ -696,9 +700,7 @@ def import_xlsx(store: GraphStore, data: bytes | str | Path, *, actor: str, file
     befores: dict[str, Any] = {}
     afters: dict[str, Any] = {}
     stamp = _now(now)
-    for rownum, cells in enumerate(rows[1:], start=2):
-        if all(c in (None, "") for c in cells):
-            continue
+    for rownum, cells in table.rows:
         loc = Loc(file_name, rownum)
         values: dict[str, Any] = {}
         for i, h, fname, factor in cols:

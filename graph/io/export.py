@@ -15,6 +15,22 @@ from graph.store import GraphStore
 XLSX_MAX_ROWS = 1_048_576
 
 
+def text_cell(ws: Any, v: Any) -> Any:
+    """A value for an openpyxl row: text that starts with "=" stays text (never a live formula in the user's Excel),
+    and control characters Excel cannot hold are dropped."""
+    if not isinstance(v, str):
+        return v
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    v = ILLEGAL_CHARACTERS_RE.sub("", v)
+    if not v.startswith("="):
+        return v
+    c = WriteOnlyCell(ws, value=v)
+    c.data_type = "s"
+    return c
+
+
 def export_store(store: GraphStore, out_dir: str | Path, fmt: str = "csv", *, progress: bool = False) -> list[Path]:
     """Write the whole graph in the native import format; returns the files written.
 
@@ -101,7 +117,6 @@ def _write_table(out: Path, stem: str, header: list[str], rows: list[list[Any]],
             w.writerows(rows)
         return target
     from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
 
     if len(rows) + 1 > XLSX_MAX_ROWS:
         raise ValueError(f"{stem} 有 {len(rows)} 行，超过 Excel 单表上限 {XLSX_MAX_ROWS - 1} 行：请导出为 csv 或 json")
@@ -110,14 +125,6 @@ def _write_table(out: Path, stem: str, header: list[str], rows: list[list[Any]],
     ws = wb.create_sheet(stem[:31])
     ws.append(header)
     for r in rows:
-        cells = []
-        for v in r:
-            if isinstance(v, str) and v.startswith("="):
-                c = WriteOnlyCell(ws, value=v)
-                c.data_type = "s"  # text, never a formula
-                cells.append(c)
-            else:
-                cells.append(v)
-        ws.append(cells)
+        ws.append([text_cell(ws, v) for v in r])
     wb.save(target)
     return target

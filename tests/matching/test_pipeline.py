@@ -287,6 +287,29 @@ def test_excel_import_is_all_or_nothing_and_names_row_and_column(store):
         pl.import_xlsx(store, b"not a workbook", actor="u", today=TODAY)
 
 
+def test_excel_rows_are_numbered_as_excel_shows_them_under_a_title_row(store):
+    new(store)
+    data = _sheet_bytes([
+        [None, None],
+        ["衢州市招商项目库（2025年6月）"],
+        ["项目编号", "项目名称", "总投资"],
+        ["P7", "新项目", "很多"],
+    ])
+    with pytest.raises(ValidationFailed) as e:
+        pl.import_xlsx(store, data, actor="u", file_name="台账.xlsx", today=TODAY)
+    assert [(p.row, p.field) for p in e.value.problems] == [(4, "总投资")]
+
+
+def test_excel_export_keeps_formula_like_text_as_text(store):
+    new(store)
+    pl.update_project(store, key="P1", changes={"name": "=HYPERLINK(\"http://x\",\"点我\")"}, actor="u")
+    buf = io.BytesIO()
+    pl.export_xlsx(pl.project_records(store), buf, today=TODAY)
+    ws = load_workbook(io.BytesIO(buf.getvalue())).active
+    name = ws.cell(2, [c.value for c in ws[1]].index("项目名称") + 1)
+    assert name.data_type == "s" and name.value.startswith("=HYPERLINK")
+
+
 def test_landed_projects_from_the_snapshot(store):
     new(store, "P1")
     walk(store, "P1", ("接洽", "2025-01-10"), ("洽谈", "2025-02-01"), ("签约", "2025-03-01"), ("注册", "2025-03-02"))
