@@ -15,14 +15,13 @@ from api.render import chain as chain_render
 from api.render.html import error_page, graph_page, simple_page
 from api.render.svg import chain_map_svg
 from api.render.views import MAX_NODES, enterprise_view, park_view
-from api.render.xlsx import chain_xlsx_bytes
+from api.render.xlsx import XLSX, attachment, chain_xlsx_bytes
 from api.routers.chains import ConfigDep, RegionQuery
 from matching.chain_analysis import AnalysisConfig, ChainIndex, ChainLookupError
 
 router = APIRouter(prefix="/pages", tags=["页面"])
 API_PREFIX = "/api/v1"
 ChainPath = Annotated[str, Path(min_length=1, max_length=128, description="产业链 key、名称或别名")]
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _html_error(e: ChainLookupError) -> HTMLResponse:
@@ -44,10 +43,6 @@ def _chain_links(chain_key: str, region: str, config: AnalysisConfig) -> list[tu
     return [("产业链图谱", f"/pages/chains/{c}/map?{q}"), ("招商报告（HTML）", f"/pages/chains/{c}/report?{q}"),
             ("环节表（Excel）", f"/pages/chains/{c}/report.xlsx?{q}"), ("静态图（SVG）", f"/pages/chains/{c}/map.svg?{q}"),
             ("数据（JSON）", f"{API_PREFIX}/chains/{c}/map?{q}"), ("页面索引", "/pages")]
-
-
-def _attachment(name: str) -> dict[str, str]:
-    return {"Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}"}
 
 
 @router.get("", response_class=HTMLResponse, summary="页面索引")
@@ -98,7 +93,7 @@ def chain_report_page(snap: SnapshotDep, chain: ChainPath, region: RegionQuery, 
         out = chain_render.build(snap, chain=chain, region=region, config=config)
     except ChainLookupError as e:
         return _html_error(e)
-    headers = _attachment(f"{out.stem}-report.html") if download else None
+    headers = attachment(f"{out.stem}-report.html") if download else None
     targets = chain_render.segment_targets(snap, chain, region, chain_render.recruiting_segments(out), link_base="")
     return HTMLResponse(chain_render.report_html(out, targets=targets,
                                                  links=_chain_links(out.cmap.chain.key, region, config)),
@@ -112,7 +107,7 @@ def chain_report_xlsx(snap: SnapshotDep, chain: ChainPath, region: RegionQuery, 
         out = chain_render.build(snap, chain=chain, region=region, config=config, firms_per_segment=0)
     except ChainLookupError as e:
         return _html_error(e)
-    return Response(chain_xlsx_bytes(out.cmap), media_type=XLSX, headers=_attachment(f"{out.stem}-segments.xlsx"))
+    return Response(chain_xlsx_bytes(out.cmap), media_type=XLSX, headers=attachment(f"{out.stem}-segments.xlsx"))
 
 
 @router.get("/chains/{chain}/map.svg", summary="产业链图谱静态图（SVG）",

@@ -63,8 +63,7 @@ def ensure_store(directory: Path, scale: int, seed: int) -> tuple[Path, dict]:
     info = seed_store(store, scale=scale, seed=seed, progress=True)
     cache = SnapshotCache(store, str(directory / "snapshots"))
     cache.get()
-    if hasattr(cache, "flush"):
-        cache.flush()  # the cache may write in the background: have it on disk before the store is closed
+    cache.flush()  # the cache may write in the background: have it on disk before the store is closed
     store.close()
     os.replace(partial, db)
     meta = {"generator_sha256_16": generator_hash(), "built_seconds": round(time.perf_counter() - t0, 1),

@@ -33,7 +33,7 @@ from typing import Any, Iterable, Iterator, Sequence
 import numpy as np
 import scipy.sparse as sp
 
-from graph.schema import MODELS, RELATIONS, Label
+from graph.schema import MODELS, Label
 from graph.store import ChangeSet, GraphStore
 
 log = logging.getLogger(__name__)
@@ -86,7 +86,6 @@ class LabelArrays:
 
 _NUM_TYPES = (int, float, bool)  # what JSON numbers and booleans load as
 _NAN = float("nan")
-_CHUNK = 50_000
 
 
 def _lookup(sorted_keys: np.ndarray, q: np.ndarray) -> np.ndarray:
@@ -127,11 +126,11 @@ def _reader() -> ThreadPoolExecutor:
         return _READER[1]
 
 
-def _prefetch(it: Iterator[Any], depth: int = 1) -> Iterator[Any]:
+def _prefetch(it: Iterator[Any]) -> Iterator[Any]:
     """Run a store iterator one step ahead in the reader thread. The SQLite store computes each chunk inside one
     query (the GIL is released meanwhile), so the next chunk is read while this thread turns the last one into
     arrays. If the consumer stops early, the reader stops too."""
-    q: queue.Queue = queue.Queue(maxsize=depth)
+    q: queue.Queue = queue.Queue(maxsize=1)
     done = object()
     stop = threading.Event()
 

@@ -947,11 +947,6 @@ class PushEntry:
     facts: dict[str, Any]
 
 
-def _subject_arrays(snap: Snapshot, label: str) -> dict[str, Any]:
-    la = snap.labels.get(label)
-    return {} if la is None else {"num": la.num, "cat": la.cat, "lists": la.lists}
-
-
 def _cat_value(snap: Snapshot, label: str, field: str, i: int) -> str | None:
     la = snap.labels[label]
     if field not in la.cat:
@@ -1118,23 +1113,6 @@ def push(book: RuleBook, snap: Snapshot, item_key: str, *, on: dt.date | None = 
         asks = "、".join(book.fact_label(n) for n in sorted(needed))
         note = f"图谱中没有本条款所需的信息（{asks}）可供主动推送；请用计算器逐户测算。"
     return PushResult(item, on, qualified, to_confirm, scanned, note)
-
-
-# ============================================================================================== policy nodes
-def policy_nodes(book: RuleBook) -> list[dict[str, Any]]:
-    """One Policy node per item (graph.schema.Policy fields), so the graph lists the policies with their source."""
-    out = []
-    for it in book.items.values():
-        d = it.doc
-        out.append({
-            "key": it.key, "name": it.name, "doc_no": d.doc_no, "region": d.region,
-            "effective_from": d.effective_from.isoformat() if d.effective_from else None,
-            "effective_to": d.effective_to.isoformat() if d.effective_to else None,
-            "summary": f"{it.text}（计算：{formula_text(book, it)}）",
-            "document": d.title, "article": it.article, "version": d.version, "currency": d.currency,
-            "source": d.source,
-        })
-    return out
 
 
 def item_summary(book: RuleBook, it: Item) -> dict[str, Any]:

@@ -91,3 +91,13 @@ def chain_xlsx_bytes(cmap: ChainMap) -> bytes:
     buf = io.BytesIO()
     chain_workbook(cmap).save(buf)
     return buf.getvalue()
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def attachment(name: str) -> dict[str, str]:
+    """The Content-Disposition header that makes a browser save the answer as `name` (UTF-8, RFC 6266)."""
+    from urllib.parse import quote
+
+    return {"Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}"}

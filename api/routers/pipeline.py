@@ -22,13 +22,13 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from api.auth import Principal
 from api.deps import StoreDep, require
 from api.errors import problem
+from api.render.xlsx import XLSX, attachment
 from graph.schema import MODELS, Label, reject_bool_numbers
 from matching import pipeline as pl
 
 router = APIRouter(tags=["招商项目库"])
 KeyPath = Annotated[str, Path(min_length=1, max_length=128, description="项目 key")]
 writer = require("officer", "park_admin")
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 R422: dict[int | str, dict[str, Any]] = {422: {"description": "参数无效"}}
 R404: dict[int | str, dict[str, Any]] = {404: {"description": "项目不存在"}, 422: {"description": "参数无效"}}
 
@@ -168,14 +168,7 @@ def export(store: StoreDep, r: RulesDep, today: TodayQ = None, park: ParkQ = Non
     buf = io.BytesIO()
     pl.export_xlsx(pl.project_records(store, park=park), buf, today=today or dt.date.today(), rules=r)
     name = f"招商项目库-{(today or dt.date.today()).isoformat()}.xlsx"
-    return Response(buf.getvalue(), media_type=XLSX,
-                    headers={"Content-Disposition": f"attachment; filename*=UTF-8''{_quote(name)}"})
-
-
-def _quote(s: str) -> str:
-    from urllib.parse import quote
-
-    return quote(s)
+    return Response(buf.getvalue(), media_type=XLSX, headers=attachment(name))
 
 
 # ----------------------------------------------------------------------------------------------- writes

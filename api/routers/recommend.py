@@ -11,7 +11,6 @@ api/errors.py.
 from __future__ import annotations
 
 from typing import Annotated, Any
-from urllib.parse import quote
 
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import Response
@@ -19,13 +18,13 @@ from fastapi.responses import Response
 from api.cache import ResponseCache
 from api.deps import SnapshotDep
 from api.render.targets_xlsx import target_xlsx_bytes
+from api.render.xlsx import XLSX, attachment
 from matching.targets import (
     SimilarList, TargetList, rank_fund_targets, rank_leader_targets, rank_targets, similar_enterprises,
 )
 from matching.targets.engine import MAX_K
 
 router = APIRouter(tags=["招商目标推荐"])
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # Answers depend on the snapshot and the parameters only: a repeated query between writes is served from here.
 CACHE = ResponseCache(maxsize=512)
 
@@ -57,7 +56,7 @@ def targets_xlsx(snap: SnapshotDep, region: RegionQ, chain: ChainQ = None, segme
     what = out.segments[0].key if segment is not None and out.segments else (out.chain.key if out.chain else "targets")
     name = f"招商目标-{out.region.name}-{what}.xlsx"
     return Response(target_xlsx_bytes(out), media_type=XLSX,
-                    headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}"})
+                    headers=attachment(name))
 
 
 @router.get("/enterprises/{id}/similar", response_model=SimilarList, summary="相似企业（环节、产品、供需伙伴、规模、资质）",
