@@ -249,8 +249,9 @@ class ChainSummary(BaseModel):
 
 
 # ------------------------------------------------------------------------------------------- the index
-def _first_index(m: sp.csr_matrix) -> np.ndarray:
+def first_index(m: sp.spmatrix) -> np.ndarray:
     """For each row, the column of its first stored entry (-1 if none)."""
+    m = m.tocsr()
     out = np.full(m.shape[0], -1, dtype=np.int64)
     if m.shape[0] == 0:
         return out
@@ -259,8 +260,10 @@ def _first_index(m: sp.csr_matrix) -> np.ndarray:
     return out
 
 
-def _binary(m: sp.csr_matrix) -> sp.csr_matrix:
-    b = m.copy().astype(np.float64)
+def binary(m: sp.spmatrix) -> sp.csr_matrix:
+    """The 0/1 pattern of `m` as float64 CSR (duplicate entries merged first)."""
+    b = sp.csr_matrix(m, dtype=np.float64, copy=True)
+    b.sum_duplicates()
     b.data[:] = 1.0
     return b
 
@@ -285,7 +288,7 @@ class ChainIndex:
         # segments and chains
         self.seg_keys = snap.keys("Segment")
         self.seg_names = snap.labels["Segment"].names
-        self.seg_chain = _first_index(snap.relation("PART_OF", "Segment", "IndustryChain").tocsr())
+        self.seg_chain = first_index(snap.relation("PART_OF", "Segment", "IndustryChain").tocsr())
         codes, vocab = snap.categorical("Segment", "stream")
         self.seg_stream = np.asarray([vocab[c] if c >= 0 else None for c in codes], dtype=object)
         self.chain_keys = snap.keys("IndustryChain")
@@ -296,7 +299,7 @@ class ChainIndex:
         # memberships (E × S): weighted and binary, in CSC for per-segment columns
         mem = snap.relation("IN_SEGMENT", "Enterprise", "Segment").tocsr().astype(np.float64)
         self.mem = mem
-        self.mem_bin = _binary(mem)
+        self.mem_bin = binary(mem)
         self.mem_csc = mem.tocsc()
         self.memT = mem.T.tocsr()  # S × E: per-segment sums are one sparse mat-vec
         self.binT = self.mem_bin.T.tocsr()
@@ -308,7 +311,7 @@ class ChainIndex:
         self.region_level = np.asarray([lvocab[c] if c >= 0 else None for c in lcodes], dtype=object)
         r2r = snap.relation("LOCATED_IN", "Region", "Region").tocsr()
         self.region_child_of = r2r  # rows = child, cols = parent
-        self.region_parent = _first_index(r2r)
+        self.region_parent = first_index(r2r)
         self.region_ancestor: dict[str, np.ndarray] = {}
         for level in ("province", "city", "county"):
             anc = np.full(R, -1, dtype=np.int64)
@@ -325,12 +328,12 @@ class ChainIndex:
                 cur = nxt
             self.region_ancestor[level] = anc
         self.e2r = snap.relation("LOCATED_IN", "Enterprise", "Region").tocsr()
-        self.firm_region = _first_index(self.e2r)
+        self.firm_region = first_index(self.e2r)
         self.e2p = snap.relation("LOCATED_IN", "Enterprise", "Park").tocsr()
         # parks
         self.park_keys = snap.keys("Park")
         self.park_names = snap.labels["Park"].names
-        self.park_region = _first_index(snap.relation("LOCATED_IN", "Park", "Region").tocsr())
+        self.park_region = first_index(snap.relation("LOCATED_IN", "Park", "Region").tocsr())
         self.hosts = snap.relation("HOSTS", "Park", "IndustryChain").tocsr()
         has_parcel = snap.relation("HAS_PARCEL", "Park", "LandParcel").tocsr()
         if snap.n("LandParcel"):
@@ -688,7 +691,7 @@ def _peer_stats(idx: ChainIndex, scope: Scope, segs: np.ndarray, w: np.ndarray, 
     g = sp.csr_matrix((np.ones(int(ok.sum())), (np.flatnonzero(ok), group[ok])), shape=(idx.n_firms, R))
     sub = idx.mem_csc[:, segs]
     strength = (sub.T.multiply(w[None, :])).tocsr() @ g  # segs × regions
-    counts = (_binary(sub.tocsr()).T.tocsr() @ g)
+    counts = (binary(sub.tocsr()).T.tocsr() @ g)
     strength = np.asarray(strength.toarray())
     counts = np.asarray(counts.toarray())
     own = scope.region_index if scope.kind == "region" else -1
@@ -729,7 +732,7 @@ def _analyse(idx: ChainIndex, c: int, scope: Scope, config: AnalysisConfig) -> C
     # every segment is judged with the 链主 of its own chain (context segments of other chains too)
     seg_leaders = local_leaders.copy()
     if idx.n_firms and idx.leads.nnz:
-        local_leads = _binary(idx.leads.tocsr()).multiply(scope.firms.astype(np.float64)[:, None]).tocsc()
+        local_leads = binary(idx.leads.tocsr()).multiply(scope.firms.astype(np.float64)[:, None]).tocsc()
         per_seg_chain = np.asarray((binT @ local_leads).toarray())  # segments × chains
         own = idx.seg_chain >= 0
         seg_leaders[own] = per_seg_chain[np.flatnonzero(own), idx.seg_chain[own]].round().astype(np.int64)

@@ -29,12 +29,12 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Sequence
 
 import numpy as np
-import scipy.sparse as sp
 
 from graph.schema import PROJECT_STAGES, SIZES
 from graph.snapshot import Snapshot
 from matching.chain_analysis import (
-    EXTEND, FILL, GAP, STRENGTHEN, STRONG, WEAK, ChainIndex, ChainLookupError, ChainMap, analyse_chain,
+    EXTEND, FILL, GAP, STRENGTHEN, STRONG, WEAK, ChainIndex, ChainLookupError, ChainMap, analyse_chain, binary,
+    first_index,
     resolve_chain, resolve_place,
 )
 from matching.targets import reasons as rs
@@ -55,21 +55,6 @@ NEED_VALUE = {GAP: 1.0, WEAK: 0.5, STRONG: 0.0}
 PROXIMITY_KM = 300.0
 EARTH_KM = 6371.0
 MAX_K = 500
-
-
-def _first_index(m: sp.spmatrix) -> np.ndarray:
-    m = m.tocsr()
-    out = np.full(m.shape[0], -1, dtype=np.int64)
-    has = np.diff(m.indptr) > 0
-    out[has] = m.indices[m.indptr[:-1][has]]
-    return out
-
-
-def _binary(m: sp.spmatrix) -> sp.csr_matrix:
-    b = sp.csr_matrix(m, dtype=np.float64, copy=True)
-    b.sum_duplicates()
-    b.data[:] = 1.0
-    return b
 
 
 def _haversine_km(lat1: np.ndarray, lon1: np.ndarray, lat2: float, lon2: float) -> np.ndarray:
@@ -135,15 +120,15 @@ class TargetEngine:
         self.version = snap.version
         idx = self.idx = ChainIndex.of(snap)
         E = self.E = idx.n_firms
-        self.S = _binary(snap.relation("SUPPLIES", "Enterprise", "Enterprise"))
+        self.S = binary(snap.relation("SUPPLIES", "Enterprise", "Enterprise"))
         self.ST = self.S.T.tocsr()
-        self.IF = _binary(snap.relation("INVESTED_IN", "Fund", "Enterprise"))
+        self.IF = binary(snap.relation("INVESTED_IN", "Fund", "Enterprise"))
         self.IFT = self.IF.T.tocsr()
         self.fund_keys = snap.keys("Fund")
         self.fund_names = snap.labels["Fund"].names
-        self.fund_region = _first_index(snap.relation("LOCATED_IN", "Fund", "Region"))
-        self.fund_focus = _binary(snap.relation("FOCUSES_ON", "Fund", "IndustryChain"))
-        self.leads = _binary(idx.leads.tocsr())
+        self.fund_region = first_index(snap.relation("LOCATED_IN", "Fund", "Region"))
+        self.fund_focus = binary(snap.relation("FOCUSES_ON", "Fund", "IndustryChain"))
+        self.leads = binary(idx.leads.tocsr())
         self.leader_any = np.diff(self.leads.indptr) > 0 if E else np.zeros(0, bool)
         self.mem_csr = idx.mem.tocsr()
         self._geo(snap, idx)
@@ -417,13 +402,13 @@ class TargetEngine:
         codes, vocab = snap.categorical("Project", "stage")
         stage_of = np.asarray([PROJECT_STAGES.index(v) if v in PROJECT_STAGES else -1 for v in vocab.tolist()] + [-1])
         stage = stage_of[np.where(codes >= 0, codes, len(vocab))]
-        investor = _first_index(snap.relation("PROPOSES", "Enterprise", "Project").T)
-        region = _first_index(snap.relation("LOCATED_IN", "Project", "Region"))
-        park = _first_index(snap.relation("LOCATED_IN", "Project", "Park"))
+        investor = first_index(snap.relation("PROPOSES", "Enterprise", "Project").T)
+        region = first_index(snap.relation("LOCATED_IN", "Project", "Region"))
+        park = first_index(snap.relation("LOCATED_IN", "Project", "Park"))
         has_park = (region < 0) & (park >= 0)
         region[has_park] = idx.park_region[park[has_park]]
-        seg = _first_index(snap.relation("TARGETS", "Project", "Segment"))
-        chain = _first_index(snap.relation("TARGETS", "Project", "IndustryChain"))
+        seg = first_index(snap.relation("TARGETS", "Project", "Segment"))
+        chain = first_index(snap.relation("TARGETS", "Project", "IndustryChain"))
         city = idx.region_ancestor["city"]
         rows_X, rows_y = [], []
         rng = np.random.default_rng(cfg.random_state)

@@ -5,6 +5,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from matching.chain_analysis import Ref
 from matching.errors import ServiceError
 
 
@@ -22,9 +23,6 @@ class TargetError(ServiceError, LookupError):
         return self.message + (f"；候选：{'、'.join(self.candidates[:20])}" if self.candidates else "")
 
 
-class Ref(BaseModel):
-    key: str
-    name: str
 
 
 class RegionRef(Ref):

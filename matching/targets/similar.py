@@ -16,13 +16,17 @@ Reasons: the three largest block contributions, naming the shared segment, produ
 """
 from __future__ import annotations
 
+import threading
+import weakref
+
 import numpy as np
 import scipy.sparse as sp
 from sklearn.preprocessing import normalize
 
 from graph.schema import SIZES
 from graph.snapshot import Snapshot
-from matching.targets.engine import TargetEngine, _binary, check_k
+from matching.chain_analysis import binary
+from matching.targets.engine import TargetEngine, check_k
 from matching.targets.model import QUALITY_TAG_SET, TargetConfig
 from matching.targets.results import Ref, SimilarItem, SimilarList
 
@@ -47,19 +51,21 @@ class _Profiles:
         self.nbr = ((eng.S + eng.ST) > 0).astype(np.float64).tocsr()
         tags, vocab = idx.tag_csr, idx.tag_vocab
         keep = np.flatnonzero(np.isin(vocab, QUALITY_TAG_SET)) if tags.shape[1] else np.zeros(0, np.int64)
-        self.tags = _binary(tags[:, keep]) if len(keep) else sp.csr_matrix((idx.n_firms, 1))
+        self.tags = binary(tags[:, keep]) if len(keep) else sp.csr_matrix((idx.n_firms, 1))
         self.tag_vocab = vocab[keep] if len(keep) else np.asarray([], dtype=str)
 
 
-_memo: dict[int, tuple[TargetEngine, _Profiles]] = {}
+# per engine (so per snapshot and config), gone with it; built once even under concurrent requests
+_memo: "weakref.WeakKeyDictionary[TargetEngine, _Profiles]" = weakref.WeakKeyDictionary()
+_memo_lock = threading.Lock()
 
 
 def _profiles(eng: TargetEngine) -> _Profiles:
-    got = _memo.get(id(eng))
-    if got is None or got[0] is not eng:
-        _memo.clear()  # one engine at a time: a new snapshot replaces the old profiles
-        got = _memo[id(eng)] = (eng, _Profiles(eng))
-    return got[1]
+    with _memo_lock:
+        got = _memo.get(eng)
+        if got is None:
+            got = _memo[eng] = _Profiles(eng)
+        return got
 
 
 def _row(m: sp.csr_matrix, i: int) -> np.ndarray:
