@@ -85,7 +85,7 @@ def calc(
 ) -> None:
     """政策计算器：适用条款、金额、公式与出处。"""
     from matching.incentives import (
-        FactsError, calculate, default_rules, enterprise_facts, enterprise_parks, parse_facts, project_facts,
+        FactsError, UnknownSubject, calculate, default_rules, parse_facts, subject_facts,
     )
 
     book = default_rules()
@@ -96,17 +96,10 @@ def calc(
         _fail(f"--facts 不是合法 JSON：{e}")
     base = {}
     if project or enterprise:
-        snap = _snapshot(_store())
-        if project:
-            i = snap.index_of("Project", project) if snap.n("Project") else -1
-            if i < 0:
-                _fail(f"项目 {project!r} 不存在")
-            base.update(project_facts(snap, i))
-        if enterprise:
-            i = snap.index_of("Enterprise", enterprise) if snap.n("Enterprise") else -1
-            if i < 0:
-                _fail(f"企业 {enterprise!r} 不存在")
-            base.update(enterprise_facts(snap, i, enterprise_parks(snap)))
+        try:
+            base = subject_facts(_snapshot(_store()), enterprise=enterprise, project=project)
+        except UnknownSubject as e:
+            _fail(e.message)
     try:
         c = calculate(book, base | parse_facts(book, raw), on=_date(on, "--on"), parsed=True)
     except FactsError as e:

@@ -35,11 +35,12 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Sequence
 
 import numpy as np
 
 from graph.snapshot import Snapshot
+from matching.chain_analysis import first_index
 from matching.errors import ServiceError
 
 RULES_FILE = Path(__file__).resolve().parent.parent / "seed_data" / "facts" / "policies.json"
@@ -964,14 +965,16 @@ def _num_value(snap: Snapshot, label: str, field: str, i: int) -> Decimal | None
     return None if v != v else dec(v)
 
 
-def enterprise_facts(snap: Snapshot, i: int, parks: dict[int, str] | None = None) -> dict[str, Any]:
-    """What the graph knows of enterprise i in the calculator's terms (unknowns left out, never guessed as 否)."""
+def enterprise_facts(snap: Snapshot, i: int, parks: np.ndarray | None = None) -> dict[str, Any]:
+    """What the graph knows of enterprise i in the calculator's terms (unknowns left out, never guessed as 否).
+    `parks`: enterprise_parks(snap), when the caller asks for many firms."""
     f: dict[str, Any] = {}
     region = _cat_value(snap, "Enterprise", "region", i)
     if region:
         f["region"] = region
-    if parks and i in parks:
-        f["registered_park"] = parks[i]
+    park = (parks if parks is not None else enterprise_parks(snap, rows=[i]))[i if parks is not None else 0]
+    if park >= 0:
+        f["registered_park"] = str(snap.keys("Park")[park])
     la = snap.labels["Enterprise"]
     if "tags" in la.lists:
         m, vocab = la.lists["tags"]
@@ -1008,7 +1011,7 @@ def project_facts(snap: Snapshot, i: int) -> dict[str, Any]:
     return f
 
 
-def _in_scope_mask(snap: Snapshot, label: str, doc: Document, parks_of: dict[int, str]) -> np.ndarray:
+def _in_scope_mask(snap: Snapshot, label: str, doc: Document, parks_of: np.ndarray) -> np.ndarray:
     n = snap.n(label)
     if not doc.scope:
         return np.ones(n, dtype=bool)
@@ -1023,21 +1026,38 @@ def _in_scope_mask(snap: Snapshot, label: str, doc: Document, parks_of: dict[int
             codes, vocab = snap.categorical(label, "park")
             ok = np.asarray([str(v) in allowed for v in vocab] + [False], dtype=bool)
             return ok[codes]
-        mask = np.zeros(n, dtype=bool)
-        for i, pk in parks_of.items():
-            mask[i] = pk in allowed
-        return mask
+        park_keys = snap.keys("Park") if snap.n("Park") else []
+        park_ok = np.asarray([str(k) in allowed for k in park_keys] + [False], dtype=bool)
+        return park_ok[parks_of]  # -1 (no park) reads the pad (False)
     return np.ones(n, dtype=bool)
 
 
-def enterprise_parks(snap: Snapshot) -> dict[int, str]:
-    """Enterprise index → the park it is registered in (LOCATED_IN Enterprise → Park; the first if several)."""
+def enterprise_parks(snap: Snapshot, rows: Sequence[int] | None = None) -> np.ndarray:
+    """Park index (in snap.keys("Park")) each enterprise is registered in (LOCATED_IN Enterprise → Park; the first
+    if several; -1 if none) — for all enterprises, or for `rows` only."""
+    if not snap.n("Enterprise") or not snap.n("Park"):
+        return np.full(snap.n("Enterprise") if rows is None else len(rows), -1, dtype=np.int64)
     m = snap.relation("LOCATED_IN", "Enterprise", "Park").tocsr()
-    keys = snap.keys("Park")
-    out: dict[int, str] = {}
-    rows = np.flatnonzero(np.diff(m.indptr))
-    for i in rows.tolist():
-        out[i] = str(keys[m.indices[m.indptr[i]]])
+    return first_index(m if rows is None else m[np.asarray(rows, dtype=np.int64)])
+
+
+class UnknownSubject(ServiceError):
+    status = 404
+
+
+def subject_facts(snap: Snapshot, *, enterprise: str | None = None, project: str | None = None) -> dict[str, Any]:
+    """The calculator's starting facts for an enterprise and/or a project of the graph. With both, the project's
+    facts win where they overlap (region, registered park: the reward follows where the project registers)."""
+    out: dict[str, Any] = {}
+    for label, key, facts_of, what in (("Enterprise", enterprise, enterprise_facts, "企业"),
+                                        ("Project", project, project_facts, "项目")):
+        if key is None:
+            continue
+        i = snap.index_of(label, key) if snap.n(label) else -1
+        if i < 0:
+            field = label.lower()
+            raise UnknownSubject(f"{what} {key!r} 不存在", errors=[{"field": field, "message": f"{what}不存在"}])
+        out.update(facts_of(snap, i))
     return out
 
 
@@ -1079,7 +1099,7 @@ def push(book: RuleBook, snap: Snapshot, item_key: str, *, on: dt.date | None = 
     item = book.item(item_key)
     on = on or dt.date.today()
     needed = set(book.item_facts(item))
-    parks_of = enterprise_parks(snap) if snap.n("Enterprise") and snap.n("Park") else {}
+    parks_of = enterprise_parks(snap)
     qualified: list[PushEntry] = []
     to_confirm: list[PushEntry] = []
     scanned = 0

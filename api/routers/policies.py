@@ -14,8 +14,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import READ_ONLY, SnapshotDep
 from matching.incentives import (
-    calculate, default_rules, enterprise_facts, enterprise_parks, item_summary, parse_facts,
-    project_facts, push,
+    calculate, default_rules, item_summary, parse_facts, subject_facts,
+    push,
 )
 
 router = APIRouter(tags=["政策兑现"])
@@ -67,17 +67,7 @@ def list_facts() -> Any:
              responses={404: {"description": "企业或项目不存在"}, 422: {"description": "事实字段有误（逐项列出）"}})
 def calculate_endpoint(snap: SnapshotDep, body: Annotated[CalcIn, Body()]) -> Any:
     book = default_rules()
-    base: dict[str, Any] = {}
-    if body.enterprise:
-        i = snap.index_of("Enterprise", body.enterprise) if snap.n("Enterprise") else -1
-        if i < 0:
-            raise HTTPException(404, f"企业 {body.enterprise!r} 不存在")
-        base.update(enterprise_facts(snap, i, enterprise_parks(snap)))
-    if body.project:
-        i = snap.index_of("Project", body.project) if snap.n("Project") else -1
-        if i < 0:
-            raise HTTPException(404, f"项目 {body.project!r} 不存在")
-        base.update(project_facts(snap, i))
+    base = subject_facts(snap, enterprise=body.enterprise or None, project=body.project or None)
     facts = base | parse_facts(book, body.facts)
     calc = calculate(book, facts, on=body.on, already_received=body.already_received, items=body.items, parsed=True)
     out = calc.as_dict(book, only_relevant=body.show == "relevant")
