@@ -20,16 +20,11 @@ def upsert_node(store: GraphStore, *, label: Label, data: dict[str, Any], actor:
     before = store.get(label.value, obj.key)
     plan = Plan()
     plan.add_node(obj)
-    plan.check(store)
-    if plan.problems:
-        raise ValidationFailed(plan.problems)
-    batch = plan.batch()
-    if expect is not None and before is not None:
-        batch.expect.append(Expect(label.value, obj.key, expect))
-    result = store.write(
-        batch,
+    result = plan.commit(
+        store,
         audit=AuditEntry(actor=actor, action="upsert", target=f"{label.value}/{obj.key}", before=before,
                          after=obj.props() | {"key": obj.key}),
+        expect=[Expect(label.value, obj.key, expect)] if expect is not None and before is not None else (),
     )
     return obj, before is None, result
 

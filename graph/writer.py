@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any, Iterable, Sequence
 
 import networkx as nx
 
 from graph.schema import CHECKED_FIELDS, LABEL_CN, MODELS, REFERENCE_FIELDS, RELATIONS, Label, Node
-from graph.store import AuditEntry, Batch, GraphStore, NodeRec, RelRec, WriteResult
+from graph.store import AuditEntry, Batch, Expect, GraphStore, NodeRec, RelRec, WriteResult
 
 
 @dataclass(frozen=True)
@@ -238,12 +238,16 @@ class Plan:
     def batch(self) -> Batch:
         return Batch(nodes=list(self.nodes.values()), rels=list(self.rels.values()), delete_rels=list(self.delete_rels))
 
-    def commit(self, store: GraphStore, *, audit: AuditEntry | None = None) -> WriteResult:
-        """Check, then write everything in one transaction — or raise ValidationFailed and write nothing."""
+    def commit(self, store: GraphStore, *, audit: AuditEntry | None = None,
+               expect: Sequence[Expect] = ()) -> WriteResult:
+        """Check, then write everything in one transaction — or raise ValidationFailed and write nothing.
+        `expect`: preconditions checked inside that transaction (ConflictError, nothing written, if one fails)."""
         self.check(store)
         if self.problems:
             raise ValidationFailed(self.problems)
-        return store.write(self.batch(), audit=audit)
+        batch = self.batch()
+        batch.expect.extend(expect)
+        return store.write(batch, audit=audit)
 
 
 def validate(label: Label | str, data: dict[str, Any], loc: Loc = Loc()) -> tuple[Node | None, list[Problem]]:

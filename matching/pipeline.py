@@ -329,16 +329,13 @@ def _write(store: GraphStore, *, before: dict[str, Any] | None, data: dict[str, 
         raise ValidationFailed(problems)
     plan = Plan()
     plan.add_node(obj)
-    plan.check(store)
-    if plan.problems:
-        raise ValidationFailed(plan.problems)
-    batch = plan.batch()
-    if before is not None:
-        batch.expect = [Expect("Project", obj.key, {f: before.get(f) for f in ("stage", "stage_history", "tracking_log")})]
     after = obj.props() | {"key": obj.key}
+    # the stage and its records change only through this module: a concurrent change of them is a conflict
+    expect = [] if before is None else [
+        Expect("Project", obj.key, {f: before.get(f) for f in ("stage", "stage_history", "tracking_log")})]
     try:
-        store.write(batch, audit=AuditEntry(actor=actor, action=action, target=f"Project/{obj.key}",
-                                            before=before, after=after))
+        plan.commit(store, audit=AuditEntry(actor=actor, action=action, target=f"Project/{obj.key}",
+                                            before=before, after=after), expect=expect)
     except ConflictError:
         raise ProjectConflict(f"项目 {obj.key!r} 刚被他人修改，请刷新后重试") from None
     return store.get("Project", obj.key) or after
