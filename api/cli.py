@@ -10,6 +10,7 @@ from typing import Annotated, Optional
 
 import typer
 
+from api.cli_common import fail, open_store
 from api.settings import get_settings
 
 app = typer.Typer(help="ChainMatch 产业链招商：图谱、推荐、土地超市。", no_args_is_help=True, add_completion=False)
@@ -29,17 +30,6 @@ from api import cli_targets  # noqa: E402
 app.add_typer(cli_targets.app)
 
 
-def _store():
-    from api.app import open_configured_store
-
-    return open_configured_store(get_settings())
-
-
-def _fail(msg: str, code: int = 1) -> None:
-    typer.secho(msg, fg=typer.colors.RED, err=True)
-    raise typer.Exit(code)
-
-
 @app.command()
 def serve(
     host: Annotated[Optional[str], typer.Option(help="监听地址（默认取设置 127.0.0.1）")] = None,
@@ -57,7 +47,7 @@ def serve(
     from api.logs import configure_logging
 
     configure_logging(fmt=s.log_format, level=s.log_level)
-    store = _store()
+    store = open_store()
     if seed_if_empty and sum(store.counts()["nodes"].values()) == 0:
         from seed_data.seed import seed_store
 
@@ -93,7 +83,7 @@ def seed(
     """写入种子数据：产业链/行政区/园区的真实公开信息 + 确定性生成的合成企业、基金、地块、项目。"""
     from seed_data.seed import seed_store
 
-    store = _store()
+    store = open_store()
     t0 = time.perf_counter()
     day = as_of.date() if as_of else dt.date.today()
     counts = seed_store(store, scale=scale, seed=seed_value, progress=True, as_of=day)
@@ -110,13 +100,13 @@ def import_(
     from graph.io import import_path
     from graph.writer import ValidationFailed
 
-    store = _store()
+    store = open_store()
     try:
         report = import_path(store, path, actor=actor, progress=True)
     except ValidationFailed as e:
-        _fail(str(e), 2)
+        fail(str(e))
     except (ValueError, OSError) as e:
-        _fail(f"导入失败，未写入任何数据：{e}", 2)
+        fail(f"导入失败，未写入任何数据：{e}")
     typer.echo(str(report))
 
 
@@ -129,8 +119,8 @@ def export(
     from graph.io import export_store
 
     if fmt not in ("csv", "xlsx", "json"):
-        _fail("--format 只能是 csv、xlsx 或 json", 2)
-    written = export_store(_store(), output, fmt=fmt)
+        fail("--format 只能是 csv、xlsx 或 json")
+    written = export_store(open_store(), output, fmt=fmt)
     for f in written:
         typer.echo(str(f))
 
@@ -138,7 +128,7 @@ def export(
 @app.command()
 def status() -> None:
     """存储后端、版本与各类节点/关系数量。"""
-    store = _store()
+    store = open_store()
     typer.echo(json.dumps({"backend": store.backend, "version": store.version(), **store.counts()},
                           ensure_ascii=False, indent=1))
 
@@ -150,7 +140,7 @@ def snapshot() -> None:
 
     s = get_settings()
     t0 = time.perf_counter()
-    snap = SnapshotCache(_store(), s.snapshot_dir).get()
+    snap = SnapshotCache(open_store(), s.snapshot_dir).get()
     typer.echo(f"快照版本 {snap.version}：{ {k: len(v) for k, v in snap.labels.items()} }")
     typer.echo(f"关系矩阵 {len(snap.adj)} 个，共 {sum(m.nnz for m in snap.adj.values())} 条；用时 {time.perf_counter() - t0:.2f}s")
 
@@ -165,9 +155,9 @@ def keys_create(
     from api.auth import create_key
 
     try:
-        rec, token = create_key(_store(), name=name, role=role, park=park)
+        rec, token = create_key(open_store(), name=name, role=role, park=park)
     except ValueError as e:
-        _fail(str(e), 2)
+        fail(str(e))
     typer.echo(f"已创建 {rec.key_id}（{rec.role}{'，园区 ' + rec.park if rec.park else ''}）。请妥善保存，仅显示一次：")
     typer.echo(token)
 
@@ -175,7 +165,7 @@ def keys_create(
 @keys_app.command("list")
 def keys_list() -> None:
     """列出 API key（不含密钥）。"""
-    for k in _store().list_api_keys():
+    for k in open_store().list_api_keys():
         state = f"已吊销 {k.revoked_at}" if k.revoked_at else "有效"
         typer.echo(f"{k.key_id}\t{k.name}\t{k.role}\t{k.park or '-'}\t{k.created_at}\t{state}")
 
@@ -185,9 +175,9 @@ def keys_revoke(key_id: Annotated[str, typer.Argument(help="key id")]) -> None:
     """吊销 API key。"""
     import datetime as dt
 
-    ok = _store().revoke_api_key(key_id, dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"))
+    ok = open_store().revoke_api_key(key_id, dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"))
     if not ok:
-        _fail(f"没有有效的 key {key_id!r}", 2)
+        fail(f"没有有效的 key {key_id!r}")
     typer.echo(f"已吊销 {key_id}")
 
 

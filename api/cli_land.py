@@ -11,12 +11,9 @@ from typing import Annotated, Optional
 
 import typer
 
+from api.cli_common import fail, open_store
+
 app = typer.Typer(help="土地超市：项目与地块的批量最优匹配。", add_completion=False)
-
-
-def _fail(msg: str, code: int = 2) -> None:
-    typer.secho(msg, fg=typer.colors.RED, err=True)
-    raise typer.Exit(code)
 
 
 def parse_weights(text: str | None):
@@ -74,7 +71,7 @@ def land_assign(
         try:
             pj, pc = load_inputs(projects, parcels, store=store)
         except ValidationFailed as e:
-            _fail(str(e))
+            fail(str(e))
         if store is not None:
             snap = Snapshot.build(store)
     finally:
@@ -85,7 +82,7 @@ def land_assign(
     try:
         write_outputs(result, output, scores)
     except OSError as e:
-        _fail(f"写入输出失败（未留下部分结果）：{e}")
+        fail(f"写入输出失败（未留下部分结果）：{e}")
     matched = len(result.chosen)
     typer.echo(f"项目 {len(pj)} 个，地块 {len(pc)} 块，可行组合 {len(result.pair_scores)} 个；"
                f"分配 {matched} 对，未匹配项目 {len(pj) - matched} 个，总分 {result.total_score:.2f}；"
@@ -96,11 +93,9 @@ def land_assign(
 @app.command("land-sweep")
 def land_sweep(actor: Annotated[str, typer.Option(help="审计日志中的操作人")] = "cli") -> None:
     """释放所有已过期的地块预留（每块一次带版本校验的写入，记入审计日志）。"""
-    from api.app import open_configured_store
-    from api.settings import get_settings
     from matching.land_reservations import sweep_expired_reservations
 
-    store = open_configured_store(get_settings())
+    store = open_store()
     try:
         released = sweep_expired_reservations(store, actor=actor)
     finally:

@@ -9,20 +9,9 @@ from typing import Annotated, Optional
 
 import typer
 
+from api.cli_common import fail_lookup, store_snapshot
+
 app = typer.Typer(help="产业链图谱与招商报告导出。", add_completion=False)
-
-
-def _snapshot():
-    from api.app import open_configured_store
-    from api.settings import get_settings
-    from graph.snapshot import SnapshotCache
-
-    settings = get_settings()
-    store = open_configured_store(settings)
-    if sum(store.counts()["nodes"].values()) == 0:
-        typer.secho("空库：请先运行 chainmatch seed（或 chainmatch import）", fg=typer.colors.RED, err=True)
-        raise typer.Exit(2)
-    return store, SnapshotCache(store, settings.snapshot_dir).get()
 
 
 def _build(chain: str, region: str, strong_lq: float | None, strong_min_count: int | None, *,
@@ -33,16 +22,13 @@ def _build(chain: str, region: str, strong_lq: float | None, strong_min_count: i
     from matching.chain_analysis import AnalysisConfig, ChainLookupError
 
     cfg = {k: v for k, v in (("strong_lq", strong_lq), ("strong_min_count", strong_min_count)) if v is not None}
-    store, snap = _snapshot()
-    try:
-        targets = chain_render.segment_targets(snap, chain, region) if map_targets else None
-        return chain_render.build(snap, chain=chain, region=region, config=AnalysisConfig(**cfg), targets=targets), snap
-    except ChainLookupError as e:
-        msg = e.message + (f"\n可选：{'、'.join(e.candidates[:30])}" if e.candidates else "")
-        typer.secho(msg, fg=typer.colors.RED, err=True)
-        raise typer.Exit(2) from None
-    finally:
-        store.close()
+    with store_snapshot() as (_, snap):
+        try:
+            targets = chain_render.segment_targets(snap, chain, region) if map_targets else None
+            return chain_render.build(snap, chain=chain, region=region, config=AnalysisConfig(**cfg),
+                                      targets=targets), snap
+        except ChainLookupError as e:
+            fail_lookup(e.message, e.candidates)
 
 
 Region = Annotated[str, typer.Option("--region", "-r", help="行政区（代码或名称，如 衢州 / 330800）或园区（key 或名称）")]

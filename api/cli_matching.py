@@ -13,12 +13,9 @@ from typing import Annotated, Optional
 
 import typer
 
+from api.cli_common import fail
+
 app = typer.Typer(help="企业推荐（环节成员发现）：排序、评估、chainkg 数据转换。", no_args_is_help=True, add_completion=False)
-
-
-def _fail(msg: str, code: int = 2) -> None:
-    typer.secho(msg, fg=typer.colors.RED, err=True)
-    raise typer.Exit(code)
 
 
 def _load(dataset: Path):
@@ -27,7 +24,7 @@ def _load(dataset: Path):
     try:
         return read_dataset(dataset)
     except DatasetError as e:
-        _fail(f"数据集有误，未做任何处理：{e}")
+        fail(f"数据集有误，未做任何处理：{e}")
 
 
 def _info(msg: str) -> None:
@@ -50,13 +47,13 @@ def rank_members(
 
     t0 = time.perf_counter()
     if mode not in ("discover", "related"):
-        _fail(f"--mode 只能是 discover 或 related，收到 {mode!r}")
+        fail(f"--mode 只能是 discover 或 related，收到 {mode!r}")
     ds = _load(dataset)
     _info(f"读取 {dataset}：{ds.summary()}（{time.perf_counter() - t0:.1f}s）")
     sizes = ds.segment_sizes()
     segments = [str(s) for s, n in zip(ds.segment_ids, sizes) if n >= 1]
     if not segments:
-        _fail("没有任何环节有成员：无从推荐")
+        fail("没有任何环节有成员：无从推荐")
     t1 = time.perf_counter()
     if mode == "related":
         model = MembershipRanker(random_state=random_state, signals=RELATED_SIGNALS, learn_weights=False).fit(ds)
@@ -89,16 +86,16 @@ def evaluate_cmd(
     try:
         seed_list = [int(s) for s in seeds.split(",") if s.strip()]
     except ValueError:
-        _fail(f"--seeds 应为逗号分隔的整数，收到 {seeds!r}")
+        fail(f"--seeds 应为逗号分隔的整数，收到 {seeds!r}")
     if not seed_list:
-        _fail("--seeds 不能为空")
+        fail("--seeds 不能为空")
     ds = _load(dataset)
     _info(f"读取 {dataset}：{ds.summary()}")
     models = dict(baseline_factories()) if baselines else {}
     models["MembershipRanker"] = lambda: MembershipRanker()
     report = evaluate(ds, models, seed_list, progress=_info)
     if not report.n_hidden or not any(report.n_hidden.values()):
-        _fail("没有成员 ≥5 的环节：无法评估")
+        fail("没有成员 ≥5 的环节：无法评估")
     typer.echo(report.format())
     if output is not None:
         output.parent.mkdir(parents=True, exist_ok=True)
@@ -125,7 +122,7 @@ def chainkg_export(
     try:
         report = export_chainkg(src, output, min_upstream_count=min_upstream_count)
     except FileNotFoundError as e:
-        _fail(str(e))
+        fail(str(e))
     typer.echo(str(report))
 
 

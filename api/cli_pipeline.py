@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
+
+from api.cli_common import fail, open_store, store_snapshot
 
 app = typer.Typer(add_completion=False)
 incentives_app = typer.Typer(help="政策兑现：条款列表、计算器、免申即享推送。", no_args_is_help=True)
@@ -20,45 +21,24 @@ app.add_typer(incentives_app, name="incentives")
 app.add_typer(projects_app, name="projects")
 
 
-def _fail(msg: str, code: int = 2) -> None:
-    typer.secho(msg, fg=typer.colors.RED, err=True)
-    raise typer.Exit(code)
-
-
-def _store():
-    from api.app import open_configured_store
-    from api.settings import get_settings
-
-    return open_configured_store(get_settings())
-
-
-def _snapshot(store):
-    from api.settings import get_settings
-    from graph.snapshot import SnapshotCache
-
-    return SnapshotCache(store, get_settings().snapshot_dir).get()
-
-
 def _date(text: str | None, what: str) -> dt.date | None:
     if not text:
         return None
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
-        _fail(f"{what}应为日期 YYYY-MM-DD，实际 {text!r}")
+        fail(f"{what}应为日期 YYYY-MM-DD，实际 {text!r}")
     return None
 
 
 def _rules(key_wan: float | None, major_wan: float | None, stall_days: int | None):
-    from api.routers.pipeline import _settings
-    from matching.pipeline import PipelineError, PipelineRules
+    from api.settings import get_settings
+    from matching.pipeline import PipelineError
 
-    s = _settings()
     try:
-        return PipelineRules(Decimal(str(key_wan or s.key_wan)), Decimal(str(major_wan or s.major_wan)),
-                             stall_days or s.stall_days)
+        return get_settings().pipeline_rules(key_wan, major_wan, stall_days)
     except PipelineError as e:
-        _fail(e.message)
+        fail(e.message)
 
 
 # ============================================================================================== incentives
@@ -93,17 +73,18 @@ def calc(
     try:
         raw = json.loads(text)
     except json.JSONDecodeError as e:
-        _fail(f"--facts 不是合法 JSON：{e}")
+        fail(f"--facts 不是合法 JSON：{e}")
     base = {}
     if project or enterprise:
         try:
-            base = subject_facts(_snapshot(_store()), enterprise=enterprise, project=project)
+            with store_snapshot(require_data=False) as (_, snap):
+                base = subject_facts(snap, enterprise=enterprise, project=project)
         except UnknownSubject as e:
-            _fail(e.message)
+            fail(e.message)
     try:
         c = calculate(book, base | parse_facts(book, raw), on=_date(on, "--on"), parsed=True)
     except FactsError as e:
-        _fail("事实有误：" + str(e))
+        fail("事实有误：" + str(e))
     out = c.as_dict(book, only_relevant=not show_all)
     if as_json:
         typer.echo(json.dumps(out, ensure_ascii=False, indent=1))
@@ -137,8 +118,9 @@ def push_cmd(
 
     book = default_rules()
     if item not in book.items:
-        _fail(f"政策条款 {item!r} 不存在（`chainmatch incentives items` 列出全部）")
-    res = push(book, _snapshot(_store()), item, on=_date(on, "--on")).as_dict(book, limit=limit)
+        fail(f"政策条款 {item!r} 不存在（`chainmatch incentives items` 列出全部）")
+    with store_snapshot(require_data=False) as (_, snap):
+        res = push(book, snap, item, on=_date(on, "--on")).as_dict(book, limit=limit)
     typer.echo(f"{res['name']}（{res['doc_no'] or res['document']} {res['article']}）：扫描 {res['counts']['scanned']}，"
                f"符合 {res['counts']['qualified']}（合计 {res['qualified_total']} {res['currency']}），"
                f"待确认 {res['counts']['to_confirm']}")
@@ -164,7 +146,7 @@ def board_cmd(
 
     rules = _rules(key_wan, major_wan, stall_days)
     day = _date(today, "--today") or dt.date.today()
-    recs = pl.project_records(_store(), park=park)
+    recs = pl.project_records(open_store(), park=park)
     b = pl.board(recs, today=day, rules=rules)
     typer.echo(f"共 {b['total']} 个项目，已落地 {b['landed']}，逾期 {b['overdue']}，停滞 {b['stalled']}；{b['by_class']}")
     for st in b["stages"]:
@@ -185,9 +167,9 @@ def stage_cmd(
     from matching import pipeline as pl
 
     try:
-        p = pl.change_stage(_store(), key=key, to=to, on=on, note=note, actor=actor)
+        p = pl.change_stage(open_store(), key=key, to=to, on=on, note=note, actor=actor)
     except pl.PipelineError as e:
-        _fail(e.message)
+        fail(e.message)
     typer.echo(f"{key}：已进入“{p['stage']}”（{p['stage_on']}）")
 
 
@@ -204,10 +186,10 @@ def track_cmd(
     from matching import pipeline as pl
 
     try:
-        p = pl.add_tracking(_store(), key=key, note=note, on=on, next_action=next_action, next_action_on=next_on,
+        p = pl.add_tracking(open_store(), key=key, note=note, on=on, next_action=next_action, next_action_on=next_on,
                             actor=actor)
     except pl.PipelineError as e:
-        _fail(e.message)
+        fail(e.message)
     typer.echo(f"{key}：已记录；下一步 {p.get('next_action') or '—'}（{p.get('next_action_on') or '未定'}）")
 
 
@@ -219,11 +201,11 @@ def evaluate_cmd(
     """落地评价：投资强度、亩均税收、亩均产出、就业对照标准地要求。"""
     from matching import pipeline as pl
 
-    store = _store()
+    store = open_store()
     if key:
         p = store.get("Project", key)
         if p is None:
-            _fail(f"项目 {key!r} 不存在")
+            fail(f"项目 {key!r} 不存在")
         evs = [pl.evaluate(p, pl.parcel_of(store, key))]
     else:
         evs = pl.evaluations(store, only_shortfalls=shortfalls)
@@ -244,8 +226,8 @@ def export_cmd(
     from matching import pipeline as pl
 
     if output.suffix.lower() != ".xlsx":
-        _fail("输出文件应为 .xlsx")
-    n = pl.export_xlsx(pl.project_records(_store(), park=park), output, today=dt.date.today(), rules=_rules(None, None, None))
+        fail("输出文件应为 .xlsx")
+    n = pl.export_xlsx(pl.project_records(open_store(), park=park), output, today=dt.date.today(), rules=_rules(None, None, None))
     typer.echo(f"已导出 {n} 个项目到 {output}")
 
 
@@ -259,10 +241,10 @@ def import_cmd(
     from matching import pipeline as pl
 
     try:
-        res = pl.import_xlsx(_store(), path.read_bytes(), actor=actor, file_name=path.name)
+        res = pl.import_xlsx(open_store(), path.read_bytes(), actor=actor, file_name=path.name)
     except ValidationFailed as e:
-        _fail(str(e))
+        fail(str(e))
     except pl.PipelineError as e:
-        _fail(e.message)
+        fail(e.message)
     d = res.as_dict()
     typer.echo(f"新建 {d['created']}，更新 {d['updated']}，未变 {d['unchanged']}；阶段变更：{'；'.join(d['stage_changes']) or '无'}")

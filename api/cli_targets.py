@@ -9,6 +9,8 @@ from typing import Annotated, Optional
 
 import typer
 
+from api.cli_common import fail, fail_lookup, store_snapshot
+
 app = typer.Typer(help="招商目标推荐清单导出。", add_completion=False)
 
 
@@ -21,30 +23,16 @@ def targets(
     k: Annotated[int, typer.Option("--k", help="条数（1–500）", min=1, max=500)] = 50,
 ) -> None:
     """写出招商目标清单：本地以外的企业，按得分排序，含推荐理由与各特征贡献。"""
-    from api.app import open_configured_store
     from api.render.targets_xlsx import write_targets
-    from api.settings import get_settings
-    from graph.snapshot import SnapshotCache
     from matching.targets import TargetError, rank_targets
 
     if output.suffix.lower() not in (".xlsx", ".csv"):
-        typer.secho(f"--output {output}：只支持 .xlsx 或 .csv", fg=typer.colors.RED, err=True)
-        raise typer.Exit(2)
-    settings = get_settings()
-    store = open_configured_store(settings)
-    try:
-        if sum(store.counts()["nodes"].values()) == 0:
-            typer.secho("空库：请先运行 chainmatch seed（或 chainmatch import）", fg=typer.colors.RED, err=True)
-            raise typer.Exit(2)
-        snap = SnapshotCache(store, settings.snapshot_dir).get()
+        fail(f"--output {output}：只支持 .xlsx 或 .csv")
+    with store_snapshot() as (_, snap):
         try:
             out = rank_targets(snap, region=region, chain=chain, segment=segment, k=k)
         except TargetError as e:
-            msg = e.message + (f"\n可选：{'、'.join(e.candidates[:30])}" if e.candidates else "")
-            typer.secho(msg, fg=typer.colors.RED, err=True)
-            raise typer.Exit(2) from None
-    finally:
-        store.close()
+            fail_lookup(e.message, e.candidates)
     write_targets(out, output)
     segs = "、".join(f"{s.name}（{s.klass or '—'}）" for s in out.segments)
     typer.echo(f"{out.region.name} · {out.chain.name if out.chain else ''}：目标环节 {segs}")

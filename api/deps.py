@@ -4,13 +4,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated, Any, Callable
 
-from fastapi import Depends, HTTPException, Request
+from fastapi import Depends, HTTPException, Query, Request
 from fastapi.security import APIKeyHeader
 
 from api.auth import Principal, authenticate
 from api.settings import Settings
 from graph.snapshot import Snapshot, SnapshotCache
 from graph.store import GraphStore
+from matching.pipeline import PipelineRules
 
 
 @dataclass
@@ -34,6 +35,18 @@ def get_snapshot(state: Annotated[AppState, Depends(get_state)]) -> Snapshot:
 
 
 StateDep = Annotated[AppState, Depends(get_state)]
+
+
+def get_pipeline_rules(
+    state: StateDep,
+    key_wan: Annotated[float | None, Query(gt=0, description="重点项目阈值（万元），默认取设置")] = None,
+    major_wan: Annotated[float | None, Query(gt=0, description="重大项目阈值（万元），默认取设置")] = None,
+    stall_days: Annotated[int | None, Query(ge=1, le=3650, description="停滞天数，默认取设置")] = None,
+) -> PipelineRules:
+    return state.settings.pipeline_rules(key_wan, major_wan, stall_days)
+
+
+RulesDep = Annotated[PipelineRules, Depends(get_pipeline_rules)]
 StoreDep = Annotated[GraphStore, Depends(get_store)]
 SnapshotDep = Annotated[Snapshot, Depends(get_snapshot)]
 

@@ -16,8 +16,7 @@ from urllib.parse import quote, urlencode
 from fastapi import APIRouter, HTTPException, Path, Query
 from fastapi.responses import HTMLResponse
 
-from api.deps import StoreDep
-from api.routers.pipeline import RulesDep
+from api.deps import RulesDep, StoreDep
 from matching import pipeline as pl
 from matching.incentives import default_rules, item_summary
 

@@ -1,11 +1,15 @@
 """One pydantic-settings `Settings` for the whole service (environment variables prefixed CHAINMATCH_)."""
 from __future__ import annotations
 
+from decimal import Decimal
 from functools import lru_cache
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+if TYPE_CHECKING:
+    from matching.pipeline import PipelineRules
 
 
 class Settings(BaseSettings):
@@ -28,6 +32,20 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     seed_scale: int = 3000
     seed_value: int = 42
+    # 招商项目库: classification thresholds (总投资, 万元) and when a project counts as stalled
+    project_key_wan: float = Field(default=10_000, gt=0, description="重点项目总投资下限（万元）")
+    project_major_wan: float = Field(default=100_000, gt=0, description="重大项目总投资下限（万元）")
+    project_stall_days: int = Field(default=30, ge=1, description="超过多少天无阶段变化且无跟踪记录视为停滞")
+
+    def pipeline_rules(self, key_wan: float | None = None, major_wan: float | None = None,
+                       stall_days: int | None = None) -> "PipelineRules":
+        """The project library's rules: these settings, each overridable for one request or command."""
+        from matching.pipeline import PipelineRules
+
+        key = self.project_key_wan if key_wan is None else key_wan
+        major = self.project_major_wan if major_wan is None else major_wan
+        return PipelineRules(Decimal(str(key)), Decimal(str(major)),
+                             self.project_stall_days if stall_days is None else stall_days)
 
 
 @lru_cache

@@ -11,16 +11,13 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from decimal import Decimal
-from functools import lru_cache
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, HTTPException, Path, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, create_model, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from api.auth import Principal
-from api.deps import StoreDep, require
+from api.deps import RulesDep, StoreDep, require
 from api.errors import problem
 from api.render.xlsx import XLSX, attachment
 from graph.schema import MODELS, Label, reject_bool_numbers
@@ -33,32 +30,6 @@ R422: dict[int | str, dict[str, Any]] = {422: {"description": "参数无效"}}
 R404: dict[int | str, dict[str, Any]] = {404: {"description": "项目不存在"}, 422: {"description": "参数无效"}}
 
 
-class PipelineSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="CHAINMATCH_PROJECT_", env_file=".env", extra="ignore")
-    key_wan: float = Field(default=10_000, description="重点项目总投资下限（万元）")
-    major_wan: float = Field(default=100_000, description="重大项目总投资下限（万元）")
-    stall_days: int = Field(default=30, description="超过多少天无阶段变化且无跟踪记录视为停滞")
-
-
-@lru_cache
-def _settings() -> PipelineSettings:
-    return PipelineSettings()
-
-
-def rules_dep(
-    key_wan: Annotated[float | None, Query(gt=0, description="重点项目阈值（万元），默认取设置")] = None,
-    major_wan: Annotated[float | None, Query(gt=0, description="重大项目阈值（万元），默认取设置")] = None,
-    stall_days: Annotated[int | None, Query(ge=1, le=3650, description="停滞天数，默认取设置")] = None,
-) -> pl.PipelineRules:
-    s = _settings()
-    try:
-        return pl.PipelineRules(Decimal(str(key_wan or s.key_wan)), Decimal(str(major_wan or s.major_wan)),
-                                stall_days or s.stall_days)
-    except pl.PipelineError as e:
-        raise HTTPException(422, e.message) from None
-
-
-RulesDep = Annotated[pl.PipelineRules, Depends(rules_dep)]
 TodayQ = Annotated[dt.date | None, Query(description="以哪一天为“今天”（默认今天；用于回看）")]
 ParkQ = Annotated[str | None, Query(max_length=128, description="只看某园区的项目")]
 

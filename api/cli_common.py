@@ -1,0 +1,43 @@
+"""What every `chainmatch` command needs: the configured store, its snapshot, and a clear failure."""
+from __future__ import annotations
+
+import contextlib
+from typing import TYPE_CHECKING, Iterator, NoReturn, Sequence
+
+import typer
+
+if TYPE_CHECKING:
+    from graph.snapshot import Snapshot
+    from graph.store import GraphStore
+
+
+def fail(msg: str, code: int = 2) -> NoReturn:
+    typer.secho(msg, fg=typer.colors.RED, err=True)
+    raise typer.Exit(code)
+
+
+def fail_lookup(message: str, candidates: Sequence[str] = ()) -> NoReturn:
+    """A name the user gave that means nothing (or several things), with what it could have meant."""
+    fail(message + (f"\n可选：{'、'.join(candidates[:30])}" if candidates else ""))
+
+
+def open_store() -> "GraphStore":
+    from api.app import open_configured_store
+    from api.settings import get_settings
+
+    return open_configured_store(get_settings())
+
+
+@contextlib.contextmanager
+def store_snapshot(*, require_data: bool = True) -> Iterator[tuple["GraphStore", "Snapshot"]]:
+    """The store and its current snapshot (cached on disk); the store is closed afterwards."""
+    from api.settings import get_settings
+    from graph.snapshot import SnapshotCache
+
+    store = open_store()
+    try:
+        if require_data and sum(store.counts()["nodes"].values()) == 0:
+            fail("空库：请先运行 chainmatch seed（或 chainmatch import）")
+        yield store, SnapshotCache(store, get_settings().snapshot_dir).get()
+    finally:
+        store.close()
