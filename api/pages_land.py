@@ -6,15 +6,15 @@ injected into a name or a filter is shown, never run.
 """
 from __future__ import annotations
 
-import html
 import math
-from typing import Annotated, Any
+from typing import Annotated
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse
 
 from api.deps import SnapshotDep
+from api.render.plain import e as _e, page
 from matching.land import (
     LAND_USE_CODES, LAND_USES, POLLUTION_CLASSES, STATUS_CN, LandData, land_data, list_parcels, now_seconds,
     rank_projects,
@@ -23,28 +23,14 @@ from matching.land import (
 router = APIRouter(include_in_schema=False)
 
 PAGE_SIZE = 50
-CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; base-uri 'none'"
-
 CSS = """
-body{font-family:"PingFang SC","Microsoft YaHei","Noto Sans CJK SC",sans-serif;margin:0;background:#f6f7f9;color:#222}
-header{background:#1f4e79;color:#fff;padding:12px 24px}header h1{margin:0;font-size:20px}
-header p{margin:4px 0 0;font-size:13px;opacity:.85}main{padding:16px 24px}
-form.filters{display:flex;flex-wrap:wrap;gap:10px 16px;align-items:flex-end;background:#fff;padding:12px;border:1px solid #dde}
-form.filters label{display:flex;flex-direction:column;font-size:12px;color:#555;gap:3px}
-form.filters input,form.filters select{padding:4px 6px;font-size:14px;min-width:90px}
-form.filters button{padding:6px 18px;background:#1f4e79;color:#fff;border:0;cursor:pointer}
 table{border-collapse:collapse;width:100%;background:#fff;margin-top:12px;font-size:13px}
-th,td{border:1px solid #e3e5ea;padding:5px 7px;text-align:left;vertical-align:top}th{background:#eef1f6}
 td.n{text-align:right;white-space:nowrap}.tag{display:inline-block;background:#e8f3e8;color:#27632a;padding:0 5px;
 margin:1px;border-radius:3px;font-size:12px}.st-available{color:#27632a}.st-reserved{color:#a55b00}
-.st-transferred{color:#888}.pager{margin:10px 0}.pager a{margin-right:12px}.muted{color:#777;font-size:12px}
+.st-transferred{color:#888}.pager{margin:10px 0}.pager a{margin-right:12px}
 .err{background:#fde8e8;color:#8a1f1f;padding:6px 10px;margin:8px 0}.score{font-weight:bold;color:#1f4e79}
 ul.reasons{margin:0;padding-left:18px}ul.reasons li{margin:1px 0}
 """
-
-
-def _e(v: Any) -> str:
-    return html.escape("" if v is None else str(v), quote=True)
 
 
 def _n(x: float) -> str:
@@ -69,13 +55,8 @@ def _float(text: str | None, label: str, errors: list[str]) -> float | None:
 
 
 def _page(title: str, body: str) -> HTMLResponse:
-    doc = ("<!doctype html><html lang='zh-CN'><head><meta charset='utf-8'>"
-           "<meta name='viewport' content='width=device-width,initial-scale=1'>"
-           f"<title>{_e(title)}</title><style>{CSS}</style></head><body>"
-           "<header><h1>土地超市 · 地等项目</h1><p>园区可供地块一览：按产业、面积、投资规模、园区、标准地筛选；"
-           "点击地块查看适合的招商项目及理由</p></header>"
-           f"<main>{body}</main></body></html>")
-    return HTMLResponse(doc, headers={"Content-Security-Policy": CSP, "X-Content-Type-Options": "nosniff"})
+    return page(title, "<h1>土地超市 · 地等项目</h1><p>园区可供地块一览：按产业、面积、投资规模、园区、标准地筛选；"
+                       "点击地块查看适合的招商项目及理由</p>", body, CSS)
 
 
 def _options(pairs: list[tuple[str, str]], selected: str | None, blank: str | None) -> str:

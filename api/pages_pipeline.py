@@ -9,7 +9,6 @@ escaped. The pages only read; stage changes and tracking go through the API or t
 from __future__ import annotations
 
 import datetime as dt
-import html
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
@@ -17,20 +16,13 @@ from fastapi import APIRouter, HTTPException, Path, Query
 from fastapi.responses import HTMLResponse
 
 from api.deps import RulesDep, StoreDep
+from api.render.plain import e as _e, page
 from matching import pipeline as pl
 from matching.incentives import default_rules, item_summary
 
 router = APIRouter(include_in_schema=False)
 
-CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; base-uri 'none'"
 CSS = """
-body{font-family:"PingFang SC","Microsoft YaHei","Noto Sans CJK SC",sans-serif;margin:0;background:#f6f7f9;color:#222}
-header{background:#1f4e79;color:#fff;padding:12px 24px}header h1{margin:0;font-size:20px}
-header p{margin:4px 0 0;font-size:13px;opacity:.85}header a{color:#fff}main{padding:16px 24px}
-form.filters{display:flex;flex-wrap:wrap;gap:10px 16px;align-items:flex-end;background:#fff;padding:12px;border:1px solid #dde}
-form.filters label{display:flex;flex-direction:column;font-size:12px;color:#555;gap:3px}
-form.filters input{padding:4px 6px;font-size:14px;min-width:90px}
-form.filters button{padding:6px 18px;background:#1f4e79;color:#fff;border:0;cursor:pointer}
 .stats{margin:12px 0;font-size:14px}.stats b{color:#1f4e79}.stats .bad{color:#b3261e}
 .board{display:grid;grid-template-columns:repeat(8,minmax(150px,1fr));gap:8px;overflow-x:auto}
 .col{background:#eef1f6;padding:6px;min-height:120px}.col h2{font-size:14px;margin:2px 0 6px}
@@ -39,17 +31,12 @@ form.filters button{padding:6px 18px;background:#1f4e79;color:#fff;border:0;curs
 .card a{font-weight:bold;color:#1f4e79;text-decoration:none}.card.overdue{border-left-color:#b3261e;background:#fff5f5}
 .card.stalled{border-left-color:#c77700}.badge{display:inline-block;padding:0 4px;border-radius:3px;font-size:11px;margin-right:3px}
 .b-重大{background:#b3261e;color:#fff}.b-重点{background:#c77700;color:#fff}.b-一般{background:#dde;color:#333}
-.warn{color:#b3261e;font-weight:bold}.muted{color:#777;font-size:12px}
+.warn{color:#b3261e;font-weight:bold}
 table{border-collapse:collapse;width:100%;background:#fff;margin:8px 0 16px;font-size:13px}
-th,td{border:1px solid #e3e5ea;padding:5px 7px;text-align:left;vertical-align:top}th{background:#eef1f6}
 .pass{color:#27632a}.shortfall{color:#b3261e;font-weight:bold}.unknown,.no_requirement{color:#777}
 .more{font-size:12px}
 """
 PER_COLUMN = 60
-
-
-def _e(v: Any) -> str:
-    return html.escape("" if v is None else str(v), quote=True)
 
 
 def _money(x: float | None) -> str:
@@ -59,14 +46,9 @@ def _money(x: float | None) -> str:
 
 
 def _page(title: str, body: str) -> HTMLResponse:
-    doc = ("<!doctype html><html lang='zh-CN'><head><meta charset='utf-8'>"
-           "<meta name='viewport' content='width=device-width,initial-scale=1'>"
-           f"<title>{_e(title)}</title><style>{CSS}</style></head><body>"
-           "<header><h1>招商项目库</h1><p>线索 → 接洽 → 洽谈 → 签约 → 注册 → 开工 → 投产 → 达产 · "
-           "<a href='/pages/pipeline'>项目看板</a> · <a href='/pages/incentives'>政策兑现条款</a> · "
-           "<a href='/api/v1/pipeline/export.xlsx'>导出 Excel</a></p></header>"
-           f"<main>{body}</main></body></html>")
-    return HTMLResponse(doc, headers={"Content-Security-Policy": CSP, "X-Content-Type-Options": "nosniff"})
+    return page(title, "<h1>招商项目库</h1><p>线索 → 接洽 → 洽谈 → 签约 → 注册 → 开工 → 投产 → 达产 · "
+                       "<a href='/pages/pipeline'>项目看板</a> · <a href='/pages/incentives'>政策兑现条款</a> · "
+                       "<a href='/api/v1/pipeline/export.xlsx'>导出 Excel</a></p>", body, CSS)
 
 
 def _card(v: dict[str, Any]) -> str:
