@@ -41,22 +41,16 @@ def segment_targets(snap: Snapshot, chain: str, region: str, segments: Sequence[
     """The recommender's top k target firms per segment (default: every segment of the chain), shaped for the
     pages' targets hook. `link_base` "" links each firm to its served page; None (files written to disk) gives no
     links. None when chain or region cannot be resolved (the page reports that itself)."""
-    from matching.targets import TargetEngine, TargetError, rank_targets
+    from matching.targets import TargetError, targets_by_segment
 
-    eng = TargetEngine.of(snap)
     try:
-        c = eng.resolve_chain(chain)
-        eng.resolve_region(region)
+        ranked = targets_by_segment(snap, region=region, chain=chain, segments=segments, k=k)
     except TargetError:
         return None
-    keys = segments if segments is not None else [str(eng.idx.seg_keys[s]) for s in eng.idx.chain_segments(c)]
-    out: dict[str, list[dict[str, Any]]] = {}
-    for key in keys:
-        items = rank_targets(snap, region=region, chain=chain, segment=key, k=k).items
-        out[key] = [{"name": it.name, "key": it.enterprise, "score": it.score, "reasons": it.reasons,
-                     **({"href": f"{link_base}/pages/enterprises/{quote(it.enterprise)}"} if link_base is not None else {})}
-                    for it in items]
-    return out
+    return {key: [{"name": it.name, "key": it.enterprise, "score": it.score, "reasons": it.reasons,
+                   **({"href": f"{link_base}/pages/enterprises/{quote(it.enterprise)}"} if link_base is not None else {})}
+                  for it in items]
+            for key, items in ranked.items()}
 
 
 def recruiting_segments(out: ChainOutputs) -> list[str]:

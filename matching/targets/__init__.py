@@ -10,6 +10,7 @@ All read the analytic snapshot only. See docs/targets.md; the model is in model.
 """
 from matching.targets.engine import (
     TargetEngine, TargetRecommender, rank_fund_targets, rank_leader_targets, rank_parcel_targets, rank_targets,
+    targets_by_segment,
 )
 from matching.targets.model import DEFAULT_WEIGHTS, FEATURE_DOCS, FEATURE_LABELS, FEATURES, TargetConfig
 from matching.targets.results import (
@@ -21,4 +22,5 @@ __all__ = [
     "DEFAULT_WEIGHTS", "FEATURES", "FEATURE_DOCS", "FEATURE_LABELS", "SegmentChoice", "SimilarItem", "SimilarList",
     "TargetConfig", "TargetEngine", "TargetError", "TargetItem", "TargetList", "TargetRecommender", "WeightsOut",
     "rank_fund_targets", "rank_leader_targets", "rank_parcel_targets", "rank_targets", "similar_enterprises",
+    "targets_by_segment",
 ]

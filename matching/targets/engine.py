@@ -670,6 +670,24 @@ def rank_targets(snap: Snapshot, *, region: str, chain: str | None = None, segme
                       excluded=_excluded(st, cand), notes=notes)
 
 
+def targets_by_segment(snap: Snapshot, *, region: str, chain: str, segments: Sequence[str] | None = None,
+                       k: int = 5, config: TargetConfig | None = None) -> dict[str, list[TargetItem]]:
+    """The top k targets of each segment of a chain (default: all of them) for a region — what a chain map shows
+    in each segment's panel. Region, chain and the region's state are resolved once for all segments."""
+    eng = TargetEngine.of(snap, config)
+    check_k(k)
+    st = eng.region_state(eng.resolve_region(region))
+    c = eng.resolve_chain(chain)
+    segs = ([eng.resolve_segment(s, c) for s in segments] if segments is not None
+            else [int(s) for s in eng.idx.chain_segments(c)])
+    eng._ensure_chains(st, segs)
+    out: dict[str, list[TargetItem]] = {}
+    for s in segs:
+        items, _ = eng.rank(st, *eng.candidates_for([s]), k)
+        out[str(eng.idx.seg_keys[s])] = items
+    return out
+
+
 def rank_leader_targets(snap: Snapshot, *, leader: str, region: str | None = None, k: int = 20,
                         config: TargetConfig | None = None) -> TargetList:
     """链主 view: its suppliers and customers (and second-tier suppliers) not yet in the region.
