@@ -650,8 +650,9 @@ class SyntheticWorld:
         focus_ptr = np.concatenate([[0], np.cumsum(focus_len)])
         in_focus = rng.random(m) < 0.8
         fchain = focus_flat[focus_ptr[fund] + np.floor(rng.random(m) * focus_len[fund]).astype(np.int64)]
-        attract = (1.0 + 2.0 * ((self.f_tags & 2) > 0) + 1.0 * ((self.f_tags & 1) > 0)
-                   + 3.0 * np.maximum(self.f_growth, 0)) * np.where(self.f_size == 0, 0.3, 1.0)
+        # how likely a fund is to back a firm: listed, 专精特新, growing, not micro (also used by _gap_investments)
+        self.f_attract = attract = (1.0 + 2.0 * ((self.f_tags & 2) > 0) + 1.0 * ((self.f_tags & 1) > 0)
+                                    + 3.0 * np.maximum(self.f_growth, 0)) * np.where(self.f_size == 0, 0.3, 1.0)
         u = rng.random(m)
         if n:
             by_chain = _group_sampler(self.f_chain, attract, nchain)
@@ -687,8 +688,8 @@ class SyntheticWorld:
         aux = np.random.Generator(np.random.PCG64([self.seed, 7]))
         city_ix = {k: i for i, k in enumerate(self.city_keys)}
         have = np.bincount(self.i_fund, minlength=nf)
-        attract = (1.0 + 2.0 * ((self.f_tags & 2) > 0) + 1.0 * ((self.f_tags & 1) > 0)
-                   + 3.0 * np.maximum(self.f_growth, 0)) * np.where(self.f_size == 0, 0.3, 1.0)
+        starts = np.searchsorted(self.i_fund, np.arange(nf + 1))  # i_fund is sorted: fund i's portfolio is a slice
+        pools: dict[tuple[int, tuple[int, ...]], tuple[np.ndarray, np.ndarray]] = {}  # (city, gaps) → (firms, weight)
         add_f, add_e = [], []
         for i in range(nf):
             city = self.city_keys[self.fu_city[i]]
@@ -699,14 +700,18 @@ class SyntheticWorld:
             room = min(GAP_INVESTMENTS, 40 - int(have[i]))
             if not gaps or room <= 0:
                 continue
-            pool = np.flatnonzero(np.isin(self.f_seg, gaps) & (self.f_city != city_ix[city]))
-            pool = np.setdiff1d(pool, self.i_firm[self.i_fund == i])
+            key = (city_ix[city], tuple(gaps))
+            if key not in pools:  # many funds share a city and its gaps: find the firms once
+                firms = np.flatnonzero(np.isin(self.f_seg, gaps) & (self.f_city != city_ix[city]))
+                demo = np.isin(self.f_seg[firms], [self.seg_ix[g] for g in DEMO_GAPS.get(city, ()) if g in self.seg_ix])
+                pools[key] = firms, self.f_attract[firms] * np.where(demo, 10.0, 1.0)  # the story gap (衢州 封测) first
+            firms, weight = pools[key]
+            fresh = ~np.isin(firms, self.i_firm[starts[i]:starts[i + 1]])
+            pool = firms[fresh]
             if not len(pool):
                 continue
             m = min(room, len(pool))
-            demo = np.isin(self.f_seg[pool], [self.seg_ix[g] for g in DEMO_GAPS.get(city, ()) if g in self.seg_ix])
-            w = attract[pool] * np.where(demo, 10.0, 1.0)  # the guide's story gap (衢州 封测) first
-            w = w / w.sum()
+            w = weight[fresh] / weight[fresh].sum()
             add_e.append(np.sort(aux.choice(pool, size=m, replace=False, p=w)))
             add_f.append(np.full(m, i, dtype=np.int64))
         if not add_f:
