@@ -8,8 +8,8 @@ Steps, all in one run so the ratios compare like with like on this machine:
      generation time is measured on its own;
   2. write every chunk with SQLiteStore.write (one transaction per chunk of --chunk records) into a fresh store;
   3. write the same rows — the same node rows (id, label, key, name, props-JSON, indexed-field columns) and
-     relation rows (src id, type, dst id, props-JSON, weight), made by the store's own node_row/rel_row but
-     outside the timer, with the ids the store gave the same nodes (read from its id map, also outside the timer)
+     relation rows (src id, type, dst id, props-JSON, weight), made by the store's own node_row/rel_rows_by_id but
+     outside the timer, with the ids the store gave the same nodes (read back by key, also outside the timer)
      — with plain `INSERT` + executemany into a fresh database with the identical schema (graph.sqlite_store DDL,
      same PRAGMAs, page size and page cache, one transaction per chunk, every index maintained as rows go in):
      the lower bound for "putting these rows into SQLite". It does less than the store: no key → id resolution,
@@ -39,8 +39,8 @@ sys.path.insert(0, str(ROOT))
 
 from graph.snapshot import SnapshotCache  # noqa: E402
 from graph.sqlite_store import (  # noqa: E402
-    BIG_WRITE_CACHE_KIB, BIG_WRITE_ROWS, CACHE_KIB, DDL, INSERT_NODE_ID, IX_COLS, PAGE_SIZE, SQLiteStore, node_row,
-    rel_row,
+    BIG_WRITE_CACHE_KIB, BIG_WRITE_ROWS, CACHE_KIB, DDL, INSERT_NODE_ID, IX_COLS, SQLiteStore, configure, node_row,
+    rel_rows_by_id,
 )
 from graph.store import Batch, NodeRec, RelRec  # noqa: E402
 from seed_data.generator import generate, record_chunks  # noqa: E402
@@ -99,11 +99,7 @@ def open_raw(path: Path, chunk: int) -> sqlite3.Connection:
     """A database with SQLiteStore's schema and connection settings (including the bigger page cache it gives a
     write of BIG_WRITE_ROWS or more), written with plain sqlite3."""
     conn = sqlite3.connect(path, isolation_level=None)
-    conn.execute(f"PRAGMA page_size={PAGE_SIZE}")
-    cache = BIG_WRITE_CACHE_KIB if chunk >= BIG_WRITE_ROWS else CACHE_KIB
-    for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=OFF", f"cache_size=-{cache}",
-                   "temp_store=MEMORY"):
-        conn.execute(f"PRAGMA {pragma}")
+    configure(conn, BIG_WRITE_CACHE_KIB if chunk >= BIG_WRITE_ROWS else CACHE_KIB)
     conn.execute("BEGIN")
     for stmt in DDL:
         conn.execute(stmt)
@@ -111,31 +107,23 @@ def open_raw(path: Path, chunk: int) -> sqlite3.Connection:
     return conn
 
 
-def node_ids(store: SQLiteStore, recs) -> dict[tuple[str, str], int]:
-    """The ids the store gave these nodes: from its id map if it has one (a big write made it), else by query."""
-    out: dict[tuple[str, str], int] = {}
-    ids = store._ids
-    conn = store._conn()
+def node_ids(store: SQLiteStore, recs) -> dict[str, dict[str, int]]:
+    """label → key → the id the store gave each of these nodes (read outside the timer)."""
+    by_label: dict[str, set[str]] = {}
     for label, key in recs:
-        i = ids.get(label, {}).get(key) if ids is not None else None
-        if i is None:
-            i = conn.execute("SELECT id FROM nodes WHERE label = ? AND key = ?", (label, key)).fetchone()[0]
-        out[(label, key)] = i
-    return out
+        by_label.setdefault(label, set()).add(key)
+    return {label: store.node_ids(label, keys) for label, keys in by_label.items()}
 
 
 def node_rows(store: SQLiteStore, nodes) -> list[tuple]:
     ids = node_ids(store, ((n.label, n.key) for n in nodes))
-    return [(ids[(n.label, n.key)], *node_row(n)) for n in nodes]
+    return [(ids[n.label][n.key], *node_row(n)) for n in nodes]
 
 
 def rel_rows(store: SQLiteStore, rels) -> list[tuple]:
-    ids = node_ids(store, {k for r in rels for k in ((r.src_label, r.src_key), (r.dst_label, r.dst_key))})
-    out = []
-    for r in rels:
-        _, _, t, _, _, props, w = rel_row(r)
-        out.append((ids[(r.src_label, r.src_key)], t, ids[(r.dst_label, r.dst_key)], props, w))
-    return out
+    """The rows the store itself writes for these relations by id (rels-table columns src, type, dst, props, w)."""
+    ids = node_ids(store, (k for r in rels for k in ((r.src_label, r.src_key), (r.dst_label, r.dst_key))))
+    return list(rel_rows_by_id(ids, rels))
 
 
 def verdict(ok: bool) -> str:

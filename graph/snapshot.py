@@ -34,7 +34,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from graph.schema import MODELS, Label
-from graph.store import ChangeSet, GraphStore
+from graph.store import ChangeSet, GraphStore, positions, rel_weight
 
 log = logging.getLogger(__name__)
 
@@ -88,15 +88,6 @@ _NUM_TYPES = (int, float, bool)  # what JSON numbers and booleans load as
 _NAN = float("nan")
 
 
-def _lookup(sorted_keys: np.ndarray, q: np.ndarray) -> np.ndarray:
-    """Index of each of q in sorted_keys, -1 where absent."""
-    if sorted_keys.size == 0 or q.size == 0:
-        return np.full(q.size, -1, dtype=np.int64)
-    pos = np.searchsorted(sorted_keys, q)
-    pos_c = np.minimum(pos, len(sorted_keys) - 1)
-    return np.where(sorted_keys[pos_c] == q, pos_c, -1).astype(np.int64)
-
-
 def _str_array(values: Sequence[str]) -> np.ndarray:
     """A unicode array as wide as its longest value."""
     arr = np.asarray(values, dtype=str)
@@ -107,8 +98,10 @@ def _widest(a: np.ndarray, b: np.ndarray) -> np.dtype:
     return a.dtype if a.dtype.itemsize >= b.dtype.itemsize else b.dtype
 
 
-def _weight(w: Any) -> float:
-    return float(w) if type(w) in _NUM_TYPES and w > 0 else 1.0
+def _weight(props: dict[str, Any] | None) -> float:
+    """A patched edge's value, as a build gives it from the store's weight column: the weight if positive, else 1."""
+    w = rel_weight(props)
+    return float(w) if w is not None and w > 0 else 1.0
 
 
 # One long-lived reader thread: a store opens a connection per thread, so a thread per build would leave one
@@ -255,7 +248,7 @@ class Snapshot:
         arr = self.labels[label].keys
         single = isinstance(keys, str)
         q = _str_array([keys] if single else list(keys))  # as wide as the longest query: no truncated matches
-        res = _lookup(arr, q)
+        res = positions(arr, q)
         return int(res[0]) if single else res
 
     def relation(self, rel_type: str, src_label: str, dst_label: str) -> sp.csr_matrix:
@@ -441,7 +434,7 @@ def _patch_label(lab: Label, la: LabelArrays, changed: dict[str, dict[str, Any] 
     ck_arr = _str_array(ck)
     old_keys = la.keys
     n_old = len(old_keys)
-    pos = _lookup(old_keys, ck_arr)
+    pos = positions(old_keys, ck_arr)
     present = np.fromiter((changed[k] is not None for k in ck), dtype=bool, count=len(ck))
     gone = pos[(pos >= 0) & ~present]
     new_keys = ck_arr[(pos < 0) & present]
@@ -462,7 +455,7 @@ def _patch_label(lab: Label, la: LabelArrays, changed: dict[str, dict[str, Any] 
         keys = old_keys
     n = len(keys)
     live_keys = ck_arr[present]
-    rows = _lookup(keys, live_keys)
+    rows = positions(keys, live_keys)
     props = [changed[k] for k in ck if changed[k] is not None]
     cols = _Columns(lab)
     cols.add_props(props)
@@ -569,11 +562,11 @@ def _patch_adjacency(m: sp.csr_matrix | None, src_keys: np.ndarray, dst_keys: np
     if not changed:
         return m
     n_d = shape[1]
-    cs = _lookup(src_keys, _str_array([x[0] for x in changed]))
-    cd = _lookup(dst_keys, _str_array([x[1] for x in changed]))
+    cs = positions(src_keys, _str_array([x[0] for x in changed]))
+    cd = positions(dst_keys, _str_array([x[1] for x in changed]))
     both = (cs >= 0) & (cd >= 0)
     live = both & np.fromiter((p is not None for _, _, p in changed), dtype=bool, count=len(changed))
-    add_w = np.asarray([_weight((p or {}).get("weight")) for (_, _, p), ok in zip(changed, live) if ok],
+    add_w = np.asarray([_weight(p) for (_, _, p), ok in zip(changed, live) if ok],
                        dtype=np.float32)
     # only the rows of the changed relations' sources are touched: rebuild those rows, share the rest
     touched = np.unique(cs[both])

@@ -43,7 +43,7 @@ from graph.store import (
     StoreError,
     WriteResult,
     check_expect,
-    split_filter,
+    split_filter, positions, rel_weight,
 )
 
 SCHEMA_VERSION = 2
@@ -151,33 +151,29 @@ def node_row(n: NodeRec) -> tuple:
 
 def rel_row(r: RelRec) -> tuple:
     """The rels-table row of a relation: its key, props JSON, and its numeric `weight` (w) for the snapshot."""
-    w = r.props.get("weight")
-    return (r.src_label, r.src_key, r.type, r.dst_label, r.dst_key, dump_props(r.props),
-            w if type(w) in (int, float) else None)
+    return (r.src_label, r.src_key, r.type, r.dst_label, r.dst_key, dump_props(r.props), rel_weight(r.props))
 
 
-def _rel_rows_by_id(ids: dict[str, dict[str, int]], rels: Iterable[RelRec]) -> Iterator[tuple]:
+def rel_rows_by_id(ids: dict[str, dict[str, int]], rels: Iterable[RelRec]) -> Iterator[tuple]:
     """rel_row() with the ends as ids from the id map; an end the map lacks gives NULL, which the NOT NULL
     columns refuse (the batch fails, as when SQLite looks the end up)."""
     no_ids: dict[str, int] = {}
     get = ids.get
     for r in rels:
-        props = r.props
-        w = props.get("weight")
         yield (get(r.src_label, no_ids).get(r.src_key), r.type, get(r.dst_label, no_ids).get(r.dst_key),
-               dump_props(props), w if type(w) in (int, float) else None)
+               dump_props(r.props), rel_weight(r.props))
+
+
+def configure(conn: sqlite3.Connection, cache_kib: int = CACHE_KIB) -> None:
+    """The settings of every connection to a ChainMatch database (the import benchmark's raw bound uses them too)."""
+    conn.execute(f"PRAGMA page_size={PAGE_SIZE}")  # takes effect only when the file is created
+    for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=OFF", "busy_timeout=30000",
+                   f"cache_size=-{cache_kib}", "temp_store=MEMORY"):
+        conn.execute(f"PRAGMA {pragma}")
 
 
 class _StaleIds(Exception):
     """The id map did not match the nodes table (a bug or an unnoticed outside change): write by key instead."""
-
-
-def _positions(sorted_keys: np.ndarray, q: np.ndarray) -> np.ndarray:
-    """Index of each of q in sorted_keys, -1 where absent."""
-    if sorted_keys.size == 0 or q.size == 0:
-        return np.full(q.size, -1, dtype=np.int64)
-    p = np.minimum(np.searchsorted(sorted_keys, q), len(sorted_keys) - 1)
-    return np.where(sorted_keys[p] == q, p, -1).astype(np.int64)
 
 
 def _loads(text: str | bytes) -> dict[str, Any]:
@@ -285,13 +281,7 @@ class SQLiteStore:
                 conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=30)
             except sqlite3.Error as e:  # pragma: no cover - depends on filesystem
                 raise StoreError(f"无法打开 SQLite 数据库 {self.path}: {e}") from e
-            conn.execute(f"PRAGMA page_size={PAGE_SIZE}")  # takes effect only when the file is created
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=NORMAL")
-            conn.execute("PRAGMA foreign_keys=OFF")
-            conn.execute("PRAGMA busy_timeout=30000")
-            conn.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
-            conn.execute("PRAGMA temp_store=MEMORY")
+            configure(conn)
             self._local.conn = conn
             with self._conns_lock:
                 self._conns.append(conn)
@@ -361,7 +351,7 @@ class SQLiteStore:
                     if ids is None:
                         conn.executemany(UPSERT_REL, map(rel_row, batch.rels))
                     else:
-                        conn.executemany(UPSERT_REL_ID, _rel_rows_by_id(ids, batch.rels))
+                        conn.executemany(UPSERT_REL_ID, rel_rows_by_id(ids, batch.rels))
                 except sqlite3.IntegrityError as e:
                     raise self._missing_end(conn, batch) or StoreError(f"关系写入失败：{e}") from e
             rels_written = conn.total_changes - mid
@@ -489,6 +479,18 @@ class SQLiteStore:
             q = f"SELECT key, props FROM nodes WHERE label=? AND key IN ({','.join('?' * len(chunk))})"
             for k, p in conn.execute(q, (label, *chunk)):
                 out[k] = self._row(k, p)
+        return out
+
+    def node_ids(self, label: str, keys: Iterable[str]) -> dict[str, int]:
+        """The row ids of these nodes (absent keys left out) — for tools that write rows by id themselves, such as
+        the import benchmark's raw bound."""
+        conn = self._conn()
+        keys = list(dict.fromkeys(keys))
+        out: dict[str, int] = {}
+        for i in range(0, len(keys), 900):
+            chunk = keys[i : i + 900]
+            q = f"SELECT key, id FROM nodes WHERE label=? AND key IN ({','.join('?' * len(chunk))})"
+            out.update(conn.execute(q, (label, *chunk)))
         return out
 
     def existing_keys(self, label: str, keys: Iterable[str]) -> set[str]:
@@ -684,7 +686,7 @@ class SQLiteStore:
                 if store_keys.shape == want.shape and bool(np.all(store_keys == want)):
                     at = np.arange(len(rows), dtype=np.int64)
                 else:  # the snapshot's keys were read at another moment: match them key by key
-                    at = _positions(want, store_keys)
+                    at = positions(want, store_keys)
                 pos[ids] = at
                 label_of[ids] = li
             # Relations a range of source ids at a time, each column as one comma-separated text that numpy

@@ -233,6 +233,23 @@ def open_store(backend: str, *, sqlite_path: str | None = None, neo4j_uri: str |
     raise StoreError(f"未知存储后端 {backend!r}（sqlite 或 neo4j）")
 
 
+def rel_weight(props: Mapping[str, Any] | None) -> float | int | None:
+    """A relation's numeric `weight` (its strength for the snapshot: revenue share, supply volume …); booleans and
+    text are not weights. The one rule every backend and the snapshot use."""
+    w = props.get("weight") if props else None
+    return w if type(w) in (int, float) else None
+
+
+def positions(sorted_keys: "np.ndarray", q: "np.ndarray") -> "np.ndarray":
+    """Index of each of q in sorted_keys, -1 where absent."""
+    import numpy as np
+
+    if sorted_keys.size == 0 or q.size == 0:
+        return np.full(q.size, -1, dtype=np.int64)
+    p = np.minimum(np.searchsorted(sorted_keys, q), len(sorted_keys) - 1)
+    return np.where(sorted_keys[p] == q, p, -1).astype(np.int64)
+
+
 def edge_arrays_from(relations: Iterable[RelRec], keys: Mapping[str, "np.ndarray"]
                      ) -> dict[tuple[str, str, str], EdgeArrays]:
     """GraphStore.edge_arrays for a backend that can only list relations (one dict lookup per end)."""
@@ -245,10 +262,10 @@ def edge_arrays_from(relations: Iterable[RelRec], keys: Mapping[str, "np.ndarray
         d = index.get(r.dst_label, {}).get(r.dst_key)
         if s is None or d is None:
             continue
-        w = r.props.get("weight") if r.props else None
+        w = rel_weight(r.props)
         c = cols.setdefault((r.type, r.src_label, r.dst_label), ([], [], []))
         c[0].append(s)
         c[1].append(d)
-        c[2].append(float(w) if type(w) in (int, float) else 0.0)
+        c[2].append(0.0 if w is None else float(w))
     return {k: (np.asarray(a, np.int64), np.asarray(b, np.int64), np.asarray(w, np.float64))
             for k, (a, b, w) in cols.items()}
