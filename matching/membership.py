@@ -362,25 +362,47 @@ class _Signals:
             self.q_out_ = _conditional(self.out_profile_, self.M)
             self.q_in_ = _conditional(self.in_profile_, self.M)
 
-    def row_features(self, rows: np.ndarray) -> np.ndarray:
+    def _decision(self, rows: np.ndarray) -> np.ndarray | None:
+        """SVM decision values, rows × segments (a segment without a classifier gets _UNTRAINED_DECISION)."""
+        if self.coef_ is None:
+            return None
+        dec = np.full((len(rows), self.ds.n_segments), _UNTRAINED_DECISION)
+        dec[:, self.trained_] = np.asarray((self.X[rows] @ self.coef_).todense()) + self.intercept_
+        return dec
+
+    def _cosine(self, rows: np.ndarray) -> np.ndarray | None:
+        """Cosine to each segment's member centroid, rows × segments (0 for a segment without members)."""
+        if self.centroids_ is None:
+            return None
+        cos = np.asarray((self.Xn[rows] @ self.centroids_).todense())
+        cos[:, ~self.has_centroid] = 0.0
+        return cos
+
+    def _zero_shot(self, rows: np.ndarray) -> np.ndarray | None:
+        if self.zero_shot is None:
+            return None
+        ent, seg = self.zero_shot
+        return np.asarray((ent[rows] @ seg.T).todense())
+
+    def row_features(self, rows: np.ndarray, *, dec: np.ndarray | None = None, cos: np.ndarray | None = None,
+                     zs: np.ndarray | None = None) -> np.ndarray:
         """rows × segments × k raw evidence for the row-wise calibrated classifier: SVM decision, centroid cosine,
         zero-shot cosine, log segment size, decision and cosine times log size (size-dependent scales), and the
-        cosine of the firm's main (highest-share) product to the centroid of the members' main products."""
+        cosine of the firm's main (highest-share) product to the centroid of the members' main products.
+        `dec`, `cos`, `zs`: the same rows' values when the caller has them already (block() does)."""
         ns = self.ds.n_segments
         b = len(rows)
         ls = np.broadcast_to(self.log_size_[None, :], (b, ns))
         cols = [ls]
-        if self.coef_ is not None:
-            dec = np.full((b, ns), _UNTRAINED_DECISION)
-            dec[:, self.trained_] = np.asarray((self.X[rows] @ self.coef_).todense()) + self.intercept_
+        dec = self._decision(rows) if dec is None else dec
+        if dec is not None:
             cols += [dec, dec * ls]
-        if self.centroids_ is not None:
-            cos = np.asarray((self.Xn[rows] @ self.centroids_).todense())
-            cos[:, ~self.has_centroid] = 0.0
+        cos = self._cosine(rows) if cos is None else cos
+        if cos is not None:
             cols += [cos, cos * ls]
-        if self.zero_shot is not None:
-            ent, seg = self.zero_shot
-            cols.append(np.asarray((ent[rows] @ seg.T).todense()))
+        zs = self._zero_shot(rows) if zs is None else zs
+        if zs is not None:
+            cols.append(zs)
         if self.main_centroids_ is not None:
             cols.append(np.asarray((self.X_main[rows] @ self.main_centroids_).todense()))
         return np.stack(cols, axis=2)
@@ -390,12 +412,9 @@ class _Signals:
         ns = self.ds.n_segments
         b = len(rows)
         out: dict[str, np.ndarray] = {}
-        Xb = self.X[rows]
         Mb = self.M[rows]
-        if self.coef_ is not None:
-            dec = np.full((b, ns), np.nan)
-            dec[:, self.trained_] = np.asarray((Xb @ self.coef_).todense()) + self.intercept_
-            dec = np.where(np.isnan(dec), _UNTRAINED_DECISION, dec)
+        dec, cos, zs = self._decision(rows), self._cosine(rows), self._zero_shot(rows)
+        if dec is not None:
             if "text_dec" in self.signals:
                 out["text_dec"] = dec
             if "text_clf" in self.signals:
@@ -420,19 +439,16 @@ class _Signals:
             nd = np.full((b, ns), _UNTRAINED_DECISION)
             nd[:, self.trained_] = np.asarray((self.X_name[rows] @ self.name_coef_).todense()) + self.name_intercept_
             out["name_clf"] = _log_softmax(nd, self.temperature)
-        if self.centroids_ is not None:
-            cos = np.asarray((self.Xn[rows] @ self.centroids_).todense())
-            cos[:, ~self.has_centroid] = 0.0
+        if cos is not None:
             if "centroid" in self.signals:
                 out["centroid"] = _log_softmax(cos, self.centroid_temperature)
             if "centroid_rank" in self.signals:
                 r = np.argsort(np.argsort(-cos, axis=1, kind="stable"), axis=1, kind="stable")
                 out["centroid_rank"] = -np.log1p(r)
-        if self.zero_shot is not None and "segment_text" in self.signals:
-            ent, seg = self.zero_shot
-            out["segment_text"] = np.asarray((ent[rows] @ seg.T).todense())
+        if zs is not None and "segment_text" in self.signals:
+            out["segment_text"] = zs
         if self.row_params_ is not None and "row_clf" in self.signals:
-            out["row_clf"] = _log_softmax(self.row_features(rows) @ self.row_params_, 1.0)
+            out["row_clf"] = _log_softmax(self.row_features(rows, dec=dec, cos=cos, zs=zs) @ self.row_params_, 1.0)
         if "placement" in self.signals:
             out["placement"] = np.repeat(np.log1p(self.n_memb[rows])[:, None], ns, axis=1)
         if self.firm_prior_ is not None:
