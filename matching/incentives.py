@@ -189,6 +189,14 @@ class RuleBook:
     documents: dict[str, Document]
     items: dict[str, Item]  # in file order
     source: str = ""
+    # per item: what it reads and its formula in words — fixed once loaded, asked for once per subject by push()
+    _derived: dict[tuple[str, str], Any] = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def memo(self, what: str, item: Item, make: Any) -> Any:
+        key = (what, item.key)
+        if key not in self._derived:
+            self._derived[key] = make()
+        return self._derived[key]
 
     def item(self, key: str) -> Item:
         try:
@@ -202,6 +210,9 @@ class RuleBook:
 
     def item_facts(self, item: Item) -> list[str]:
         """Every fact an item reads (scope, document conditions, conditions, formula), derived ones expanded."""
+        return list(self.memo("facts", item, lambda: self._item_facts(item)))
+
+    def _item_facts(self, item: Item) -> list[str]:
         names: list[str] = []
         doc = item.doc
         if doc.scope:
@@ -865,6 +876,10 @@ def _parts_text(parts: list[tuple[str, Decimal]], cur: str) -> str:
 
 def formula_text(book: RuleBook, item: Item) -> str:
     """The item's formula in words, with its units: “当年度实际利用外资 × 4.5%（万美元）”."""
+    return book.memo("formula", item, lambda: _formula_text(book, item))
+
+
+def _formula_text(book: RuleBook, item: Item) -> str:
     f = item.formula
     cur = item.currency
     k = f["kind"]
