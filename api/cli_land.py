@@ -47,8 +47,9 @@ def land_assign(
     parcels: Annotated[Path, typer.Option("--parcels", help="地块 CSV（列 = LandParcel 字段名）", exists=True, dir_okay=False)],
     output: Annotated[Path, typer.Option("--output", "-o", help="输出：选中的（项目, 地块）组合 CSV")],
     scores: Annotated[Optional[Path], typer.Option("--scores", help="输出：全部可行组合及得分 CSV")] = None,
-    db: Annotated[Optional[Path], typer.Option("--db", help="可选：SQLite 图谱库（园区主导产业、上下游企业、坐标；并校验园区存在）",
+    db: Annotated[Optional[Path], typer.Option("--db", help="可选：SQLite 图谱库文件（园区主导产业、上下游企业、坐标；并校验园区存在）",
                                                exists=True, dir_okay=False)] = None,
+    use_store: Annotated[bool, typer.Option("--store", help="用已配置的图谱库（CHAINMATCH_STORE_BACKEND：sqlite 或 neo4j），作用同 --db")] = False,
     weights: Annotated[Optional[str], typer.Option("--weights", help="软评分权重，如 chain_park=30,price=5（见 docs/land.md）")] = None,
 ) -> None:
     """批量匹配：N 个项目 × M 块地 → 总分最高的一对一分配（硬性条件不符的组合绝不入选，可不匹配）。
@@ -62,17 +63,22 @@ def land_assign(
     t0 = time.perf_counter()
     store = None
     snap = None
+    if db is not None and use_store:
+        fail("--db 与 --store 只能选一个")
     if db is not None:
-        from graph.snapshot import Snapshot
         from graph.sqlite_store import SQLiteStore
 
         store = SQLiteStore(db)
+    elif use_store:
+        store = open_store()
     try:
         try:
             pj, pc = load_inputs(projects, parcels, store=store)
         except ValidationFailed as e:
             fail(str(e))
         if store is not None:
+            from graph.snapshot import Snapshot
+
             snap = Snapshot.build(store)
     finally:
         if store is not None:

@@ -23,6 +23,10 @@ Graph layout
   BEGIN IMMEDIATE and the change detection below is exact under concurrency.
 * `(:AuditEntry {id, at, actor, action, target, before, after})` — before/after as JSON text.
 * `(:ApiKey {key_id, name, role, park, secret_hash, created_at, revoked_at})`.
+* `(:ChainMatchChange {ver, items})` — the change log: per version, the node and relation keys that write touched
+  (JSON text; absent for a write too big to itemise), written in the write's transaction, the last CHANGELOG_KEEP
+  versions kept. `changes_since` reads it, then the current state of those keys, which is what the analytic
+  snapshot patches itself from (as with SQLite's changelog table).
 
 Needs Neo4j 5.13 or later (type predicate expressions, valueType()); Community edition is enough.
 
@@ -39,6 +43,7 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 import uuid
 from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence, cast
 
@@ -53,12 +58,13 @@ from graph.store import (
     Direction,
     EdgeArrays,
     Neighbour,
+    RelKey,
     RelRec,
     ConflictError,
     StoreError,
     WriteResult,
     check_expect,
-    edge_arrays_from,
+    positions,
     split_filter,
 )
 
@@ -71,13 +77,17 @@ except ImportError:  # pragma: no cover - neo4j is in pyproject dependencies
     GraphDatabase = None  # type: ignore[assignment]
     neo4j_exc = None  # type: ignore[assignment]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: change log (ChainMatchChange)
 CHUNK = 5_000  # UNWIND rows per statement (all chunks of one write() share one transaction)
 KEY_CHUNK = 10_000  # keys per get_many / existing_keys statement
+CHANGELOG_MAX_ITEMS = 20_000  # a bigger write is logged as "not itemised": a snapshot rebuilds after it
+CHANGELOG_KEEP = 1_000  # versions of change log kept
+READ_RETRIES = 4  # a read that meets a transient error (leader switch, database starting) is retried this often
 
 META = "ChainMatchMeta"
 AUDIT = "AuditEntry"
 APIKEY = "ApiKey"
+CHANGE = "ChainMatchChange"
 CREATED_MARK = "__cm_created"  # transient; present only between MERGE … ON CREATE and the replacing SET
 LOCK_PROP = "_LOCK_"  # transient write lock on the meta node (set and removed in the same transaction)
 
@@ -147,6 +157,9 @@ def _build_statements() -> dict[str, str]:
     s["schema.constraint.audit"] = (
         f"CREATE CONSTRAINT chainmatch_{AUDIT}_id IF NOT EXISTS FOR (a:{AUDIT}) REQUIRE a.id IS UNIQUE"
     )
+    s["schema.constraint.change"] = (
+        f"CREATE CONSTRAINT chainmatch_{CHANGE}_ver IF NOT EXISTS FOR (c:{CHANGE}) REQUIRE c.ver IS UNIQUE"
+    )
     for lab in LABELS:
         for fld in ("name", *SEEK_FIELDS[lab]):
             s[f"schema.index.{lab}.{fld}"] = (
@@ -158,15 +171,28 @@ def _build_statements() -> dict[str, str]:
     s["schema.await"] = "CALL db.awaitIndexes($timeout)"
     s["meta.init"] = (
         f"MERGE (m:{META} {{id: 'meta'}}) "
-        "ON CREATE SET m.version = 0, m.store_id = $store_id, m.schema_version = $schema_version, m.audit_seq = 0 "
+        "ON CREATE SET m.version = 0, m.store_id = $store_id, m.audit_seq = 0 "
+        "SET m.schema_version = $schema_version "
         "RETURN m.store_id AS store_id, m.version AS version"
     )
 
     # --- meta
     s["meta.lock"] = f"MATCH (m:{META} {{id: 'meta'}}) SET m.{LOCK_PROP} = true RETURN m.version AS version"
+    # a write that changed something: next version, its change-log entry, the log pruned (and, with .audit, the
+    # audit entry), in one round trip
+    _prune = f"WITH m CALL (m) {{ MATCH (c:{CHANGE}) WHERE c.ver <= m.version - $keep DELETE c }} "
     s["meta.bump"] = (
         f"MATCH (m:{META} {{id: 'meta'}}) SET m.version = m.version + 1 REMOVE m.{LOCK_PROP} "
-        "RETURN m.version AS version"
+        f"CREATE (:{CHANGE} {{ver: m.version, items: $items}}) "
+        f"{_prune}RETURN m.version AS version"
+    )
+    s["meta.bump.audit"] = (
+        f"MATCH (m:{META} {{id: 'meta'}}) "
+        f"SET m.version = m.version + 1, m.audit_seq = coalesce(m.audit_seq, 0) + 1 REMOVE m.{LOCK_PROP} "
+        f"CREATE (:{CHANGE} {{ver: m.version, items: $items}}) "
+        f"CREATE (:{AUDIT} {{id: m.audit_seq, at: $at, actor: $actor, action: $action, target: $target, "
+        "before: $before, after: $after}) "
+        f"{_prune}RETURN m.version AS version"
     )
     s["meta.unlock"] = f"MATCH (m:{META} {{id: 'meta'}}) REMOVE m.{LOCK_PROP} RETURN m.version AS version"
     s["meta.version"] = f"MATCH (m:{META} {{id: 'meta'}}) RETURN m.version AS version"
@@ -194,7 +220,11 @@ def _build_statements() -> dict[str, str]:
         s[f"node.iter.{lab}"] = (
             f"MATCH (n:{lab}) WHERE n.key IS NOT NULL RETURN n.key AS key, properties(n) AS props ORDER BY key"
         )
-        s[f"node.count.{lab}"] = f"MATCH (n:{lab}) RETURN count(n) AS n"
+        # the snapshot's column read: only the fields asked for, in key order (the key index gives the order)
+        s[f"node.columns.{lab}"] = (
+            f"MATCH (n:{lab}) WHERE n.key IS NOT NULL "
+            "RETURN n.key AS key, n.name AS name, [f IN $fields | n[f]] AS vals ORDER BY key"
+        )
         for direction, arrow in (("out", "-[r]->"), ("in", "<-[r]-")):
             s[f"node.neighbours.{lab}.{direction}"] = (
                 f"MATCH (a:{lab} {{key: $key}}){arrow}(n) "
@@ -227,21 +257,36 @@ def _build_statements() -> dict[str, str]:
             "SET r = row.props "
             f"RETURN count(r) AS matched, count(CASE WHEN {_CHANGED_REL} THEN 1 END) AS changed"
         )
+        s[f"rel.get_many.{t}.{sl}.{dl}"] = (
+            "UNWIND $rows AS row "
+            f"MATCH (a:{sl} {{key: row.src}})-[r:{t}]->(b:{dl} {{key: row.dst}}) "
+            "RETURN row.src AS src, row.dst AS dst, properties(r) AS props"
+        )
+        # the snapshot's edge read: both ends' keys and the weight, nothing else
+        s[f"rel.ends.{t}.{sl}.{dl}"] = f"MATCH (a:{sl})-[r:{t}]->(b:{dl}) RETURN a.key AS s, b.key AS d, r.weight AS w"
         s[f"rel.delete.{t}.{sl}.{dl}"] = (
             "UNWIND $rows AS row "
             f"MATCH (a:{sl} {{key: row.src}})-[r:{t}]->(b:{dl} {{key: row.dst}}) "
             "DELETE r RETURN count(*) AS deleted"
         )
+    # counts(): every label and relation type from the count store, in one statement (one round trip)
+    parts = [f"CALL () {{ MATCH (n:{lab}) RETURN count(n) AS n_{lab} }}" for lab in LABELS]
+    parts += [f"CALL () {{ MATCH ()-[r:{t}]->() RETURN count(r) AS r_{t} }}" for t in RELATIONS]
+    s["counts"] = " ".join(parts) + " RETURN " + ", ".join([f"n_{lab}" for lab in LABELS] + [f"r_{t}" for t in RELATIONS])
     for t in RELATIONS:
-        s[f"rel.count.{t}"] = f"MATCH ()-[r:{t}]->() RETURN count(r) AS n"
         s[f"rel.iter.{t}"] = (
             f"MATCH (a)-[r:{t}]->(b) "
             "RETURN labels(a)[0] AS src_label, a.key AS src_key, labels(b)[0] AS dst_label, b.key AS dst_key, "
             "properties(r) AS props"
         )
 
+    # --- change log (written by meta.bump)
+    s["changelog.read"] = (
+        f"MATCH (c:{CHANGE}) WHERE c.ver > $since AND c.ver <= $upto RETURN c.ver AS ver, c.items AS items ORDER BY ver"
+    )
+
     # --- wipe_for_tests: delete in slices so a big test database does not need one huge transaction
-    for lab in (*LABELS, META, AUDIT, APIKEY):
+    for lab in (*LABELS, META, AUDIT, APIKEY, CHANGE):
         s[f"admin.wipe.{lab}"] = (
             f"MATCH (n:{lab}) WITH n LIMIT $limit DETACH DELETE n RETURN count(*) AS deleted"
         )
@@ -291,7 +336,8 @@ def all_statements() -> list[str]:
 
 def lint_schema() -> dict[str, list[str]]:
     """Labels, relationship types and property keys of this backend's graph, as the linter's dbSchema."""
-    props: set[str] = {"key", "id", "version", "store_id", "schema_version", "audit_seq", CREATED_MARK, LOCK_PROP}
+    props: set[str] = {"key", "id", "version", "store_id", "schema_version", "audit_seq", "ver", "items",
+                       CREATED_MARK, LOCK_PROP}
     for model in MODELS.values():
         props.update(model.model_fields)
     for rt in RELATIONS.values():
@@ -299,7 +345,7 @@ def lint_schema() -> dict[str, list[str]]:
     props.update(("at", "actor", "action", "target", "before", "after"))
     props.update(ApiKeyRec.__dataclass_fields__)
     return {
-        "labels": sorted({*LABELS, META, AUDIT, APIKEY}),
+        "labels": sorted({*LABELS, META, AUDIT, APIKEY, CHANGE}),
         "relationshipTypes": sorted(RELATIONS),
         "propertyKeys": sorted(props),
     }
@@ -321,6 +367,9 @@ def _clean_props(props: dict[str, Any], where: str, *, drop: str | None = None) 
         elif isinstance(v, (list, tuple)):
             if any(x is None or not isinstance(x, _SCALARS) for x in v):
                 raise StoreError(f"{where}: 属性 {k!r} 的列表只能包含文本、数字或布尔值")
+            kinds = {str if isinstance(x, str) else bool if isinstance(x, bool) else float for x in v}
+            if len(kinds) > 1:  # Neo4j stores homogeneous arrays only
+                raise StoreError(f"{where}: 属性 {k!r} 的列表混有文本、数字、布尔值，Neo4j 只能存同一类型的列表")
             out[k] = list(v)
         else:
             raise StoreError(f"{where}: 属性 {k!r} 的值类型 {type(v).__name__} 无法存入 Neo4j（只支持扁平属性）")
@@ -352,12 +401,44 @@ def _check_field(field: str) -> str:
     return field
 
 
+def _audit_params(e: AuditEntry) -> dict[str, Any]:
+    """An audit entry as statement parameters; before/after as JSON text (Neo4j properties cannot be maps)."""
+    return {"at": e.at, "actor": e.actor, "action": e.action, "target": e.target,
+            "before": None if e.before is None else _dumps(e.before).decode(),
+            "after": None if e.after is None else _dumps(e.after).decode()}
+
+
 def _run(tx: Any, stmt: str, /, **params: Any) -> Any:
     """Send STATEMENTS[stmt] with exactly its parameters. The only way this module talks to Neo4j."""
     expected = STATEMENT_PARAMS[stmt]
     if set(params) != expected:
         raise RuntimeError(f"statement {stmt}: parameters {sorted(params)} != {sorted(expected)}")
     return tx.run(cast("Any", STATEMENTS[stmt]), params)
+
+
+class _Eager(list):
+    """A statement's records, fetched at once (so the next statement can run on the same session)."""
+
+    def single(self) -> Any:
+        return self[0] if self else None
+
+    def consume(self) -> None:
+        return None
+
+
+class _AutoCommit:
+    """Stands in for a transaction in `Neo4jStore._read`: every statement runs in auto-commit mode."""
+
+    def __init__(self, session: Any):
+        self._session = session
+
+    def run(self, query: Any, parameters: dict[str, Any] | None = None) -> _Eager:
+        return _Eager(self._session.run(query, parameters))
+
+
+_RETRYABLE: tuple[type[BaseException], ...] = (
+    (neo4j_exc.TransientError, neo4j_exc.ServiceUnavailable, neo4j_exc.SessionExpired) if neo4j_exc else ()
+)
 
 
 # ---------------------------------------------------------------------------------------------- the store
@@ -376,15 +457,21 @@ class Neo4jStore:
     ):
         self.uri = uri
         self.database = database or None
+        self._closed = False
         self._write_lock = threading.Lock()
         self._await_seconds = int(await_indexes_seconds)
         if driver is None:
             if GraphDatabase is None:  # pragma: no cover
                 raise StoreError("未安装 neo4j 驱动（pip install neo4j）")
             try:
-                driver = GraphDatabase.driver(uri, auth=(user, password))
+                driver = GraphDatabase.driver(uri, auth=(user, password), connection_timeout=10)
             except Exception as e:  # bad URI scheme, bad config …
                 raise StoreError(f"无法创建 Neo4j 连接 {uri}: {e}") from e
+            try:  # fail at once on a wrong address or password, instead of the write retry's 30 s
+                driver.verify_connectivity()
+            except Exception as e:
+                driver.close()
+                raise StoreError(f"无法连接 Neo4j {uri}: {e}") from e
         self._driver = driver
         try:
             self._store_id = self.ensure_schema()
@@ -406,8 +493,18 @@ class Neo4jStore:
         return self._driver.session(**cfg)
 
     def _read(self, fn: Callable[..., Any], *args: Any) -> Any:
-        with self._session() as s:
-            return s.execute_read(fn, *args)
+        """Run `fn(tx, *args)` for a read. Each statement it sends is its own auto-commit transaction — one round
+        trip instead of BEGIN / RUN / COMMIT (Neo4j reads at read-committed isolation either way, so a managed
+        transaction would not make several statements more consistent). Retried on transient errors."""
+        for attempt in range(READ_RETRIES + 1):
+            try:
+                with self._session() as s:
+                    return fn(_AutoCommit(s), *args)
+            except Exception as e:
+                if attempt == READ_RETRIES or neo4j_exc is None or not isinstance(e, _RETRYABLE):
+                    raise
+                time.sleep(0.05 * 2**attempt)
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def _write(self, fn: Callable[..., Any], *args: Any) -> Any:
         with self._session(write=True) as s:
@@ -417,6 +514,12 @@ class Neo4jStore:
         """Stream a large read (auto-commit transaction, records fetched in batches)."""
         with self._session() as s:
             yield from _run(s, stmt, **params)
+
+    def _stream_values(self, stmt: str, /, **params: Any) -> Iterator[tuple[Any, ...]]:
+        """As _stream, each record as a plain tuple of its values (cheaper than Record access by name)."""
+        with self._session() as s:
+            for rec in _run(s, stmt, **params):
+                yield tuple(rec)
 
     def ensure_schema(self) -> str:
         """Uniqueness constraints, indexes and the meta node; idempotent. Returns the store id."""
@@ -431,14 +534,19 @@ class Neo4jStore:
         return self._write(init)
 
     def close(self) -> None:
+        self._closed = True
         self._driver.close()
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
 
     def wipe_for_tests(self) -> None:
         """Delete every ChainMatch node (domain, meta, audit, API keys) and start afresh: version 0, new id.
 
         For the contract tests against a scratch database; other labels in the database are left alone."""
         with self._write_lock:
-            for lab in (*LABELS, META, AUDIT, APIKEY):
+            for lab in (*LABELS, META, AUDIT, APIKEY, CHANGE):
                 while self._write(lambda tx, l=lab: _run(tx, f"admin.wipe.{l}", limit=10_000).single()["deleted"]):
                     pass
             self._store_id = self.ensure_schema()
@@ -475,7 +583,15 @@ class Neo4jStore:
         for label, key in batch.delete_nodes:
             if label in LABELS:  # unknown labels cannot exist in this store
                 del_nodes.setdefault(label, {})[key] = None
+        log_items: str | None = None
+        if len(batch) <= CHANGELOG_MAX_ITEMS:
+            log_items = _dumps({
+                "n": [[n.label, n.key] for n in batch.nodes] + [list(k) for k in batch.delete_nodes],
+                "r": [[r.type, r.src_label, r.src_key, r.dst_label, r.dst_key] for r in batch.rels]
+                     + [list(k) for k in batch.delete_rels],
+            }).decode()
         return {
+            "log": log_items,
             "nodes": {lab: list(rows.values()) for lab, rows in nodes.items()},
             "rels": {c: list(rows.values()) for c, rows in rels.items()},
             "delete_rels": {c: list(rows.values()) for c, rows in del_rels.items()},
@@ -501,9 +617,7 @@ class Neo4jStore:
                 rec = _run(tx, f"rel.upsert.{t}.{sl}.{dl}", rows=list(chunk)).single()
                 if rec["matched"] != len(chunk):
                     # Neo4j cannot hold a relationship without both ends; raising rolls back the whole batch.
-                    raise StoreError(
-                        f"{len(chunk) - rec['matched']} 条 {t} 关系（{sl} → {dl}）的端点不存在，整批未写入"
-                    )
+                    raise Neo4jStore._missing_end(tx, t, sl, dl, chunk)
                 rels_written += rec["changed"]
         deleted = 0
         for (t, sl, dl), rows in plan["delete_rels"].items():
@@ -513,12 +627,25 @@ class Neo4jStore:
             for chunk in _chunks(keys, CHUNK):
                 deleted += _run(tx, f"node.delete.{lab}", keys=list(chunk)).single()["deleted"]
         if nodes_written + rels_written + deleted:
-            version = _run(tx, "meta.bump").single()["version"]
-            if audit is not None:
-                Neo4jStore._audit_tx(tx, audit)
+            if audit is None:
+                rec = _run(tx, "meta.bump", items=plan["log"], keep=CHANGELOG_KEEP).single()
+            else:
+                rec = _run(tx, "meta.bump.audit", items=plan["log"], keep=CHANGELOG_KEEP, **_audit_params(audit)).single()
+            version = int(rec["version"])
         else:
-            version = _run(tx, "meta.unlock").single()["version"]
-        return WriteResult(nodes_written, rels_written, deleted, int(version))
+            version = int(_run(tx, "meta.unlock").single()["version"])
+        return WriteResult(nodes_written, rels_written, deleted, version)
+
+    @staticmethod
+    def _missing_end(tx: Any, t: str, sl: str, dl: str, rows: Sequence[dict[str, Any]]) -> StoreError:
+        """The error naming the first relation of `rows` whose source or target node does not exist."""
+        have_src = {r["key"] for r in _run(tx, f"node.existing.{sl}", keys=[r["src"] for r in rows])}
+        have_dst = {r["key"] for r in _run(tx, f"node.existing.{dl}", keys=[r["dst"] for r in rows])}
+        for r in rows:
+            for label, key, end, have in ((sl, r["src"], "起点", have_src), (dl, r["dst"], "终点", have_dst)):
+                if key not in have:
+                    return StoreError(f"关系 {t} {r['src']} → {r['dst']} 的{end} {label} {key!r} 不存在，整批未写入")
+        return StoreError(f"{t} 关系（{sl} → {dl}）的端点不存在，整批未写入")
 
     def write(self, batch: Batch, *, audit: AuditEntry | None = None) -> WriteResult:
         plan = self._plan(batch)
@@ -652,12 +779,9 @@ class Neo4jStore:
 
     def counts(self) -> dict[str, dict[str, int]]:
         def work(tx: Any) -> dict[str, dict[str, int]]:
-            nodes = {lab: int(_run(tx, f"node.count.{lab}").single()["n"]) for lab in LABELS}
-            rels = {}
-            for t in RELATIONS:
-                c = int(_run(tx, f"rel.count.{t}").single()["n"])
-                if c:  # SQLite lists only the relation types present
-                    rels[t] = c
+            rec = _run(tx, "counts").single()
+            nodes = {lab: int(rec[f"n_{lab}"]) for lab in LABELS}
+            rels = {t: int(rec[f"r_{t}"]) for t in RELATIONS if rec[f"r_{t}"]}  # SQLite lists only types present
             return {"nodes": nodes, "relations": rels}
 
         return self._read(work)
@@ -681,13 +805,17 @@ class Neo4jStore:
 
     def node_columns(self, label: str, fields: Sequence[str], *, chunk_size: int = 50_000
                      ) -> Iterator[tuple[list[str], list[str | None], list[list[Any]]]]:
+        for f in fields:
+            _check_field(f)
+        if label not in LABELS:
+            return
         keys: list[str] = []
         names: list[str | None] = []
         rows: list[list[Any]] = []
-        for key, props in self.iter_nodes(label):
+        for key, name, vals in self._stream_values(f"node.columns.{label}", fields=list(fields)):
             keys.append(key)
-            names.append(props.get("name"))
-            rows.append([props.get(f) for f in fields])
+            names.append(name)
+            rows.append(vals)
             if len(keys) >= chunk_size:
                 yield keys, names, rows
                 keys, names, rows = [], [], []
@@ -695,13 +823,75 @@ class Neo4jStore:
             yield keys, names, rows
 
     def edge_arrays(self, keys: Mapping[str, Any]) -> dict[tuple[str, str, str], EdgeArrays]:
-        return edge_arrays_from(self.iter_relations(), keys)
+        """One streamed statement per (type, src label, dst label) the schema allows between labels in `keys`:
+        the ends' keys and the weight; keys become positions with one vectorised search per column."""
+        import numpy as np
+
+        out: dict[tuple[str, str, str], EdgeArrays] = {}
+        for t, sl, dl in REL_COMBOS:
+            if sl not in keys or dl not in keys:
+                continue
+            src: list[str] = []
+            dst: list[str] = []
+            wts: list[float] = []
+            for s_key, d_key, w in self._stream_values(f"rel.ends.{t}.{sl}.{dl}"):
+                src.append(s_key)
+                dst.append(d_key)
+                wts.append(w if type(w) in (int, float) else 0.0)  # graph.store.rel_weight's rule
+            if not src:
+                continue
+            si = positions(keys[sl], np.asarray(src, dtype=str))
+            di = positions(keys[dl], np.asarray(dst, dtype=str))
+            ok = (si >= 0) & (di >= 0)
+            out[(t, sl, dl)] = (si[ok], di[ok], np.asarray(wts, dtype=np.float64)[ok])
+        return out
 
     def changes_since(self, version: int, *, max_items: int = 50_000) -> ChangeSet | None:
-        """This backend keeps no change log: an unchanged store is an empty change set, anything else None
-        (the snapshot of a Neo4j store is rebuilt in full after a write)."""
-        current = self.version()
-        return ChangeSet(version, current, {}, {}) if current == version else None
+        """From the change log (see the module docstring). Neo4j reads at read-committed isolation, so the
+        version is read first and the keys' state after it: a write landing in between can only make the state
+        newer than the version reported, and the next call re-reads every key written after that version."""
+
+        def work(tx: Any) -> ChangeSet | None:
+            rec = _run(tx, "meta.version").single()
+            if rec is None:
+                return None
+            current = int(rec["version"])
+            if version > current:
+                return None  # not this store's history (the database was wiped)
+            if version == current:
+                return ChangeSet(version, current, {}, {})
+            entries = [(int(r["ver"]), r["items"]) for r in _run(tx, "changelog.read", since=version, upto=current)]
+            if len(entries) != current - version or any(items is None for _, items in entries):
+                return None  # pruned, written before the log existed, or a write too big to itemise
+            node_keys: dict[str, set[str]] = {}
+            rel_keys: set[RelKey] = set()
+            for _, items in entries:
+                d = orjson.loads(items)
+                for label, key in d["n"]:
+                    node_keys.setdefault(label, set()).add(key)
+                rel_keys.update(tuple(k) for k in d["r"])  # type: ignore[misc]
+                if sum(map(len, node_keys.values())) + len(rel_keys) > max_items:
+                    return None
+            nodes: dict[str, dict[str, dict[str, Any] | None]] = {}
+            for label, keys in node_keys.items():
+                state: dict[str, dict[str, Any] | None] = dict.fromkeys(keys)
+                if label in LABELS:
+                    for chunk in _chunks(list(keys), KEY_CHUNK):
+                        for r in _run(tx, f"node.get_many.{label}", keys=list(chunk)):
+                            state[r["key"]] = _bare(r["props"])
+                nodes[label] = state
+            rels: dict[RelKey, dict[str, Any] | None] = dict.fromkeys(rel_keys)
+            by_combo: dict[tuple[str, str, str], list[dict[str, str]]] = {}
+            for t, sl, sk, dl, dk in rel_keys:
+                if (t, sl, dl) in REL_COMBOS:
+                    by_combo.setdefault((t, sl, dl), []).append({"src": sk, "dst": dk})
+            for (t, sl, dl), rows in by_combo.items():
+                for chunk in _chunks(rows, KEY_CHUNK):
+                    for r in _run(tx, f"rel.get_many.{t}.{sl}.{dl}", rows=list(chunk)):
+                        rels[(t, sl, r["src"], dl, r["dst"])] = _bare(r["props"], None)
+            return ChangeSet(version, current, nodes, rels)
+
+        return self._read(work)
 
     def version(self) -> int:
         rec = self._read(lambda tx: _run(tx, "meta.version").single())
@@ -753,21 +943,8 @@ class Neo4jStore:
         n = self._write(lambda tx: _run(tx, "apikey.revoke", key_id=key_id, at=at).single()["n"])
         return n == 1
 
-    @staticmethod
-    def _audit_tx(tx: Any, e: AuditEntry) -> None:
-        _run(
-            tx,
-            "audit.append",
-            at=e.at,
-            actor=e.actor,
-            action=e.action,
-            target=e.target,
-            before=None if e.before is None else _dumps(e.before).decode(),
-            after=None if e.after is None else _dumps(e.after).decode(),
-        ).consume()
-
     def append_audit(self, entry: AuditEntry) -> None:
-        self._write(self._audit_tx, entry)
+        self._write(lambda tx: _run(tx, "audit.append", **_audit_params(entry)).consume())
 
     def list_audit(self, *, limit: int = 100, offset: int = 0, actor: str | None = None) -> list[dict[str, Any]]:
         lim = int(limit)

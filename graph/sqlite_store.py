@@ -791,10 +791,14 @@ class SQLiteStore:
     def put_api_key(self, rec: ApiKeyRec) -> None:
         conn = self._conn()
         with self._write_lock:
-            conn.execute(
-                "INSERT INTO api_keys(key_id, name, role, park, secret_hash, created_at, revoked_at) VALUES (?,?,?,?,?,?,?)",
-                (rec.key_id, rec.name, rec.role, rec.park, rec.secret_hash, rec.created_at, rec.revoked_at),
-            )
+            try:
+                conn.execute(
+                    "INSERT INTO api_keys(key_id, name, role, park, secret_hash, created_at, revoked_at) "
+                    "VALUES (?,?,?,?,?,?,?)",
+                    (rec.key_id, rec.name, rec.role, rec.park, rec.secret_hash, rec.created_at, rec.revoked_at),
+                )
+            except sqlite3.IntegrityError as e:
+                raise StoreError(f"API key {rec.key_id!r} 已存在") from e
 
     def get_api_key(self, key_id: str) -> ApiKeyRec | None:
         r = self._conn().execute(

@@ -248,24 +248,3 @@ def positions(sorted_keys: "np.ndarray", q: "np.ndarray") -> "np.ndarray":
         return np.full(q.size, -1, dtype=np.int64)
     p = np.minimum(np.searchsorted(sorted_keys, q), len(sorted_keys) - 1)
     return np.where(sorted_keys[p] == q, p, -1).astype(np.int64)
-
-
-def edge_arrays_from(relations: Iterable[RelRec], keys: Mapping[str, "np.ndarray"]
-                     ) -> dict[tuple[str, str, str], EdgeArrays]:
-    """GraphStore.edge_arrays for a backend that can only list relations (one dict lookup per end)."""
-    import numpy as np
-
-    index = {lab: dict(zip(arr.tolist(), range(len(arr)))) for lab, arr in keys.items()}
-    cols: dict[tuple[str, str, str], tuple[list[int], list[int], list[float]]] = {}
-    for r in relations:
-        s = index.get(r.src_label, {}).get(r.src_key)
-        d = index.get(r.dst_label, {}).get(r.dst_key)
-        if s is None or d is None:
-            continue
-        w = rel_weight(r.props)
-        c = cols.setdefault((r.type, r.src_label, r.dst_label), ([], [], []))
-        c[0].append(s)
-        c[1].append(d)
-        c[2].append(0.0 if w is None else float(w))
-    return {k: (np.asarray(a, np.int64), np.asarray(b, np.int64), np.asarray(w, np.float64))
-            for k, (a, b, w) in cols.items()}

@@ -1,7 +1,17 @@
-"""Shared fixtures: stores for every backend, a tiny hand-built graph."""
+"""Shared fixtures: stores for every backend, a tiny hand-built graph.
+
+Backends. `make test` starts a local Neo4j (tools/neo4j/local.py) and sets NEO4J_URI; every test that takes
+`any_store` (function scope) or `backend` (module scope, for API modules that build one app per module) then runs
+on SQLite AND Neo4j. Without NEO4J_URI the Neo4j runs are skipped with a message — unless
+CHAINMATCH_REQUIRE_NEO4J=1 (CI), where a skipped Neo4j test is a failure.
+
+Neo4j Community has one user database, so at most one Neo4j test store is open at a time; opening a second while
+the first is still open is refused (two fixtures would wipe each other's data).
+"""
 from __future__ import annotations
 
 import os
+import weakref
 
 import pytest
 
@@ -15,24 +25,94 @@ USCC_B = "9144030071526726XG"
 USCC_C = "91110000802100433B"
 
 
-def _neo4j_store():
-    uri = os.environ.get("NEO4J_URI")
-    if not uri:
-        pytest.skip("Neo4j 合约测试已跳过：未设置 NEO4J_URI（设置 NEO4J_URI/NEO4J_USER/NEO4J_PASSWORD 指向 Neo4j 5 后运行）")
+BACKENDS = ("sqlite", "neo4j")
+_open_neo4j: "weakref.WeakSet" = weakref.WeakSet()
+
+
+def require_neo4j() -> None:
+    """Skip (or, under CHAINMATCH_REQUIRE_NEO4J=1, fail) when no Neo4j is configured."""
+    if os.environ.get("NEO4J_URI"):
+        return
+    why = ("未设置 NEO4J_URI：Neo4j 测试未运行（`make test` 会启动本地 Neo4j；或设置 NEO4J_URI/NEO4J_USER/"
+           "NEO4J_PASSWORD 指向 Neo4j 5.26）")
+    if os.environ.get("CHAINMATCH_REQUIRE_NEO4J") == "1":
+        pytest.fail(why + "（CHAINMATCH_REQUIRE_NEO4J=1）")
+    pytest.skip(why)
+
+
+def neo4j_test_store():
+    """The configured Neo4j, wiped: an empty store with a new id and version 0."""
+    require_neo4j()
     from graph.neo4j_store import Neo4jStore
 
-    s = Neo4jStore(uri, user=os.environ.get("NEO4J_USER", "neo4j"), password=os.environ.get("NEO4J_PASSWORD", ""),
-                   database=os.environ.get("NEO4J_DATABASE"))
+    still_open = [s for s in _open_neo4j if not s.closed]
+    if still_open:
+        raise RuntimeError("another Neo4j test store is still open: Neo4j Community has one database, two "
+                           "fixtures would wipe each other's data (close the first, or give the test its own scope)")
+    s = Neo4jStore(os.environ["NEO4J_URI"], user=os.environ.get("NEO4J_USER", "neo4j"),
+                   password=os.environ.get("NEO4J_PASSWORD", ""), database=os.environ.get("NEO4J_DATABASE"))
     s.wipe_for_tests()
+    _open_neo4j.add(s)
     return s
 
 
-@pytest.fixture(params=["sqlite", "neo4j"])
+def second_handle(store):
+    """Another handle on the same data (its own connections/driver), as a second process would open it; nothing
+    is wiped. The caller closes it."""
+    if store.backend == "sqlite":
+        return SQLiteStore(store.path)
+    from graph.neo4j_store import Neo4jStore
+
+    return Neo4jStore(os.environ["NEO4J_URI"], user=os.environ.get("NEO4J_USER", "neo4j"),
+                      password=os.environ.get("NEO4J_PASSWORD", ""), database=os.environ.get("NEO4J_DATABASE"))
+
+
+def raw_bytes(store) -> bytes:
+    """Everything the store holds, as bytes: the SQLite file (and its WAL), or every Neo4j node's and relationship's
+    properties — for tests that a secret never reaches the storage."""
+    if store.backend == "sqlite":
+        out = open(store.path, "rb").read()
+        if os.path.exists(store.path + "-wal"):
+            out += open(store.path + "-wal", "rb").read()
+        return out
+    import orjson
+
+    with store._driver.session(database=store.database) as s:
+        rows = [r.data() for r in s.run("MATCH (n) RETURN properties(n) AS p")]
+        rows += [r.data() for r in s.run("MATCH ()-[r]->() RETURN properties(r) AS p")]
+    return orjson.dumps(rows)
+
+
+def point_cli_at(monkeypatch, store) -> None:
+    """Make `chainmatch …` commands (which open the configured store) use this store. The caller clears
+    get_settings' cache again when done."""
+    from api.settings import get_settings
+
+    monkeypatch.setenv("CHAINMATCH_STORE_BACKEND", store.backend)
+    if store.backend == "sqlite":
+        monkeypatch.setenv("CHAINMATCH_SQLITE_PATH", str(store.path))
+    get_settings.cache_clear()
+
+
+def new_store(backend: str, path):
+    """A fresh, empty store of `backend`: a SQLite file at `path`, or the wiped test Neo4j."""
+    return SQLiteStore(path) if backend == "sqlite" else neo4j_test_store()
+
+
+@pytest.fixture(params=BACKENDS)
 def any_store(request, tmp_path):
-    """A fresh, empty store of each backend (the Neo4j one only when NEO4J_URI is set)."""
-    s = SQLiteStore(tmp_path / "contract.db") if request.param == "sqlite" else _neo4j_store()
+    """A fresh, empty store of each backend."""
+    s = new_store(request.param, tmp_path / "contract.db")
     yield s
     s.close()
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def backend(request):
+    """The backend a module-scoped app fixture runs on: every test of the module runs once per backend."""
+    if request.param == "neo4j":
+        require_neo4j()
+    return request.param
 
 
 @pytest.fixture

@@ -7,16 +7,16 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from api.auth import create_key
 from api.settings import Settings
-from conftest import USCC_A, USCC_B, tiny_graph_objects, tiny_graph_relations
+from conftest import USCC_A, USCC_B, tiny_graph_objects, tiny_graph_relations, new_store
 from graph.schema import LandParcel, Park
 from graph.sqlite_store import SQLiteStore
 from graph.writer import write_objects
 
 
 @pytest.fixture(scope="module")
-def env(tmp_path_factory):
+def env(backend, tmp_path_factory):
     d = tmp_path_factory.mktemp("api")
-    store = SQLiteStore(d / "api.db")
+    store = new_store(backend, d / "api.db")
     write_objects(store, tiny_graph_objects() + [
         Park(key="other-park", name="别的园区", region="330800"),
         LandParcel(key="pc-own", name="本园区地块", park="qz-zz", region="330800", area_mu=80),
@@ -38,7 +38,7 @@ def test_health_and_ready(env):
     client, _, _ = env
     assert client.get("/health").json() == {"status": "ok"}
     r = client.get("/ready").json()
-    assert r["status"] == "ready" and r["backend"] == "sqlite" and r["counts"]["Enterprise"] == 3
+    assert r["status"] == "ready" and r["backend"] in ("sqlite", "neo4j") and r["counts"]["Enterprise"] == 3
 
 
 def test_list_with_filters_sort_and_pagination(env):

@@ -25,7 +25,7 @@ from api.app import create_app
 from api.auth import ROLES, create_key
 from api.deps import READ_ONLY, allowed_roles, api_routes
 from api.settings import Settings, get_settings
-from conftest import tiny_graph_objects, tiny_graph_relations
+from conftest import new_store, raw_bytes, tiny_graph_objects, tiny_graph_relations
 from graph.schema import LandParcel, Park, Project
 from graph.sqlite_store import SQLiteStore
 from graph.writer import write_objects
@@ -49,9 +49,9 @@ def scoped_objects():
 
 
 @pytest.fixture(scope="module")
-def env(tmp_path_factory):
+def env(backend, tmp_path_factory):
     d = tmp_path_factory.mktemp("authz")
-    store = SQLiteStore(d / "authz.db")
+    store = new_store(backend, d / "authz.db")
     write_objects(store, tiny_graph_objects() + scoped_objects(), tiny_graph_relations())
     keys = {role: create_key(store, name=f"{role}-user", role=role, park=OWN if role == "park_admin" else None)[1]
             for role in ROLES}
@@ -213,14 +213,8 @@ def test_keys_are_stored_hashed(env, tmp_path):
     _, key_id, secret = token.split("_", 2)
     rec = store.get_api_key(key_id)
     assert rec.secret_hash != secret and len(rec.secret_hash) == 64 and secret not in repr(rec)
-    raw = open(store.path, "rb").read() + (open(store.path + "-wal", "rb").read() if _exists(store.path + "-wal") else b"")
+    raw = raw_bytes(store)
     assert secret.encode() not in raw and rec.secret_hash.encode() in raw
-
-
-def _exists(p):
-    import os
-
-    return os.path.exists(p)
 
 
 def test_keys_cli_creates_lists_and_revokes(tmp_path, monkeypatch):

@@ -22,6 +22,7 @@ from api.app import create_app
 from api.auth import create_key
 from api.routers.nodes import RESOURCES
 from api.settings import Settings
+from conftest import new_store
 from graph.sqlite_store import SQLiteStore
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "browser"))
@@ -51,11 +52,11 @@ HTML_BAD = [f"<script>window.{MARK}", "<img src=x onerror", "<svg onload", f"</s
 
 
 @pytest.fixture(scope="module")
-def env(tmp_path_factory):
+def env(backend, tmp_path_factory):
     from seed_data.seed import seed_store
 
     d = tmp_path_factory.mktemp("inject")
-    store = SQLiteStore(d / "inj.db")
+    store = new_store(backend, d / "inj.db")
     seed_store(store, scale=120, seed=3, progress=False)
     admin = create_key(store, name="安全测试", role="admin")[1]
     app = create_app(Settings(sqlite_path=str(d / "inj.db"), snapshot_dir=str(d / "snaps")), store=store)

@@ -22,6 +22,7 @@ from api.cli_land import app as land_cli
 from api.routers import land as land_router
 from api.settings import Settings
 from graph.schema import Enterprise, IndustryChain, LandParcel, Park, Project, Region, Segment
+from conftest import new_store, point_cli_at
 from graph.sqlite_store import SQLiteStore
 from graph.store import RelRec
 from graph.writer import write_objects
@@ -72,9 +73,9 @@ def build_app(store, d):
 
 
 @pytest.fixture(scope="module")
-def env(tmp_path_factory):
+def env(backend, tmp_path_factory):
     d = tmp_path_factory.mktemp("landapi")
-    store = SQLiteStore(d / "land.db")
+    store = new_store(backend, d / "land.db")
     write_objects(store, objects(), [RelRec("IN_SEGMENT", "Enterprise", "F1", "Segment", "ic.fab")])
     keys = {role: create_key(store, name=f"{role}-user", role=role, park="qz" if role == "park_admin" else None)[1]
             for role in ("admin", "officer", "park_admin", "viewer")}
@@ -401,12 +402,24 @@ def test_cli_bad_input_names_row_and_field_and_writes_nothing(tmp_path, which, r
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
 
 
-def test_cli_with_a_store_checks_parks_there_and_uses_the_graph(tmp_path, env):
+def test_cli_with_a_store_checks_parks_there_and_uses_the_graph(tmp_path, env, monkeypatch):
+    from api.settings import get_settings
+
     _, _, store, _ = env
     pj, pc = cli_inputs(tmp_path)
     out = tmp_path / "A.csv"
+    # --db names a SQLite file; --store uses the configured store, whichever backend it is
+    graph = ["--db", str(store.path)] if store.backend == "sqlite" else ["--store"]
+    point_cli_at(monkeypatch, store)
+    try:
+        _cli_with_a_store(tmp_path, pj, pc, out, graph)
+    finally:
+        get_settings.cache_clear()
+
+
+def _cli_with_a_store(tmp_path, pj, pc, out, graph):
     r = CliRunner().invoke(land_cli, ["land-assign", "--projects", str(pj), "--parcels", str(pc), "--output", str(out),
-                                      "--db", str(store.path), "--weights", "chain_park=100,cluster=0,area=0,price=0,"
+                                      *graph, "--weights", "chain_park=100,cluster=0,area=0,price=0,"
                                       "readiness=0,preferred=0,distance=0"])
     assert r.exit_code == 0, r.output
     rows = {c["project"]: c for c in read_csv(out)}
@@ -416,8 +429,11 @@ def test_cli_with_a_store_checks_parks_there_and_uses_the_graph(tmp_path, env):
     rows[2][PARCEL_COLS.index("park")] = "nowhere"
     write_csv(pc, rows[0], rows[1:])
     r = CliRunner().invoke(land_cli, ["land-assign", "--projects", str(pj), "--parcels", str(pc), "--output",
-                                      str(tmp_path / "x.csv"), "--db", str(store.path)])
+                                      str(tmp_path / "x.csv"), *graph])
     assert r.exit_code == 2 and "parcels.csv 第3行 字段 park: 未知园区 'nowhere'（库中不存在）" in r.output
+    r = CliRunner().invoke(land_cli, ["land-assign", "--projects", str(pj), "--parcels", str(pc), "--output",
+                                      str(tmp_path / "x.csv"), "--db", str(pj), "--store"])
+    assert r.exit_code == 2 and "只能选一个" in r.output
     r = CliRunner().invoke(land_cli, ["land-assign", "--projects", str(pj), "--parcels", str(pc), "--output",
                                       str(tmp_path / "x.csv"), "--weights", "speed=3"])
     assert r.exit_code == 2 and "--weights" in r.output

@@ -26,7 +26,7 @@ from api.app import create_app
 from api.auth import create_key
 from api.logs import JsonFormatter
 from api.settings import Settings
-from conftest import tiny_graph_objects, tiny_graph_relations
+from conftest import tiny_graph_objects, tiny_graph_relations, new_store
 from graph.sqlite_store import SQLiteStore
 from graph.writer import write_objects
 
@@ -34,16 +34,16 @@ ROOT = Path(__file__).resolve().parents[2]
 PROBLEM = "application/problem+json"
 
 
-def make(tmp, **settings):
-    store = SQLiteStore(tmp / "ops.db")
+def make(tmp, backend="sqlite", **settings):
+    store = new_store(backend, tmp / "ops.db")
     write_objects(store, tiny_graph_objects(), tiny_graph_relations())
     app = create_app(Settings(sqlite_path=str(tmp / "ops.db"), snapshot_dir=str(tmp / "snaps"), **settings), store=store)
     return app, store
 
 
 @pytest.fixture(scope="module")
-def env(tmp_path_factory):
-    app, store = make(tmp_path_factory.mktemp("ops"), max_body_bytes=64 * 1024)
+def env(backend, tmp_path_factory):
+    app, store = make(tmp_path_factory.mktemp("ops"), backend, max_body_bytes=64 * 1024)
     admin = create_key(store, name="运维", role="admin")[1]
     with TestClient(app) as client:
         yield client, {"X-API-Key": admin}, store

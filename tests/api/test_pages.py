@@ -16,6 +16,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "browser"))
 from chain_testgraph import IC_SEGMENTS, make_app, write  # noqa: E402
 
 from graph.snapshot import Snapshot  # noqa: E402
+from conftest import new_store
 from graph.sqlite_store import SQLiteStore  # noqa: E402
 
 HAND = {"strong_min_count": 2, "main_path_min_share": 0.3}  # the thresholds of the hand computation
@@ -38,9 +39,9 @@ def page_data(html: str) -> dict:
 
 
 @pytest.fixture(scope="module")
-def env(tmp_path_factory):
+def env(backend, tmp_path_factory):
     d = tmp_path_factory.mktemp("pages")
-    store = write(SQLiteStore(d / "pages.db"))
+    store = write(new_store(backend, d / "pages.db"))
     with TestClient(make_app(store, d)) as client:
         yield client, store
     store.close()

@@ -21,6 +21,7 @@ from test_targets import targets_graph  # noqa: E402
 
 from api.app import create_app  # noqa: E402
 from api.settings import Settings, get_settings  # noqa: E402
+from conftest import new_store, point_cli_at
 from graph.sqlite_store import SQLiteStore  # noqa: E402
 from graph.writer import write_objects  # noqa: E402
 
@@ -28,14 +29,14 @@ V1 = "/api/v1"
 
 
 @pytest.fixture(scope="module")
-def env(tmp_path_factory):
+def env(backend, tmp_path_factory):
     d = tmp_path_factory.mktemp("recommend")
-    store = SQLiteStore(d / "r.db")
+    store = new_store(backend, d / "r.db")
     objs, rels = targets_graph()
     write_objects(store, objs, rels)
     app = create_app(Settings(sqlite_path=str(d / "r.db"), snapshot_dir=str(d / "snaps")), store=store)
     with TestClient(app) as client:
-        yield client, d
+        yield client, store
     store.close()
 
 
@@ -183,8 +184,8 @@ def test_chain_map_links_each_gap_to_its_targets(env):
 def test_cli_targets_writes_xlsx_and_csv_and_refuses_bad_input(env, monkeypatch, tmp_path):
     from api.cli import app as cli
 
-    _, d = env
-    monkeypatch.setenv("CHAINMATCH_SQLITE_PATH", str(d / "r.db"))
+    _, store = env
+    point_cli_at(monkeypatch, store)
     monkeypatch.setenv("CHAINMATCH_SNAPSHOT_DIR", str(tmp_path / "snaps"))
     get_settings.cache_clear()
     try:

@@ -34,6 +34,7 @@ from schemathesis.specs.openapi.checks import (  # noqa: E402
 from api.app import create_app  # noqa: E402
 from api.auth import create_key  # noqa: E402
 from api.settings import Settings  # noqa: E402
+from conftest import new_store
 from graph.sqlite_store import SQLiteStore  # noqa: E402
 
 MIN_CASES = 1000
@@ -45,11 +46,11 @@ CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
 
 
 @pytest.fixture(scope="module")
-def app_and_key(tmp_path_factory):
+def app_and_key(backend, tmp_path_factory):
     from seed_data.seed import seed_store
 
     d = tmp_path_factory.mktemp("schemathesis")
-    store = SQLiteStore(d / "st.db")
+    store = new_store(backend, d / "st.db")
     seed_store(store, scale=200, seed=7, progress=False)
     admin = create_key(store, name="schemathesis", role="admin")[1]
     app = create_app(Settings(sqlite_path=str(d / "st.db"), snapshot_dir=str(d / "snaps")), store=store)

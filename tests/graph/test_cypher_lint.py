@@ -116,6 +116,9 @@ class _FakeTx:
             return _FakeResult([{"deleted": 0}])
         if "AS total" in query:
             return _FakeResult([{"total": 0}])
+        if query == neo4j_store.STATEMENTS["counts"]:
+            names = re.findall(r"AS ([nr]_\w+) \}", query)
+            return _FakeResult([dict.fromkeys(names, 0)])
         if re.search(r"AS n$", query):
             return _FakeResult([{"n": 0}])
         if "AS ok" in query:
@@ -177,6 +180,7 @@ def test_store_only_sends_listed_statements_with_their_parameters() -> None:
     list(store.iter_nodes("Enterprise"))
     list(store.iter_relations())
     store.version()
+    store.changes_since(0)
     store.ping()
     store.put_api_key(ApiKeyRec("k1", "n", "admin", None, "h", "2024-01-01T00:00:00+00:00"))
     store.get_api_key("k1")
@@ -195,7 +199,8 @@ def test_store_only_sends_listed_statements_with_their_parameters() -> None:
         assert set(params) == neo4j_store.STATEMENT_PARAMS[name], name
         sent_names.add(name)
     assert "find.page.Enterprise.desc.by.region" in sent_names  # indexed equality → index-seek variant
-    assert {"meta.lock", "meta.bump", "audit.append", "node.upsert.Enterprise", "rel.upsert.LOCATED_IN.Enterprise.Region"} <= sent_names
+    assert {"meta.lock", "meta.bump.audit", "audit.append", "node.upsert.Enterprise",
+            "rel.upsert.LOCATED_IN.Enterprise.Region"} <= sent_names
 
 
 # ------------------------------------------------------------------------------------------ with node

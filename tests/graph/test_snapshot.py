@@ -1,20 +1,22 @@
 """The analytic snapshot: arrays match the store, a patched snapshot equals a full build, cache by version, a
-restart loads the newest cached snapshot and patches it forward."""
+restart loads the newest cached snapshot and patches it forward — on each backend (the Neo4j snapshot patches from
+its change log too)."""
 from __future__ import annotations
+
+import importlib
 
 import numpy as np
 import pytest
 
-import graph.sqlite_store as sqlite_backend
 from conftest import USCC_A, USCC_B, USCC_C, tiny_graph_objects, tiny_graph_relations
 from graph.snapshot import Snapshot, SnapshotCache
 from graph.store import Batch, NodeRec, RelRec
 from graph.writer import write_objects
 
 
-def _store(sqlite_store):
-    write_objects(sqlite_store, tiny_graph_objects(), tiny_graph_relations())
-    return sqlite_store
+def _store(store):
+    write_objects(store, tiny_graph_objects(), tiny_graph_relations())
+    return store
 
 
 def assert_same(a: Snapshot, b: Snapshot) -> None:
@@ -42,8 +44,8 @@ def assert_same(a: Snapshot, b: Snapshot) -> None:
         assert m.shape == b.adj[k].shape and (m != b.adj[k]).nnz == 0, k
 
 
-def test_arrays_reflect_the_graph(sqlite_store):
-    snap = Snapshot.build(_store(sqlite_store))
+def test_arrays_reflect_the_graph(any_store):
+    snap = Snapshot.build(_store(any_store))
     assert snap.n("Enterprise") == 3 and snap.n("Segment") == 4
     e = snap.index_of("Enterprise", [USCC_A, USCC_B, "missing"])
     assert e[2] == -1
@@ -62,8 +64,8 @@ def test_arrays_reflect_the_graph(sqlite_store):
     assert snap.relation("INVESTED_IN", "Fund", "Enterprise").shape == (0, 3)
 
 
-def test_cache_patches_on_write_and_loads_from_disk(sqlite_store, tmp_path):
-    store = _store(sqlite_store)
+def test_cache_patches_on_write_and_loads_from_disk(any_store, tmp_path):
+    store = _store(any_store)
     cache = SnapshotCache(store, str(tmp_path / "snaps"))
     s1 = cache.get()
     assert cache.last_refresh == "built"
@@ -86,11 +88,11 @@ def _firm(key: str, name: str, **props) -> NodeRec:
     return NodeRec("Enterprise", key, {"name": name, "source": "测试（合成）", "synthetic": True, **props})
 
 
-def test_patched_snapshot_equals_a_full_build(sqlite_store, tmp_path):
+def test_patched_snapshot_equals_a_full_build(any_store, tmp_path):
     """Every kind of write — new keys before, between and after the others, updates that add and retire
     categorical and list values, deletions that detach relations, relation upserts and deletions — patched
     into the snapshot gives exactly what a full build of the store gives."""
-    store = _store(sqlite_store)
+    store = _store(any_store)
     cache = SnapshotCache(store, str(tmp_path / "snaps"), background_save=False)
     cache.get()
     writes = [
@@ -126,8 +128,8 @@ def test_patched_snapshot_equals_a_full_build(sqlite_store, tmp_path):
     assert snap.index_of("Enterprise", USCC_A) == -1
 
 
-def test_restart_patches_the_cached_snapshot_forward(sqlite_store, tmp_path):
-    store = _store(sqlite_store)
+def test_restart_patches_the_cached_snapshot_forward(any_store, tmp_path):
+    store = _store(any_store)
     SnapshotCache(store, str(tmp_path / "snaps"), background_save=False).get()  # cached at this version
     store.write(Batch(nodes=[_firm("91440300MA5FFFFF0X", "新设（合成）", region="440300")]))
     store.write(Batch(rels=[RelRec("SUPPLIES", "Enterprise", USCC_C, "Enterprise", USCC_B, {})]))
@@ -138,11 +140,11 @@ def test_restart_patches_the_cached_snapshot_forward(sqlite_store, tmp_path):
     assert len(list((tmp_path / "snaps").glob("*.npz"))) == 1  # the patched one replaced the old file
 
 
-def test_a_write_too_big_to_itemise_rebuilds(sqlite_store, tmp_path, monkeypatch):
-    store = _store(sqlite_store)
+def test_a_write_too_big_to_itemise_rebuilds(any_store, tmp_path, monkeypatch):
+    store = _store(any_store)
     cache = SnapshotCache(store, None)
     cache.get()
-    monkeypatch.setattr(sqlite_backend, "CHANGELOG_MAX_ITEMS", 2)
+    monkeypatch.setattr(importlib.import_module(type(store).__module__), "CHANGELOG_MAX_ITEMS", 2)
     store.write(Batch(nodes=[_firm(f"9111000000000000{i:02d}", f"批量{i}（合成）") for i in range(3)]))
     assert store.changes_since(store.version() - 1) is None
     snap = cache.get()
@@ -151,16 +153,16 @@ def test_a_write_too_big_to_itemise_rebuilds(sqlite_store, tmp_path, monkeypatch
     assert cache.get().n("Enterprise") == 7 and cache.last_refresh == "patched"
 
 
-def test_max_patch_falls_back_to_a_full_build(sqlite_store):
-    store = _store(sqlite_store)
+def test_max_patch_falls_back_to_a_full_build(any_store):
+    store = _store(any_store)
     cache = SnapshotCache(store, None, max_patch=2)
     cache.get()
     store.write(Batch(nodes=[_firm(f"9111000000000000{i:02d}", f"批量{i}（合成）") for i in range(3)]))
     assert cache.get().n("Enterprise") == 6 and cache.last_refresh == "built"
 
 
-def test_torn_cache_file_is_ignored(sqlite_store, tmp_path):
-    store = _store(sqlite_store)
+def test_torn_cache_file_is_ignored(any_store, tmp_path):
+    store = _store(any_store)
     d = tmp_path / "snaps"
     d.mkdir()
     (d / f"snapshot-{store.store_id()}-v{store.version()}.npz").write_bytes(b"PK\x03\x04 torn")

@@ -187,26 +187,223 @@ def test_changes_since_gives_the_current_state_of_written_keys(any_store):
                           rels=[RelRec("PART_OF", "Segment", "x.a", "IndustryChain", "x", {"source": "测试"})]))
     any_store.write(Batch(nodes=[NodeRec("IndustryChain", "x", {"name": "X2"})], delete_nodes=[("IndustryChain", "y")]))
     ch = any_store.changes_since(v)
-    if ch is None:  # a backend without a change log (Neo4j) says so; the snapshot then rebuilds
-        assert any_store.backend == "neo4j"
-        return
-    assert (ch.since, ch.version) == (v, v + 2)
+    assert ch is not None and (ch.since, ch.version) == (v, v + 2)
     assert ch.nodes["IndustryChain"] == {"x": {"name": "X2"}, "y": None}
     assert ch.nodes["Segment"]["x.a"]["chain"] == "x"
     assert ch.rels == {("PART_OF", "Segment", "x.a", "IndustryChain", "x"): {"source": "测试"}}
     assert any_store.changes_since(v + 5) is None  # a version this store never had
 
 
-def test_sqlite_change_log_is_bounded(sqlite_store, monkeypatch):
-    import graph.sqlite_store as backend
+def _backend_module(store):
+    import importlib
 
-    monkeypatch.setattr(backend, "CHANGELOG_KEEP", 3)
+    return importlib.import_module(type(store).__module__)
+
+
+def test_change_log_is_bounded(any_store, monkeypatch):
+    monkeypatch.setattr(_backend_module(any_store), "CHANGELOG_KEEP", 3)
     for i in range(5):
-        sqlite_store.write(Batch(nodes=[NodeRec("IndustryChain", f"c{i}", {"name": f"链{i}"})]))
-    assert sqlite_store.changes_since(1) is None  # pruned: versions 2 and 3 are gone
-    ch = sqlite_store.changes_since(2)
+        any_store.write(Batch(nodes=[NodeRec("IndustryChain", f"c{i}", {"name": f"链{i}"})]))
+    assert any_store.changes_since(1) is None  # pruned: versions 2 and 3 are gone
+    ch = any_store.changes_since(2)
     assert ch is not None and set(ch.nodes["IndustryChain"]) == {"c2", "c3", "c4"}
-    assert sqlite_store.changes_since(0, max_items=2) is None  # too many keys to patch
+    assert any_store.changes_since(0, max_items=2) is None  # too many keys to patch
+
+
+def test_a_write_too_big_to_itemise_forces_a_rebuild(any_store, monkeypatch):
+    monkeypatch.setattr(_backend_module(any_store), "CHANGELOG_MAX_ITEMS", 2)
+    any_store.write(Batch(nodes=[NodeRec("IndustryChain", "a", {"name": "A"})]))
+    v = any_store.version()
+    any_store.write(Batch(nodes=[NodeRec("IndustryChain", k, {"name": k}) for k in ("b", "c", "d")]))
+    assert any_store.changes_since(v) is None
+    any_store.write(Batch(nodes=[NodeRec("IndustryChain", "e", {"name": "E"})]))
+    assert set(any_store.changes_since(v + 1).nodes["IndustryChain"]) == {"e"}
+
+
+def test_change_log_lists_relations_and_deleted_nodes(tiny):
+    v = tiny.version()
+    tiny.write(Batch(rels=[RelRec("SUPPLIES", "Enterprise", USCC_C, "Enterprise", USCC_B, {"share": 0.5})],
+                     delete_rels=[("SUPPLIES", "Enterprise", USCC_A, "Enterprise", USCC_B)]))
+    tiny.write(Batch(delete_nodes=[("Enterprise", USCC_A)]))
+    ch = tiny.changes_since(v)
+    assert ch.rels == {("SUPPLIES", "Enterprise", USCC_C, "Enterprise", USCC_B): {"share": 0.5},
+                       ("SUPPLIES", "Enterprise", USCC_A, "Enterprise", USCC_B): None}
+    assert ch.nodes["Enterprise"] == {USCC_A: None}
+
+
+# ------------------------------------------------------------------------------------------ value types
+ODD_VALUES = {
+    "i": 7, "neg": -3, "f": 0.1, "whole_float": 2.0, "big": 2**53 + 1, "tiny": 5e-324, "yes": True, "no": False,
+    "empty": [], "words": ["专精特新", "上市"], "nums": [1.5, 2.25], "ints": [1, 2, 3], "flags": [True, False],
+    "text": "引号'\"反斜杠\\ 换行\n 表情🙂 零宽\u200b", "long": "链" * 20_000,
+}
+
+
+def test_values_keep_their_type_and_value(any_store):
+    any_store.write(Batch(nodes=[NodeRec("IndustryChain", "odd", {"name": "奇", **ODD_VALUES})]))
+    got = any_store.get("IndustryChain", "odd")
+    for k, v in ODD_VALUES.items():
+        assert got[k] == v and type(got[k]) is type(v), k
+        if isinstance(v, list):
+            assert [type(x) for x in got[k]] == [type(x) for x in v], k
+    assert any_store.write(Batch(nodes=[NodeRec("IndustryChain", "odd", {"name": "奇", **ODD_VALUES})])).nodes_written == 0
+
+
+def test_an_int_becoming_a_float_is_a_change(any_store):
+    any_store.write(Batch(nodes=[NodeRec("IndustryChain", "x", {"name": "X", "n": 1})]))
+    v = any_store.version()
+    r = any_store.write(Batch(nodes=[NodeRec("IndustryChain", "x", {"name": "X", "n": 1.0})]))
+    assert r.nodes_written == 1 and any_store.version() == v + 1
+    assert type(any_store.get("IndustryChain", "x")["n"]) is float
+
+
+def test_keys_with_odd_characters(any_store):
+    keys = ["a'b", 'a"b', "a\\b", "键-中文", "x" * 128, "a:b;c|d", "𝔘nicode"]
+    any_store.write(Batch(nodes=[NodeRec("IndustryChain", k, {"name": k}) for k in keys]))
+    assert any_store.existing_keys("IndustryChain", keys) == set(keys)
+    assert [k for k, _ in any_store.iter_nodes("IndustryChain")] == sorted(keys)
+    assert all(any_store.get("IndustryChain", k)["name"] == k for k in keys)
+
+
+def test_an_upsert_replaces_the_whole_property_map(tiny):
+    tiny.write(Batch(nodes=[NodeRec("Enterprise", USCC_C, {"name": "丙封测（合成）"})],
+                     rels=[RelRec("SUPPLIES", "Enterprise", USCC_A, "Enterprise", USCC_B, {"volume": 3})]))
+    assert tiny.get("Enterprise", USCC_C) == {"name": "丙封测（合成）", "key": USCC_C}
+    [n] = tiny.neighbours("Enterprise", USCC_A, rel_type="SUPPLIES", direction="out")
+    assert n.rel_props == {"volume": 3}  # share is gone
+
+
+def test_a_key_twice_in_one_batch_keeps_the_last_and_counts_once(any_store):
+    r = any_store.write(Batch(nodes=[NodeRec("IndustryChain", "x", {"name": "一"}),
+                                     NodeRec("IndustryChain", "x", {"name": "二"})]))
+    assert any_store.get("IndustryChain", "x")["name"] == "二" and any_store.counts()["nodes"]["IndustryChain"] == 1
+    assert r.nodes_written in (1, 2) and any_store.version() == 1
+
+
+def test_deleting_what_does_not_exist_changes_nothing(tiny):
+    v = tiny.version()
+    r = tiny.write(Batch(delete_nodes=[("Enterprise", "nope")],
+                         delete_rels=[("SUPPLIES", "Enterprise", USCC_B, "Enterprise", USCC_A)]))
+    assert r.deleted == 0 and tiny.version() == v
+    assert tiny.changes_since(v) is not None and len(tiny.changes_since(v)) == 0
+
+
+def test_find_orders_missing_values_like_sqlite(any_store):
+    any_store.write(Batch(nodes=[NodeRec("Enterprise", k, {"name": k, **({"revenue_wan": r} if r is not None else {})})
+                                 for k, r in (("a", 5.0), ("b", None), ("c", 1.0), ("d", 5.0))]))
+    asc, _ = any_store.find("Enterprise", order_by="revenue_wan")
+    desc, _ = any_store.find("Enterprise", order_by="revenue_wan", descending=True)
+    assert [r["key"] for r in asc] == ["b", "c", "a", "d"]  # missing first, ties by key
+    assert [r["key"] for r in desc] == ["d", "a", "c", "b"]
+    assert any_store.find("Enterprise", filters={"key__in": []})[1] == 0
+    assert any_store.find("Enterprise", filters={"revenue_wan__min": 2})[1] == 2
+
+
+# ------------------------------------------------------------------------------------------ concurrency
+def test_concurrent_writers_are_serialised(any_store):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from conftest import second_handle
+
+    other = second_handle(any_store)
+    try:
+        def put(i):
+            s = any_store if i % 2 else other
+            return s.write(Batch(nodes=[NodeRec("IndustryChain", f"c{i}", {"name": f"链{i}"})])).version
+
+        with ThreadPoolExecutor(8) as pool:
+            versions = list(pool.map(put, range(40)))
+        assert sorted(versions) == list(range(1, 41))  # every write got its own version
+        assert other.version() == any_store.version() == 40
+        ch = other.changes_since(0)
+        assert set(ch.nodes["IndustryChain"]) == {f"c{i}" for i in range(40)}
+    finally:
+        other.close()
+
+
+def test_concurrent_conditional_writes_exactly_one_wins(any_store):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from conftest import second_handle
+    from graph.store import ConflictError, Expect
+
+    any_store.write(Batch(nodes=[NodeRec("LandParcel", "p", {"name": "地块", "status": "可供"})]))
+    other = second_handle(any_store)
+    try:
+        def claim(i):
+            s = any_store if i % 2 else other
+            try:
+                s.write(Batch(nodes=[NodeRec("LandParcel", "p", {"name": "地块", "status": "预留", "by": f"u{i}"})],
+                              expect=[Expect("LandParcel", "p", {"status": "可供"})]))
+                return i
+            except ConflictError:
+                return None
+
+        with ThreadPoolExecutor(10) as pool:
+            winners = [w for w in pool.map(claim, range(30)) if w is not None]
+        assert len(winners) == 1
+        assert any_store.get("LandParcel", "p")["by"] == f"u{winners[0]}" and any_store.version() == 2
+    finally:
+        other.close()
+
+
+def test_concurrent_creates_of_one_key_make_one_node(any_store):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from conftest import second_handle
+
+    other = second_handle(any_store)
+    try:
+        def create(i):
+            s = any_store if i % 2 else other
+            return s.write(Batch(nodes=[NodeRec("IndustryChain", "same", {"name": "同一个"})])).nodes_written
+
+        with ThreadPoolExecutor(8) as pool:
+            written = list(pool.map(create, range(16)))
+        assert sum(written) == 1 and any_store.counts()["nodes"]["IndustryChain"] == 1
+    finally:
+        other.close()
+
+
+def test_reopening_keeps_identity_version_and_data(tiny):
+    from conftest import second_handle
+
+    sid, v = tiny.store_id(), tiny.version()
+    again = second_handle(tiny)
+    try:
+        assert (again.store_id(), again.version()) == (sid, v)
+        assert again.get("Enterprise", USCC_A)["name"] == "甲材料（合成）"
+        assert again.changes_since(0) is not None
+    finally:
+        again.close()
+
+
+def test_duplicate_api_key_is_refused(any_store):
+    from graph.store import StoreError
+
+    rec = ApiKeyRec("k1", "张三", "officer", None, "h" * 64, "2026-01-01T00:00:00+00:00")
+    any_store.put_api_key(rec)
+    with pytest.raises(StoreError, match="k1"):
+        any_store.put_api_key(ApiKeyRec("k1", "李四", "admin", None, "g" * 64, "2026-01-02T00:00:00+00:00"))
+    assert any_store.get_api_key("k1") == rec
+
+
+def test_audit_is_newest_first_and_rolls_back_with_its_write(any_store):
+    from graph.store import StoreError
+
+    for i in range(5):
+        any_store.write(Batch(nodes=[NodeRec("IndustryChain", f"c{i}", {"name": f"链{i}"})]),
+                        audit=AuditEntry(actor="a" if i % 2 else "b", action="upsert", target=f"c{i}",
+                                         before=None, after={"name": f"链{i}", "n": [1, 2]}))
+    with pytest.raises(StoreError):
+        any_store.write(Batch(nodes=[NodeRec("IndustryChain", "bad", {"name": "坏"})],
+                              rels=[RelRec("PART_OF", "Segment", "nope", "IndustryChain", "bad", {})]),
+                        audit=AuditEntry(actor="a", action="upsert", target="bad"))
+    log = any_store.list_audit()
+    assert [e["target"] for e in log] == ["c4", "c3", "c2", "c1", "c0"]
+    assert log[0]["id"] > log[1]["id"] and log[0]["after"] == {"name": "链4", "n": [1, 2]}
+    assert [e["target"] for e in any_store.list_audit(limit=2, offset=1)] == ["c3", "c2"]
+    assert [e["target"] for e in any_store.list_audit(actor="a")] == ["c3", "c1"]
 
 
 def test_find_uses_indexed_columns_with_json_semantics(sqlite_store):

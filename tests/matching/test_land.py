@@ -14,7 +14,6 @@ from graph.schema import (
     Enterprise, IndustryChain, LandParcel, Park, Project, Region, Segment, utc_timestamp_text,
 )
 from graph.snapshot import Snapshot
-from graph.sqlite_store import SQLiteStore
 from graph.store import RelRec
 from graph.writer import write_objects
 from matching import land
@@ -85,11 +84,10 @@ def graph_relations():
 
 
 @pytest.fixture
-def store(tmp_path):
-    s = SQLiteStore(tmp_path / "land.db")
-    write_objects(s, graph_objects(), graph_relations())
-    yield s
-    s.close()
+def store(any_store):
+    """The land graph on each backend (reservations rely on the store's preconditions)."""
+    write_objects(any_store, graph_objects(), graph_relations())
+    return any_store
 
 
 @pytest.fixture
