@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from graph.uscc import USCCError, validate_uscc
 
@@ -84,6 +84,17 @@ def iso_date_text(v: Any) -> str | None:
         return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3))).isoformat()
     except ValueError:
         raise ValueError(f"日期无效：{t!r}") from None
+
+
+def _date_not_a_number(v: Any) -> Any:
+    """Pydantic reads a JSON number as a Unix timestamp for a date (9e-231 → 1970-01-01); a date must be text."""
+    if isinstance(v, (int, float)):
+        raise ValueError(f"应为日期文本（如 2026-03-31），不能是数字 {v!r}")
+    return v
+
+
+# A date field of a domain model or request body: ISO text (or a date object), never a number.
+Date = Annotated[dt.date, BeforeValidator(_date_not_a_number)]
 
 
 def utc_timestamp_text(v: Any) -> str | None:
@@ -431,8 +442,8 @@ class Policy(Node):
     label: ClassVar[Label] = Label.Policy
     doc_no: str | None = Field(default=None, description="文号")
     region: str | None = None
-    effective_from: dt.date | None = None
-    effective_to: dt.date | None = None
+    effective_from: Date | None = None
+    effective_to: Date | None = None
     summary: str | None = None
     # 政策条款（seed_data/facts/policies.json 的一条规则；计算见 matching/incentives.py）
     document: str | None = Field(default=None, description="文件名称")

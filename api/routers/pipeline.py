@@ -20,7 +20,7 @@ from api.auth import Principal
 from api.deps import RulesDep, StoreDep, require
 from api.errors import problem
 from api.render.xlsx import XLSX, attachment
-from graph.schema import MODELS, Label, reject_bool_numbers
+from graph.schema import MODELS, Date, Label, reject_bool_numbers
 from matching import pipeline as pl
 
 router = APIRouter(tags=["招商项目库"])
@@ -48,7 +48,7 @@ ProjectCreate = create_model(
         "total_investment_wan": 26000, "owner": "张三", "next_action": "赴企业总部洽谈", "next_action_on": "2026-12-05",
         "on": "2026-11-20", "synthetic": True}]}),
     **{n: (f.annotation, f) for n, f in _FIELDS.items()},
-    on=(dt.date | None, Field(default=None, description="建档日期（默认今天）")),
+    on=(Date | None, Field(default=None, description="建档日期（默认今天）")),
     note=(str | None, Field(default=None, max_length=500, description="建档说明")),
 )
 ProjectPatch = create_model(
@@ -64,7 +64,7 @@ class StageIn(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"to": "签约", "on": "2026-11-20",
                                                                                 "note": "签订投资协议"}]})
     to: str = Field(description="目标阶段：线索/接洽/洽谈/签约/注册/开工/投产/达产")
-    on: dt.date | None = Field(default=None, description="进入该阶段的日期（默认今天；不得早于上一阶段、不得晚于今天）")
+    on: Date | None = Field(default=None, description="进入该阶段的日期（默认今天；不得早于上一阶段、不得晚于今天）")
     note: str | None = Field(default=None, max_length=500, description="说明（阶段回退时必填）")
 
 
@@ -73,9 +73,9 @@ class TrackingIn(BaseModel):
         "note": "电话回访，企业确认下周来衢考察", "on": "2026-11-20", "next_action": "陪同考察智造新城",
         "next_action_on": "2026-11-27"}]})
     note: str = Field(min_length=1, max_length=2000, description="本周跟踪情况")
-    on: dt.date | None = Field(default=None, description="跟踪日期（默认今天）")
+    on: Date | None = Field(default=None, description="跟踪日期（默认今天）")
     next_action: str | None = Field(default=None, max_length=500, description="下一步工作")
-    next_action_on: dt.date | None = Field(default=None, description="下一步计划日期")
+    next_action_on: Date | None = Field(default=None, description="下一步计划日期")
 
 
 def _detail(store: Any, props: dict[str, Any], today: dt.date, rules: pl.PipelineRules) -> dict[str, Any]:

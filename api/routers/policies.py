@@ -13,6 +13,7 @@ from fastapi import APIRouter, Body, HTTPException, Path, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import READ_ONLY, SnapshotDep
+from graph.schema import Date
 from matching.incentives import (
     calculate, default_rules, item_summary, parse_facts, subject_facts,
     push,
@@ -30,7 +31,7 @@ class CalcIn(BaseModel):
     facts: dict[str, Any] = Field(default_factory=dict, description="企业或项目的事实（字段见 GET /incentives/facts）")
     enterprise: str | None = Field(default=None, max_length=128, description="可选：图谱中的企业 key，其已知事实作为默认值")
     project: str | None = Field(default=None, max_length=128, description="可选：图谱中的项目 key，其已知事实作为默认值")
-    on: dt.date | None = Field(default=None, description="计算日期（奖励所属年度内的日期；默认今天）")
+    on: Date | None = Field(default=None, description="计算日期（奖励所属年度内的日期；默认今天）")
     items: list[str] | None = Field(default=None, max_length=200, description="只计算这些条款（默认全部）")
     already_received: dict[str, Any] = Field(default_factory=dict, description="已享受金额：条款 key → 金额（就高补差）")
     show: Literal["relevant", "all"] = Field(default="relevant", description="relevant：只列适用、重复及填了相关事实的条款")

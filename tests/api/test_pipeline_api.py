@@ -15,6 +15,7 @@ from api.app import create_app
 from api.auth import create_key
 from api.settings import Settings
 from graph.schema import Enterprise, IndustryChain, LandParcel, Park, Project, Region, Segment
+from conftest import new_store
 from graph.sqlite_store import SQLiteStore
 from graph.writer import write_objects
 
@@ -41,9 +42,9 @@ def objects():
 
 
 @pytest.fixture(scope="module")
-def env(tmp_path_factory):
+def env(backend, tmp_path_factory):
     d = tmp_path_factory.mktemp("pipelineapi")
-    store = SQLiteStore(d / "p.db")
+    store = new_store(backend, d / "p.db")
     write_objects(store, objects())
     keys = {role: create_key(store, name=f"{role}-user", role=role,
                              park="quzhou_zhizao" if role == "park_admin" else None)[1]
@@ -107,6 +108,16 @@ def test_calculator_from_a_project_in_the_graph_and_outside_scope(env):
     items = {i["item"]: i for i in r.json()["items"]}
     assert items["qz-fdi.17.major"]["status"] == "out_of_scope"
     assert problem(client.post("/api/v1/incentives/calculate", json={"project": "nope"}), 404)
+
+
+def test_a_number_is_not_a_date(env):
+    """Pydantic would read 9e-231 as a Unix timestamp (1970-01-01); found by schemathesis."""
+    client, keys, _ = env
+    body = problem(client.post("/api/v1/incentives/calculate", json={"on": 9.36e-231}), 422)
+    assert body["errors"][0]["field"] == "on" and "不能是数字" in body["errors"][0]["message"]
+    for path, payload in (("QZ-001/stage", {"to": "接洽", "on": 20250101}),
+                          ("QZ-001/tracking", {"note": "回访", "next_action_on": 1.5})):
+        assert problem(client.post(f"/api/v1/pipeline/projects/{path}", json=payload, headers=h(keys, "officer")), 422)
 
 
 def test_calculator_rejects_bad_facts_naming_each_field(env):
