@@ -87,3 +87,14 @@ def test_an_unreachable_server_is_a_clear_error_at_once():
     with pytest.raises(StoreError, match="无法连接 Neo4j"):
         Neo4jStore("bolt://127.0.0.1:9", password="x")
     assert time.monotonic() - t < 15
+
+
+def test_production_runs_the_neo4j_version_the_tests_run():
+    """docker-compose.yml's image and tools/neo4j/pom.xml (what `make test` starts) name the same version."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    pom = re.search(r"<neo4j\.version>([^<]+)<", (root / "tools/neo4j/pom.xml").read_text(encoding="utf-8")).group(1)
+    image = re.search(r"image:\s*neo4j:(\S+)", (root / "docker-compose.yml").read_text(encoding="utf-8")).group(1)
+    assert image == f"{pom}-community"
