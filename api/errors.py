@@ -12,10 +12,11 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from graph.messages import validation_message
 from graph.store import ConflictError, StoreError
 from graph.writer import ValidationFailed
 from matching.errors import ServiceError
@@ -50,9 +51,9 @@ class Problem(BaseModel):
     errors: list[ProblemField] | None = Field(default=None, description="逐项问题（字段 + 说明）")
 
     model_config = {"json_schema_extra": {"examples": [{
-        "type": "about:blank", "title": "数据校验未通过", "status": 422, "detail": "字段 area_mu: 超出范围: -5（应大于 0）",
+        "type": "about:blank", "title": "数据校验未通过", "status": 422, "detail": "字段 area_mu: 数值过小: -5（应大于 0）",
         "instance": "/api/v1/parcels/qz-001", "request_id": "5f0c2a9e1b7d4c21",
-        "errors": [{"field": "area_mu", "message": "超出范围: -5（应大于 0）", "in": "body"}]}]}}
+        "errors": [{"field": "area_mu", "message": "数值过小: -5（应大于 0）", "in": "body"}]}]}}
 
 
 def problem_content() -> dict[str, Any]:
@@ -74,19 +75,28 @@ def problem(status: int, detail: str, *, errors: list[dict[str, Any]] | None = N
 
 def install(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
-    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        headers = getattr(exc, "headers", None)
+        if exc.status_code == 405:  # the router names one route's methods; a path has several routes
+            methods = _methods_for(request)
+            if request.method == "OPTIONS":
+                return Response(status_code=204, headers={"Allow": ", ".join(sorted({*methods, "OPTIONS"}))})
+            headers = {**(headers or {}), "Allow": ", ".join(sorted(methods))}
         detail = exc.detail if isinstance(exc.detail, str) else TITLES.get(exc.status_code, "错误")
         detail = _ENGLISH.get(detail, detail)
-        return problem(exc.status_code, detail, request=request, headers=getattr(exc, "headers", None))
+        return problem(exc.status_code, detail, request=request, headers=headers)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        refused = _refused_caller(request)  # who may not call the route hears that first, not what was wrong
+        if refused is not None:
+            return refused
         errors = []
         for e in exc.errors():
             loc = [str(p) for p in e.get("loc", ())]
             where = loc[0] if loc else None
             fld = ".".join(loc[1:]) or where
-            errors.append({"field": fld, "in": where, "message": _cn(e)})
+            errors.append({"field": fld, "in": where, "message": validation_message(e)})
         first = errors[0] if errors else {"field": None, "message": "无效"}
         return problem(422, f"字段 {first['field']}: {first['message']}", errors=errors, request=request)
 
@@ -116,9 +126,42 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        # Starlette's ServerErrorMiddleware calls this, then re-raises so the server logs the traceback too.
+        # Starlette's ServerErrorMiddleware calls this for an error outside RequestContextMiddleware (which answers
+        # the others itself, keeping the connection), then re-raises so the server logs the traceback too.
         log.error("unhandled %s on %s %s", type(exc).__name__, request.method, request.url.path, exc_info=exc)
         return problem(500, "服务器内部错误，已记录；请将请求 ID 告知管理员", request=request)
+
+
+def _methods_for(request: Request) -> set[str]:
+    """Every method some route of the app serves at this path."""
+    from fastapi import routing
+
+    path = request.url.path
+    methods: set[str] = set()
+    for rc in routing.iter_route_contexts(request.app.routes):
+        regex = getattr(rc, "path_regex", None)
+        if regex is not None and regex.match(path) and getattr(rc, "methods", None):
+            methods |= set(rc.methods)
+    return methods
+
+
+def _refused_caller(request: Request) -> JSONResponse | None:
+    """401/403 for a request whose body or parameters did not validate, when the route needs a key the caller does
+    not have (FastAPI parses the body before it runs the key check)."""
+    from api.auth import authenticate
+    from api.deps import allowed_roles
+
+    roles = allowed_roles(request.scope.get("route"))
+    if not roles:
+        return None
+    token = request.headers.get("x-api-key")
+    p = authenticate(request.app.state.chainmatch.store, token) if token else None
+    if p is None:
+        return problem(401, "需要 API key（请求头 X-API-Key）" if not token else "API key 无效或已吊销",
+                       request=request, headers={"WWW-Authenticate": "APIKey"})
+    if p.role not in roles:
+        return problem(403, f"角色 {p.role} 无权执行此操作（需要 {'/'.join(roles)}）", request=request)
+    return None
 
 
 _ENGLISH = {
@@ -129,45 +172,3 @@ _ENGLISH = {
     "Unsupported Media Type": "不支持的请求体格式",
 }
 
-_RANGE = {"greater_than_equal": "应不小于 {ge}", "greater_than": "应大于 {gt}", "less_than_equal": "应不大于 {le}",
-          "less_than": "应小于 {lt}"}
-
-
-def _cn(e: dict[str, Any]) -> str:
-    """A Chinese message for one pydantic/FastAPI validation error."""
-    t = e.get("type", "")
-    ctx = e.get("ctx") or {}
-    got = e.get("input")
-    if t == "missing":
-        return "缺少必填值"
-    if t == "extra_forbidden":
-        return "未知字段"
-    if t == "json_invalid":
-        return f"JSON 格式错误（{ctx.get('error', '无法解析')}）"
-    if t in _RANGE:
-        bounds = {k: f"{v:g}" if isinstance(v, (int, float)) else v for k, v in ctx.items()}
-        return f"超出范围: {got!r}（{_RANGE[t].format_map(bounds)}）"
-    if t in ("string_too_short", "too_short"):
-        return f"过短（至少 {ctx.get('min_length')}）"
-    if t in ("string_too_long", "too_long"):
-        return f"过长（至多 {ctx.get('max_length')}）"
-    if t in ("literal_error", "enum"):
-        return f"取值 {got!r} 不在允许范围内（可选 {str(ctx.get('expected', '')).replace(' or ', '、')}）"
-    if t in ("bool_parsing", "bool_type"):
-        return f"应为布尔值 true/false，实际 {got!r}"
-    if t in ("int_parsing", "int_type", "int_from_float", "float_parsing", "float_type", "finite_number"):
-        return f"应为数字，实际 {got!r}"
-    if t in ("string_type", "string_unicode"):
-        return f"应为文本，实际 {got!r}"
-    if t in ("list_type", "tuple_type", "set_type"):
-        return "应为数组"
-    if t in ("dict_type", "model_type", "model_attributes_type"):
-        return "应为 JSON 对象"
-    if "parsing" in t or t.endswith("_type"):
-        return f"格式不正确: {got!r}"
-    msg = str(e.get("msg", "无效")).removeprefix("Value error, ")
-    return msg if _has_cjk(msg) else f"取值无效（{msg}）"
-
-
-def _has_cjk(s: str) -> bool:
-    return any("\u4e00" <= ch <= "\u9fff" for ch in s)

@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import types
 import typing
 from dataclasses import dataclass
 from enum import Enum
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic import (
+    BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, ValidationInfo, field_validator, model_validator,
+)
 
 from graph.uscc import USCCError, validate_uscc
 
@@ -57,7 +60,60 @@ LAND_USES = {
 }
 ENTERPRISE_TAGS = ("专精特新", "小巨人", "高新技术", "上市", "链主", "单项冠军", "瞪羚", "独角兽", "外资")
 
-_KEY_RE = re.compile(r"^[^\s/\\?#]{1,128}$")
+# ---------------------------------------------------------------------------------------------- text bounds
+# Every text field is bounded (real data fits: company names are under 100 characters, 经营范围 under 4,000) and
+# carries no control characters: C0/C1 controls (NUL, BEL …), DEL and the bidi embedding/override/isolate marks
+# U+202A–U+202E, U+2066–U+2069 (they reverse how a name reads on screen and break spreadsheets). Single-line
+# fields also refuse tab and line breaks; long free text (description, 经营范围, summary, logs) keeps them. Lone
+# surrogates are refused by the string type itself. A refusal names the field (422 in the API, file/row/field on
+# import); nothing is stripped silently. The same limits are in the OpenAPI schema (maxLength, pattern).
+KEY_MAX = 128
+NAME_MAX = 200
+TEXT_MAX = 200  # codes, kinds, owners, managers, short notes
+SOURCE_MAX = 1000  # where a fact comes from (a citation with its document number and address)
+LONG_TEXT_MAX = 4000  # description, summary
+SCOPE_MAX = 8000  # 经营范围 (business_scope)
+ITEM_MAX = 200  # one tag, alias, keyword, readiness item
+LIST_MAX = 1000  # items in one list field
+LOG_ENTRY_MAX = 4000  # one stage-history / tracking entry (JSON text)
+LOG_MAX = 2000  # entries in a project's stage history or tracking log
+COUNT_MAX = 100_000_000  # people, patents, branches: far above any real firm
+SAFE_INT = 2**53 - 1  # the largest integer every JSON reader (and both stores) holds exactly
+CONTROL = r"\x00-\x1F\x7F-\x9F\u202A-\u202E\u2066-\u2069"  # refused in single-line text
+BLOCK_CONTROL = r"\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F\u202A-\u202E\u2066-\u2069"  # refused in free text
+LINE_PATTERN = f"^[^{CONTROL}]*$"
+BLOCK_PATTERN = f"^[^{BLOCK_CONTROL}]*$"
+_CONTROL_RE = re.compile(f"[{CONTROL}]")
+_BLOCK_CONTROL_RE = re.compile(f"[{BLOCK_CONTROL}]")
+
+Text = Annotated[str, StringConstraints(max_length=TEXT_MAX, pattern=LINE_PATTERN)]
+SourceText = Annotated[str, StringConstraints(max_length=SOURCE_MAX, pattern=LINE_PATTERN)]
+NameText = Annotated[str, StringConstraints(min_length=1, max_length=NAME_MAX, pattern=LINE_PATTERN)]
+KeyRef = Annotated[str, StringConstraints(max_length=KEY_MAX, pattern=LINE_PATTERN)]  # a reference to a node key
+LongText = Annotated[str, StringConstraints(max_length=LONG_TEXT_MAX, pattern=BLOCK_PATTERN)]
+ScopeText = Annotated[str, StringConstraints(max_length=SCOPE_MAX, pattern=BLOCK_PATTERN)]
+Item = Annotated[str, StringConstraints(max_length=ITEM_MAX, pattern=LINE_PATTERN)]
+LogEntry = Annotated[str, StringConstraints(max_length=LOG_ENTRY_MAX, pattern=BLOCK_PATTERN)]
+
+
+def bounded_text(max_length: int, *, multiline: bool = False, min_length: int | None = None) -> Any:
+    """A text type with its own limit and the same character rules (for request fields with other limits)."""
+    return Annotated[str, StringConstraints(min_length=min_length, max_length=max_length,
+                                            pattern=BLOCK_PATTERN if multiline else LINE_PATTERN)]
+
+
+def text_problem(value: Any, *, multiline: bool = False) -> str | None:
+    """Why this text breaks the rules above (the first control character and where), or None."""
+    if not isinstance(value, str):
+        return None
+    m = (_BLOCK_CONTROL_RE if multiline else _CONTROL_RE).search(value)
+    if m is None:
+        return None
+    kind = "换行或制表符" if m.group() in "\t\n\r" else "控制字符或文字方向控制符"
+    return f"第 {m.start() + 1} 个字符 U+{ord(m.group()):04X} 是{kind}，不允许出现在{'文本' if multiline else '单行文本'}中"
+
+
+_KEY_RE = re.compile(f"^[^\\s/\\\\?#{CONTROL}]{{1,{KEY_MAX}}}$")
 
 
 _ISO_DATE_RE = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$")
@@ -121,7 +177,7 @@ def utc_timestamp_text(v: Any) -> str | None:
 def _check_key(v: str) -> str:
     v = (v or "").strip()
     if not _KEY_RE.match(v):
-        raise ValueError("key 不能为空、不能含空白或 / \\ ? #，且不超过128字符")
+        raise ValueError(f"key 不能为空、不能含空白、控制字符或 / \\ ? #，且不超过{KEY_MAX}字符")
     return v
 
 
@@ -135,39 +191,59 @@ def _is_number(annotation: Any) -> bool:
     return bool(args) and bool not in args and any(_is_number(a) for a in args)
 
 
-_NUMBER_FIELDS: dict[type, dict[str, str]] = {}
+def _is_bool(annotation: Any) -> bool:
+    """bool, or bool | None."""
+    if annotation is bool:
+        return True
+    args = [a for a in typing.get_args(annotation) if a is not type(None)]
+    return typing.get_origin(annotation) in (typing.Union, types.UnionType) and args == [bool]
+
+
+_TYPED_FIELDS: dict[type, tuple[dict[str, str], dict[str, str]]] = {}
 
 
 def reject_bool_numbers(cls: type[BaseModel], data: Any) -> Any:
-    """A model `before` validator: JSON true/false is not a number. Pydantic's lax mode would read it as 1/0, so a
-    client's mistake (or a spreadsheet's TRUE in a numeric column) would silently become a value."""
+    """A model `before` validator: JSON true/false is not a number, and a number or text is not true/false.
+    Pydantic's lax mode would read true as 1 and 0 or "no" as false, so a client's mistake (or a spreadsheet's TRUE
+    in a numeric column) would silently become a value."""
     if not isinstance(data, dict):
         return data
-    fields = _NUMBER_FIELDS.get(cls)
-    if fields is None:
-        fields = _NUMBER_FIELDS[cls] = {(f.alias or n): n for n, f in cls.model_fields.items()
-                                        if _is_number(f.annotation)}
-        fields.update({n: n for n in list(fields.values())})
-    for given, name in fields.items():
-        if isinstance(data.get(given), bool):
-            raise ValueError(f"{name} 应为数字，不能是 {str(data[given]).lower()}")
+    typed = _TYPED_FIELDS.get(cls)
+    if typed is None:
+        nums = {(f.alias or n): n for n, f in cls.model_fields.items() if _is_number(f.annotation)}
+        bools = {(f.alias or n): n for n, f in cls.model_fields.items() if _is_bool(f.annotation)}
+        nums.update({n: n for n in list(nums.values())})
+        bools.update({n: n for n in list(bools.values())})
+        typed = _TYPED_FIELDS[cls] = (nums, bools)
+    for given, name in typed[0].items():
+        v = data.get(given)
+        if isinstance(v, bool):
+            raise ValueError(f"{name} 应为数字，不能是 {str(v).lower()}")
+        if isinstance(v, int) and abs(v) > SAFE_INT:  # beyond what JSON readers and the stores hold exactly
+            raise ValueError(f"{name} 超出可表示的范围（绝对值至多 {SAFE_INT}）")
+    for given, name in typed[1].items():
+        v = data.get(given)
+        if v is not None and not isinstance(v, bool):
+            raise ValueError(f"{name} 应为 true 或 false，不能是 {v!r}")
     return data
 
 
 class StrictNumbers(BaseModel):
-    """Base for request and domain models whose numeric fields must not accept true/false."""
+    """Base for request and domain models: numbers are not true/false and vice versa, and NaN/Infinity (which JSON
+    parsers accept) are not numbers."""
 
+    model_config = ConfigDict(allow_inf_nan=False)
     _no_bool_numbers = model_validator(mode="before")(classmethod(reject_bool_numbers))
 
 
 class Node(StrictNumbers):
     """Fields every node has."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, populate_by_name=True, allow_inf_nan=False)
     label: ClassVar[Label]
-    key: str = Field(description="唯一键（同类节点内唯一）")
-    name: str = Field(min_length=1, description="名称")
-    source: str = Field(default="manual", description="事实来源（文件、文件号、公开文件或 synthetic）")
+    key: str = Field(max_length=KEY_MAX, description="唯一键（同类节点内唯一）")
+    name: NameText = Field(description="名称")
+    source: SourceText = Field(default="manual", description="事实来源（文件、文件号、公开文件或 synthetic）")
     synthetic: bool = Field(default=False, description="是否为合成示例数据")
 
     _key = field_validator("key")(classmethod(lambda cls, v: _check_key(v)))
@@ -191,17 +267,17 @@ def _not_below(v: float | None, info: ValidationInfo, min_field: str, what: str)
 
 class IndustryChain(Node):
     label: ClassVar[Label] = Label.IndustryChain
-    aliases: list[str] = Field(default_factory=list, description="别名，如 半导体")
-    description: str | None = None
+    aliases: list[Item] = Field(default_factory=list, max_length=LIST_MAX, description="别名，如 半导体")
+    description: LongText | None = None
 
 
 class Segment(Node):
     label: ClassVar[Label] = Label.Segment
-    chain: str = Field(description="所属产业链 key")
+    chain: KeyRef = Field(description="所属产业链 key")
     stream: Literal["上游", "中游", "下游"] | None = Field(default=None, description="上游/中游/下游")
-    parent: str | None = Field(default=None, description="上级环节 key")
-    keywords: list[str] = Field(default_factory=list, description="环节关键词（产品、工艺）")
-    description: str | None = None
+    parent: KeyRef | None = Field(default=None, description="上级环节 key")
+    keywords: list[Item] = Field(default_factory=list, max_length=LIST_MAX, description="环节关键词（产品、工艺）")
+    description: LongText | None = None
 
     @field_validator("stream", mode="before")
     @classmethod
@@ -217,31 +293,31 @@ class Segment(Node):
 class Region(Node):
     label: ClassVar[Label] = Label.Region
     level: Literal["province", "city", "county"]
-    parent: str | None = Field(default=None, description="上级行政区 key")
+    parent: KeyRef | None = Field(default=None, description="上级行政区 key")
     lat: float | None = Field(default=None, ge=-90, le=90)
     lon: float | None = Field(default=None, ge=-180, le=180)
-    macro_region: str | None = Field(default=None, description="所属经济区，如 长三角、粤港澳、京津冀")
+    macro_region: Text | None = Field(default=None, description="所属经济区，如 长三角、粤港澳、京津冀")
 
 
 class Enterprise(Node):
     label: ClassVar[Label] = Label.Enterprise
-    uscc: str | None = Field(default=None, description="统一社会信用代码（GB 32100-2015）")
-    region: str | None = Field(default=None, description="所在行政区 key")
+    uscc: Text | None = Field(default=None, description="统一社会信用代码（GB 32100-2015）")
+    region: KeyRef | None = Field(default=None, description="所在行政区 key")
     size: Literal["微型", "小型", "中型", "大型"] | None = None
-    employees: int | None = Field(default=None, ge=0)
+    employees: int | None = Field(default=None, ge=0, le=COUNT_MAX)
     revenue_wan: float | None = Field(default=None, ge=0, description="营业收入（万元）")
     registered_capital_wan: float | None = Field(default=None, ge=0, description="注册资本（万元）")
     founded: dt.date | None = None
-    tags: list[str] = Field(default_factory=list, description="专精特新/小巨人/高新技术/上市 …")
-    stock_code: str | None = None
+    tags: list[Item] = Field(default_factory=list, max_length=LIST_MAX, description="专精特新/小巨人/高新技术/上市 …")
+    stock_code: Text | None = None
     # expansion signals (data fields; recommender reads them)
     recent_financing_wan: float | None = Field(default=None, ge=0, description="近两年融资额（万元）")
-    new_branches: int | None = Field(default=None, ge=0, description="近两年新设分支机构数")
+    new_branches: int | None = Field(default=None, ge=0, le=COUNT_MAX, description="近两年新设分支机构数")
     capacity_growth: float | None = Field(default=None, description="产能/营收增速（比例）")
-    patents: int | None = Field(default=None, ge=0)
+    patents: int | None = Field(default=None, ge=0, le=COUNT_MAX)
     lat: float | None = Field(default=None, ge=-90, le=90)
     lon: float | None = Field(default=None, ge=-180, le=180)
-    business_scope: str | None = Field(default=None, description="经营范围/主营业务")
+    business_scope: ScopeText | None = Field(default=None, description="经营范围/主营业务")
 
     @field_validator("uscc")
     @classmethod
@@ -278,29 +354,29 @@ def _looks_like_uscc(v: str) -> bool:
 
 class Fund(Node):
     label: ClassVar[Label] = Label.Fund
-    manager: str | None = Field(default=None, description="基金管理人")
+    manager: Text | None = Field(default=None, description="基金管理人")
     size_wan: float | None = Field(default=None, ge=0, description="基金规模（万元）")
-    region: str | None = Field(default=None, description="注册/出资地行政区 key")
-    kind: str | None = Field(default=None, description="产业基金/创投基金/母基金 …")
-    focus: list[str] = Field(default_factory=list, description="关注产业链 key")
+    region: KeyRef | None = Field(default=None, description="注册/出资地行政区 key")
+    kind: Text | None = Field(default=None, description="产业基金/创投基金/母基金 …")
+    focus: list[KeyRef] = Field(default_factory=list, max_length=LIST_MAX, description="关注产业链 key")
 
 
 class Park(Node):
     label: ClassVar[Label] = Label.Park
-    region: str = Field(description="所在行政区 key")
-    level: str | None = Field(default=None, description="国家级/省级 …")
-    kind: str | None = Field(default=None, description="经济技术开发区/高新区/产业集聚区 …")
-    leading_chains: list[str] = Field(default_factory=list, description="主导产业链 key")
+    region: KeyRef = Field(description="所在行政区 key")
+    level: Text | None = Field(default=None, description="国家级/省级 …")
+    kind: Text | None = Field(default=None, description="经济技术开发区/高新区/产业集聚区 …")
+    leading_chains: list[KeyRef] = Field(default_factory=list, max_length=LIST_MAX, description="主导产业链 key")
     lat: float | None = Field(default=None, ge=-90, le=90)
     lon: float | None = Field(default=None, ge=-180, le=180)
 
 
 class LandParcel(Node):
     label: ClassVar[Label] = Label.LandParcel
-    park: str | None = Field(default=None, description="所属园区 key")
-    region: str = Field(description="所在行政区 key")
+    park: KeyRef | None = Field(default=None, description="所属园区 key")
+    region: KeyRef = Field(description="所在行政区 key")
     area_mu: float = Field(gt=0, description="面积（亩）")
-    land_use: str = Field(default="0601", description="用地性质（GB/T 21010 代码）")
+    land_use: Text = Field(default="0601", description="用地性质（GB/T 21010 代码）")
     far_min: float | None = Field(default=None, ge=0, description="容积率下限")
     far_max: float | None = Field(default=None, ge=0, description="容积率上限")
     density_min: float | None = Field(default=None, ge=0, le=100, description="建筑密度下限（%）")
@@ -308,27 +384,27 @@ class LandParcel(Node):
     green_ratio_max: float | None = Field(default=None, ge=0, le=100, description="绿地率上限（%）")
     term_years: int | None = Field(default=None, gt=0, le=70, description="出让年限")
     price_wan_per_mu: float | None = Field(default=None, ge=0, description="出让起始价（万元/亩）")
-    readiness: list[str] = Field(default_factory=list, description="七通一平/五通一平/标准地 …")
+    readiness: list[Item] = Field(default_factory=list, max_length=LIST_MAX, description="七通一平/五通一平/标准地 …")
     status: Literal["available", "reserved", "transferred"] = "available"
     min_invest_intensity_wan_per_mu: float | None = Field(default=None, ge=0, description="固定资产投资强度下限（万元/亩）")
     min_tax_wan_per_mu: float | None = Field(default=None, ge=0, description="亩均税收下限（万元/亩·年）")
     min_output_wan_per_mu: float | None = Field(default=None, ge=0, description="亩均产出下限（万元/亩·年）")
     max_energy_tce_per_wan: float | None = Field(default=None, ge=0, description="单位能耗上限（吨标煤/万元）")
-    allowed_pollution: list[str] = Field(default_factory=list, description="允许的污染类别（空=不限）")
-    allowed_chains: list[str] = Field(default_factory=list, description="产业准入：允许的产业链 key（空=不限）")
+    allowed_pollution: list[Item] = Field(default_factory=list, max_length=LIST_MAX, description="允许的污染类别（空=不限）")
+    allowed_chains: list[KeyRef] = Field(default_factory=list, max_length=LIST_MAX, description="产业准入：允许的产业链 key（空=不限）")
     lat: float | None = Field(default=None, ge=-90, le=90)
     lon: float | None = Field(default=None, ge=-180, le=180)
     # 配套与时序（土地超市：项目有需求且地块写明不满足时为硬性不符；地块未写明时为“待核实”）
     power_capacity_kva: float | None = Field(default=None, ge=0, description="可供电力容量（kVA）")
     rail_access: bool | None = Field(default=None, description="是否有铁路专用线")
-    deliverable_on: str | None = Field(default=None, description="计划交地日期（YYYY-MM-DD）")
+    deliverable_on: Text | None = Field(default=None, description="计划交地日期（YYYY-MM-DD）")
     # 预留/出让：只由土地超市服务（matching/land_reservations.py）写入，每次变更 rev 加 1（乐观并发控制）
-    rev: int | None = Field(default=None, ge=0, description="状态版本号（预留/释放/出让时递增）")
-    reserved_by: str | None = Field(default=None, description="预留给的项目 key")
-    reserved_at: str | None = Field(default=None, description="预留时间（UTC，YYYY-MM-DDTHH:MM:SSZ）")
-    expires_at: str | None = Field(default=None, description="预留到期时间（UTC，YYYY-MM-DDTHH:MM:SSZ；过期视为可供）")
-    transferred_to: str | None = Field(default=None, description="受让项目 key")
-    transferred_at: str | None = Field(default=None, description="出让时间（UTC，YYYY-MM-DDTHH:MM:SSZ）")
+    rev: int | None = Field(default=None, ge=0, le=SAFE_INT, description="状态版本号（预留/释放/出让时递增）")
+    reserved_by: KeyRef | None = Field(default=None, description="预留给的项目 key")
+    reserved_at: Text | None = Field(default=None, description="预留时间（UTC，YYYY-MM-DDTHH:MM:SSZ）")
+    expires_at: Text | None = Field(default=None, description="预留到期时间（UTC，YYYY-MM-DDTHH:MM:SSZ；过期视为可供）")
+    transferred_to: KeyRef | None = Field(default=None, description="受让项目 key")
+    transferred_at: Text | None = Field(default=None, description="出让时间（UTC，YYYY-MM-DDTHH:MM:SSZ）")
 
     _dates = field_validator("deliverable_on", mode="before")(classmethod(lambda cls, v: iso_date_text(v)))
     _moments = field_validator("reserved_at", "expires_at", "transferred_at", mode="before")(
@@ -373,42 +449,42 @@ def _json_entries(v: list[str], *, stage: bool) -> list[str]:
 
 class Project(Node):
     label: ClassVar[Label] = Label.Project
-    investor: str | None = Field(default=None, description="投资方企业 key")
-    chain: str | None = Field(default=None, description="产业链 key")
-    segment: str | None = Field(default=None, description="环节 key")
-    region: str | None = Field(default=None, description="拟落地行政区 key")
-    park: str | None = Field(default=None, description="意向园区 key")
+    investor: KeyRef | None = Field(default=None, description="投资方企业 key")
+    chain: KeyRef | None = Field(default=None, description="产业链 key")
+    segment: KeyRef | None = Field(default=None, description="环节 key")
+    region: KeyRef | None = Field(default=None, description="拟落地行政区 key")
+    park: KeyRef | None = Field(default=None, description="意向园区 key")
     stage: Literal["线索", "接洽", "洽谈", "签约", "注册", "开工", "投产", "达产"] = "线索"
     total_investment_wan: float | None = Field(default=None, ge=0, description="总投资（万元）")
     land_min_mu: float | None = Field(default=None, ge=0, description="用地需求下限（亩）")
     land_max_mu: float | None = Field(default=None, ge=0, description="用地需求上限（亩）")
-    land_use: str | None = Field(default="0601", description="用地性质（GB/T 21010）")
+    land_use: Text | None = Field(default="0601", description="用地性质（GB/T 21010）")
     expected_tax_wan: float | None = Field(default=None, ge=0, description="达产年税收（万元）")
     expected_output_wan: float | None = Field(default=None, ge=0, description="达产年产值（万元）")
     energy_tce_per_wan: float | None = Field(default=None, ge=0, description="单位能耗（吨标煤/万元）")
-    pollution_class: str | None = None
+    pollution_class: Text | None = None
     max_price_wan_per_mu: float | None = Field(default=None, ge=0, description="可接受地价上限（万元/亩）")
-    jobs: int | None = Field(default=None, ge=0)
-    owner: str | None = Field(default=None, description="责任人")
-    signed_on: str | None = Field(default=None, description="签约日期（YYYY-MM-DD）")
+    jobs: int | None = Field(default=None, ge=0, le=COUNT_MAX)
+    owner: Text | None = Field(default=None, description="责任人")
+    signed_on: Text | None = Field(default=None, description="签约日期（YYYY-MM-DD）")
     # 配套需求与时序（土地超市匹配）
     power_need_kva: float | None = Field(default=None, ge=0, description="用电需求（kVA）")
     needs_rail: bool | None = Field(default=None, description="是否需要铁路专用线")
-    land_needed_by: str | None = Field(default=None, description="最晚用地时间（YYYY-MM-DD）")
+    land_needed_by: Text | None = Field(default=None, description="最晚用地时间（YYYY-MM-DD）")
     # 招商项目库（matching/pipeline.py）：stage / stage_on / stage_history 只经阶段流转写入（合法流转、日期、审计）
-    stage_on: str | None = Field(default=None, description="进入当前阶段日期（YYYY-MM-DD）")
-    stage_history: list[str] = Field(
-        default_factory=list, description="阶段流转记录：每条为 JSON 对象文本 {on, from, to, by, at, note}，按日期先后")
-    next_action: str | None = Field(default=None, max_length=500, description="下一步工作")
-    next_action_on: str | None = Field(default=None, description="下一步计划日期（YYYY-MM-DD）")
-    tracking_log: list[str] = Field(
-        default_factory=list, description="每周跟踪记录：每条为 JSON 对象文本 {on, by, at, note}，按日期先后")
+    stage_on: Text | None = Field(default=None, description="进入当前阶段日期（YYYY-MM-DD）")
+    stage_history: list[LogEntry] = Field(
+        default_factory=list, max_length=LOG_MAX, description="阶段流转记录：每条为 JSON 对象文本 {on, from, to, by, at, note}，按日期先后")
+    next_action: bounded_text(500) | None = Field(default=None, description="下一步工作")  # type: ignore[valid-type]
+    next_action_on: Text | None = Field(default=None, description="下一步计划日期（YYYY-MM-DD）")
+    tracking_log: list[LogEntry] = Field(
+        default_factory=list, max_length=LOG_MAX, description="每周跟踪记录：每条为 JSON 对象文本 {on, by, at, note}，按日期先后")
     # 落地后评价（实际值，与所用地块的标准地指标比较）
     land_area_mu: float | None = Field(default=None, gt=0, description="实际用地面积（亩）")
     actual_investment_wan: float | None = Field(default=None, ge=0, description="实际完成固定资产投资（万元）")
     actual_tax_wan: float | None = Field(default=None, ge=0, description="实际年税收（万元）")
     actual_output_wan: float | None = Field(default=None, ge=0, description="实际年产值（万元）")
-    actual_jobs: int | None = Field(default=None, ge=0, description="实际就业人数")
+    actual_jobs: int | None = Field(default=None, ge=0, le=COUNT_MAX, description="实际就业人数")
     # 外资（衢政办发〔2025〕30号 外资奖励的计算依据；金额单位万美元）
     industry_class: Literal["制造业", "高技术服务业", "其他服务业", "房地产", "金融"] | None = Field(
         default=None, description="行业类别（外资奖励口径）")
@@ -440,16 +516,16 @@ class Product(Node):
 
 class Policy(Node):
     label: ClassVar[Label] = Label.Policy
-    doc_no: str | None = Field(default=None, description="文号")
-    region: str | None = None
+    doc_no: Text | None = Field(default=None, description="文号")
+    region: KeyRef | None = None
     effective_from: Date | None = None
     effective_to: Date | None = None
-    summary: str | None = None
+    summary: LongText | None = None
     # 政策条款（seed_data/facts/policies.json 的一条规则；计算见 matching/incentives.py）
-    document: str | None = Field(default=None, description="文件名称")
-    article: str | None = Field(default=None, description="条款")
-    version: str | None = Field(default=None, description="规则版本")
-    currency: str | None = Field(default=None, description="金额单位（万元/万美元）")
+    document: Text | None = Field(default=None, description="文件名称")
+    article: Text | None = Field(default=None, description="条款")
+    version: Text | None = Field(default=None, description="规则版本")
+    currency: Text | None = Field(default=None, description="金额单位（万元/万美元）")
 
 
 MODELS: dict[Label, type[Node]] = {

@@ -14,6 +14,7 @@ from typing import Any, Iterable, Sequence
 
 import networkx as nx
 
+from graph.messages import validation_message
 from graph.schema import CHECKED_FIELDS, LABEL_CN, MODELS, REFERENCE_FIELDS, RELATIONS, Label, Node
 from graph.store import AuditEntry, Batch, Expect, GraphStore, NodeRec, RelRec, WriteResult
 
@@ -261,32 +262,8 @@ def validate(label: Label | str, data: dict[str, Any], loc: Loc = Loc()) -> tupl
         probs = []
         for err in e.errors():
             fld = ".".join(str(p) for p in err.get("loc", ())) or None
-            msg = err.get("msg", "无效")
-            msg = msg.removeprefix("Value error, ")
-            probs.append(loc.at(fld, _translate(msg, err, data)))
+            probs.append(loc.at(fld, validation_message(err)))
         return None, probs
-
-
-def _translate(msg: str, err: dict[str, Any], data: dict[str, Any]) -> str:
-    t = err.get("type", "")
-    got = err.get("input")
-    if t == "missing":
-        return "缺少必填值"
-    if t == "extra_forbidden":
-        return "未知字段"
-    if t in ("float_parsing", "int_parsing", "float_type", "int_type", "int_from_float"):
-        return f"应为数字，实际 {got!r}"
-    if t in ("greater_than_equal", "greater_than"):
-        return f"数值过小: {got!r}（{msg}）"
-    if t in ("less_than_equal", "less_than"):
-        return f"数值过大: {got!r}（{msg}）"
-    if t == "literal_error":
-        return f"取值 {got!r} 不在允许范围内（{msg.removeprefix('Input should be ')}）"
-    if t in ("date_parsing", "date_from_datetime_parsing", "date_type"):
-        return f"应为日期（如 2021-06-30），实际 {got!r}"
-    if t == "string_too_short":
-        return "不能为空"
-    return msg
 
 
 def write_objects(store: GraphStore, objs: Iterable[Node], rels: Iterable[RelRec] = (), *,

@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from api.auth import Principal
 from api.deps import READ_ONLY, SnapshotDep, StoreDep, require
-from graph.schema import Label, Project, StrictNumbers
+from graph.schema import Label, Project, StrictNumbers, Text
 from graph.writer import Loc, Problem, ValidationFailed, validate
 from matching.land import (
     LANDED_STAGES, LandData, LandWeights, Ranking, assign, land_data, parcel_target_chains, rank_parcels, rank_projects,
@@ -150,7 +150,11 @@ class ParcelState(BaseModel):
 
 # ----------------------------------------------------------------------------------------------- request models
 class MatchRequest(StrictNumbers):
-    model_config = ConfigDict(extra="forbid")
+    # exactly one of project / project_data — said in the schema too, so that clients (and schemathesis) know
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"oneOf": [
+        {"required": ["project"], "properties": {"project": {"type": "string"}, "project_data": {"type": "null"}}},
+        {"required": ["project_data"], "properties": {"project_data": {"type": "object"}, "project": {"type": "null"}}},
+    ]})
     project: str | None = Field(default=None, max_length=128, description="库中项目的 key")
     project_data: dict[str, Any] | None = Field(
         default=None, description="或：临时项目（Project 字段，如 chain、land_min_mu、total_investment_wan …；key/name 可省略）")
@@ -188,7 +192,7 @@ class ReserveRequest(StrictNumbers):
 class ReleaseRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     project: str | None = Field(default=None, max_length=128, description="若给出，仅当预留给该项目时才释放")
-    reason: str | None = Field(default=None, max_length=200, description="释放原因（记入审计日志）")
+    reason: Text | None = Field(default=None, description="释放原因（记入审计日志）")
 
 
 class TransferRequest(BaseModel):

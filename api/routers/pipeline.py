@@ -11,16 +11,16 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Depends, HTTPException, Path, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, create_model, model_validator
 
 from api.auth import Principal
-from api.deps import RulesDep, StoreDep, require
+from api.deps import RulesDep, StateDep, StoreDep, require
 from api.errors import problem
 from api.render.xlsx import XLSX, attachment
-from graph.schema import MODELS, Date, Label, reject_bool_numbers
+from graph.schema import MODELS, Date, Label, bounded_text, reject_bool_numbers
 from matching import pipeline as pl
 
 router = APIRouter(tags=["招商项目库"])
@@ -49,32 +49,34 @@ ProjectCreate = create_model(
         "on": "2026-11-20", "synthetic": True}]}),
     **{n: (f.annotation, f) for n, f in _FIELDS.items()},
     on=(Date | None, Field(default=None, description="建档日期（默认今天）")),
-    note=(str | None, Field(default=None, max_length=500, description="建档说明")),
+    note=(bounded_text(500, multiline=True) | None, Field(default=None, description="建档说明")),
 )
 ProjectPatch = create_model(
     "PipelineProjectPatch",
     __validators__={"_no_bool_numbers": model_validator(mode="before")(classmethod(reject_bool_numbers))},
     __config__=ConfigDict(extra="forbid"),
-    **{n: (f.annotation | None, Field(default=None, description=f.description)) for n, f in _FIELDS.items()
-       if n not in ("key", "stage")},
+    # each field optional, keeping its bounds (max length, pattern, ranges live in the FieldInfo's metadata)
+    **{n: (Annotated[f.annotation, *f.metadata] | None if f.metadata else f.annotation | None,
+           Field(default=None, description=f.description)) for n, f in _FIELDS.items() if n not in ("key", "stage")},
 )
 
 
 class StageIn(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"to": "签约", "on": "2026-11-20",
                                                                                 "note": "签订投资协议"}]})
-    to: str = Field(description="目标阶段：线索/接洽/洽谈/签约/注册/开工/投产/达产")
+    to: Literal["线索", "接洽", "洽谈", "签约", "注册", "开工", "投产", "达产"] = Field(description="目标阶段")
     on: Date | None = Field(default=None, description="进入该阶段的日期（默认今天；不得早于上一阶段、不得晚于今天）")
-    note: str | None = Field(default=None, max_length=500, description="说明（阶段回退时必填）")
+    note: bounded_text(500, multiline=True) | None = Field(  # type: ignore[valid-type]
+        default=None, description="说明（阶段回退时必填）")
 
 
 class TrackingIn(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
         "note": "电话回访，企业确认下周来衢考察", "on": "2026-11-20", "next_action": "陪同考察智造新城",
         "next_action_on": "2026-11-27"}]})
-    note: str = Field(min_length=1, max_length=2000, description="本周跟踪情况")
+    note: bounded_text(2000, multiline=True, min_length=1) = Field(description="本周跟踪情况")  # type: ignore[valid-type]
     on: Date | None = Field(default=None, description="跟踪日期（默认今天）")
-    next_action: str | None = Field(default=None, max_length=500, description="下一步工作")
+    next_action: bounded_text(500) | None = Field(default=None, description="下一步工作")  # type: ignore[valid-type]
     next_action_on: Date | None = Field(default=None, description="下一步计划日期")
 
 
@@ -166,7 +168,7 @@ def patch(store: StoreDep, key: KeyPath, body: Annotated[ProjectPatch, Body()], 
              responses={401: {}, 403: {}, 404: {}, 409: {"description": "非法流转或并发修改"}, 422: {}})
 def stage(store: StoreDep, key: KeyPath, body: Annotated[StageIn, Body()],
           p: Annotated[Principal, Depends(writer)], r: RulesDep) -> Any:
-    out = pl.change_stage(store, key=key, to=body.to.strip(), on=body.on, note=body.note, actor=p.actor,
+    out = pl.change_stage(store, key=key, to=body.to, on=body.on, note=body.note, actor=p.actor,
                           park=_scope(p))
     return _detail(store, out, dt.date.today(), r)
 
@@ -181,14 +183,15 @@ def tracking(store: StoreDep, key: KeyPath, body: Annotated[TrackingIn, Body()],
 
 
 @router.post("/pipeline/import", summary="导入项目库（Excel .xlsx，请求体为文件内容；全部成功或全部不写）",
-             responses={401: {}, 403: {}, 409: {}, 422: {}},
+             responses={401: {}, 403: {}, 409: {}, 413: {"description": "行数或解压后大小超过上限"}, 422: {}},
              openapi_extra={"requestBody": {"required": True, "description": "Excel .xlsx 文件的字节内容",
                                             "content": {"application/octet-stream": {"schema": {
                                                 "type": "string", "format": "binary"}}}}})
-async def import_xlsx(request: Request, store: StoreDep, p: Annotated[Principal, Depends(writer)],
+async def import_xlsx(request: Request, store: StoreDep, state: StateDep, p: Annotated[Principal, Depends(writer)],
                       file_name: Annotated[str, Query(max_length=200, description="文件名（出现在问题报告中）")] = "项目库.xlsx") -> Any:
     data = await request.body()
     if not data:
         return problem(422, "请求体为空：请上传 .xlsx 文件内容", request=request)
-    res = pl.import_xlsx(store, data, actor=p.actor, file_name=file_name, park=_scope(p))
+    res = pl.import_xlsx(store, data, actor=p.actor, file_name=file_name, park=_scope(p),
+                         limits=state.settings.import_limits())
     return res.as_dict()

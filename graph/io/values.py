@@ -13,7 +13,7 @@ import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
-from typing import Any, Iterable, Literal, Union, get_args, get_origin
+from typing import Annotated, Any, Iterable, Literal, Union, get_args, get_origin
 
 import orjson
 
@@ -378,6 +378,8 @@ def _spec(name: str, ann: Any, required: bool, label: Label) -> FieldSpec:
     if get_origin(ann) in (Union, types.UnionType):
         args = [a for a in get_args(ann) if a is not type(None)]
         ann = args[0] if len(args) == 1 else ann
+    if get_origin(ann) is Annotated:  # bounded text, Date …: the type it annotates
+        ann = get_args(ann)[0]
     aliases = next((k for k in (f"{name}@{label.value}", name) if k in VALUE_ALIASES), None)
     if get_origin(ann) is Literal:
         return FieldSpec(name, "text", required=required, aliases=aliases)
