@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import sys
 import time
 from pathlib import Path
@@ -57,7 +58,14 @@ def serve(
     typer.echo("构建分析快照…")
     from graph.snapshot import SnapshotCache
 
-    SnapshotCache(store, s.snapshot_dir).get()
+    try:
+        snap = SnapshotCache(store, s.snapshot_dir).get()
+        for lab, key, why, _ in snap.skipped[:20]:
+            typer.secho(f"快照略去 {lab} {key}…：{why}（见 /ready）", fg=typer.colors.YELLOW, err=True)
+    except Exception as e:  # a start-up never fails because of the data: the requests that need it will say why
+        logging.getLogger("chainmatch.api").exception("snapshot not built at start")
+        typer.secho(f"分析快照未能构建（{type(e).__name__}: {e}）；服务照常启动，需要快照的请求会报告原因", fg=typer.colors.RED,
+                    err=True)
     base = f"http://{host}:{port}"
     typer.echo(
         f"\nChainMatch 已启动：\n  首页        {base}/\n  API 文档    {base}/docs\n  页面        {base}/pages\n"

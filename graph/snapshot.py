@@ -16,10 +16,12 @@ patches it up to the store's version instead of rebuilding. docs/storage.md has 
 from __future__ import annotations
 
 import atexit
+import hashlib
 import logging
 import os
 import queue
 import re
+import sys
 import threading
 import time
 import types
@@ -33,7 +35,7 @@ from typing import Any, Iterable, Iterator, Sequence
 import numpy as np
 import scipy.sparse as sp
 
-from graph.schema import MODELS, Label
+from graph.schema import KEY_MAX, MODELS, Label
 from graph.store import ChangeSet, GraphStore, positions, rel_weight
 
 log = logging.getLogger(__name__)
@@ -48,6 +50,8 @@ def _kind(annotation: Any) -> str | None:
     """'num', 'cat', 'list' or None for a model field annotation."""
     args = typing.get_args(annotation)
     origin = typing.get_origin(annotation)
+    if origin is typing.Annotated:  # a bounded text type (graph.schema.Text …): what it annotates
+        return _kind(args[0])
     if origin in (typing.Union, types.UnionType):
         inner = [a for a in args if a is not type(None)]
         return _kind(inner[0]) if len(inner) == 1 else None
@@ -89,9 +93,56 @@ _NAN = float("nan")
 
 
 def _str_array(values: Sequence[str]) -> np.ndarray:
-    """A unicode array as wide as its longest value."""
+    """A unicode array as wide as its longest value — for keys (binary search needs fixed width; keys are bounded
+    by schema.KEY_MAX and longer ones never enter a snapshot) and for queries."""
     arr = np.asarray(values, dtype=str)
     return arr if arr.size else np.zeros(0, dtype="<U1")
+
+
+_FIXED_MIN_BYTES = 1 << 16  # below this a fixed-width array is used whatever its widest value
+
+
+def _fixed_width_fits(n: int, longest: int, total: int) -> bool:
+    """Is a fixed-width array (n × longest × 4 bytes) at most twice what the text itself takes?"""
+    fixed = n * longest * 4
+    return fixed <= _FIXED_MIN_BYTES or fixed <= 2 * (4 * total + 16 * n)
+
+
+def _text_array(values: Sequence[str]) -> np.ndarray:
+    """Names and vocabularies: fixed-width unicode while that costs at most twice the text itself, else an object
+    array, whose memory follows the total text — one long name among a million short ones must not make every
+    row as wide as it (a 1 MB name once meant n × 4 MB)."""
+    vals = values if isinstance(values, list) else list(values)
+    n = len(vals)
+    if n == 0:
+        return np.zeros(0, dtype="<U1")
+    lens = np.fromiter(map(len, vals), dtype=np.int64, count=n)
+    longest = int(lens.max())
+    if _fixed_width_fits(n, longest, int(lens.sum())):
+        return np.asarray(vals, dtype=f"<U{max(1, longest)}")
+    out = np.empty(n, dtype=object)
+    out[:] = vals
+    return out
+
+
+def _text_nbytes(a: np.ndarray) -> int:
+    """Bytes an array of text holds (for an object array: the pointers and the str objects)."""
+    if a.dtype != object:
+        return int(a.nbytes)
+    return int(a.nbytes) + sum(sys.getsizeof(x) for x in a.tolist())
+
+
+def _join_text(a: np.ndarray) -> tuple[np.ndarray, str] | None:
+    """An object array of text as one string and its separator (for the .npz cache, which holds no objects)."""
+    vals = a.tolist()
+    for sep in _SEPARATORS:
+        joined = sep.join(vals)
+        if joined.count(sep) == len(vals) - 1:
+            return np.asarray([joined]), sep
+    return None
+
+
+_SEPARATORS = ("\x1f", "\x1e", "\ufdd0", "\ufdd1")  # control characters and non-characters no valid text holds
 
 
 def _widest(a: np.ndarray, b: np.ndarray) -> np.dtype:
@@ -208,7 +259,7 @@ class _Columns:
 def _cat_column(values: list[Any]) -> tuple[np.ndarray, np.ndarray]:
     vocab = sorted({v for v in values if v is not None})
     pos = {v: i for i, v in enumerate(vocab)}
-    return np.asarray([pos.get(v, -1) for v in values], dtype=np.int32), _str_array(vocab)
+    return np.asarray([pos.get(v, -1) for v in values], dtype=np.int32), _text_array(vocab)
 
 
 def _multi_hot(rows: np.ndarray, cols: np.ndarray, shape: tuple[int, int]) -> sp.csr_matrix:
@@ -224,17 +275,19 @@ def _list_column(values: list[list[Any]], n: int) -> tuple[sp.csr_matrix, np.nda
     lengths = np.fromiter((len(vs) for vs in values), dtype=np.int64, count=len(values))
     rows = np.repeat(np.arange(len(values), dtype=np.int64), lengths)
     cols = np.fromiter((pos[str(v)] for vs in values for v in vs), dtype=np.int64, count=int(lengths.sum()))
-    return _multi_hot(rows, cols, (n, len(vocab))), _str_array(vocab)
+    return _multi_hot(rows, cols, (n, len(vocab))), _text_array(vocab)
 
 
 class Snapshot:
     def __init__(self, store_id: str, version: int, labels: dict[str, LabelArrays],
-                 adj: dict[tuple[str, str, str], sp.csr_matrix], built_seconds: float = 0.0):
+                 adj: dict[tuple[str, str, str], sp.csr_matrix], built_seconds: float = 0.0,
+                 skipped: Sequence[tuple[str, str, str, str]] = ()):
         self.store_id = store_id
         self.version = version
         self.labels = labels
         self.adj = adj
         self.built_seconds = built_seconds  # time to build this snapshot, or to patch it from its predecessor
+        self.skipped = list(skipped)  # (label, key's first 80 characters, why, digest) of records left out (_holdable)
 
     # ----------------------------------------------------------------- lookups
     def n(self, label: str) -> int:
@@ -279,12 +332,13 @@ class Snapshot:
         version = store.version()
         store_id = store.store_id()
         labels: dict[str, LabelArrays] = {}
+        skipped: list[tuple[str, str, str, str]] = []
         for lab in Label:
-            labels[lab.value] = _build_label(store, lab)
+            labels[lab.value] = _build_label(store, lab, skipped)
             if progress:
                 log.info("snapshot: %s %d rows (%.1fs)", lab.value, len(labels[lab.value]), time.perf_counter() - t0)
         adj = _build_adjacency(store, labels)
-        snap = cls(store_id, version, labels, adj, time.perf_counter() - t0)
+        snap = cls(store_id, version, labels, adj, time.perf_counter() - t0, skipped=skipped)
         log.info("snapshot built: version %s in %.2fs", version, snap.built_seconds)
         return snap
 
@@ -296,9 +350,13 @@ class Snapshot:
         t0 = time.perf_counter()
         labels = dict(self.labels)
         remap: dict[str, np.ndarray] = {}
+        touched = {(lab, _digest(k)) for lab, ch in changes.nodes.items() for k in ch if len(k) > KEY_MAX}
+        skipped = [x for x in self.skipped if (x[0], x[3]) not in touched]  # re-judged below if still there
         for lab, changed in changes.nodes.items():
             if lab not in labels or not changed:
                 continue
+            if _holdable(lab, [k for k, v in changed.items() if v is not None], skipped) is not None:
+                changed = {k: v for k, v in changed.items() if len(k) <= KEY_MAX}  # never held: as if absent
             labels[lab], o2n = _patch_label(Label(lab), labels[lab], changed)
             if o2n is not None:
                 remap[lab] = o2n
@@ -315,7 +373,7 @@ class Snapshot:
                 adj[k] = m
             else:
                 adj.pop(k, None)
-        snap = Snapshot(self.store_id, changes.version, labels, adj, time.perf_counter() - t0)
+        snap = Snapshot(self.store_id, changes.version, labels, adj, time.perf_counter() - t0, skipped=skipped)
         log.info("snapshot patched: version %s → %s (%d keys) in %.3fs", self.version, changes.version,
                  len(changes), snap.built_seconds)
         return snap
@@ -325,17 +383,30 @@ class Snapshot:
         arrays: dict[str, np.ndarray] = {
             "meta": np.asarray([self.store_id, str(self.version), str(self.built_seconds)]),
         }
+        if self.skipped:
+            arrays["skipped"] = np.asarray(["\x1f".join(x) for x in self.skipped])
+
+        def text(name: str, a: np.ndarray) -> None:
+            if a.dtype != object:
+                arrays[name] = a
+                return
+            joined = _join_text(a)
+            if joined is None:  # (no separator free: fixed width after all)
+                arrays[name] = np.asarray(a.tolist(), dtype=str)
+            else:
+                arrays[name], arrays[f"{name}|sep"] = joined[0], np.asarray([joined[1]])
+
         for lab, la in self.labels.items():
             arrays[f"L|{lab}|keys"] = la.keys
-            arrays[f"L|{lab}|names"] = la.names
+            text(f"L|{lab}|names", la.names)
             for f, a in la.num.items():
                 arrays[f"N|{lab}|{f}"] = a
             for f, (codes, vocab) in la.cat.items():
                 arrays[f"C|{lab}|{f}|codes"] = codes
-                arrays[f"C|{lab}|{f}|vocab"] = vocab
+                text(f"C|{lab}|{f}|vocab", vocab)
             for f, (m, vocab) in la.lists.items():
                 _put_csr(arrays, f"M|{lab}|{f}", m)
-                arrays[f"M|{lab}|{f}|vocab"] = vocab
+                text(f"M|{lab}|{f}|vocab", vocab)
         for (t, s, d), m in self.adj.items():
             _put_csr(arrays, f"A|{t}|{s}|{d}", m)
         tmp = f"{path}.{os.getpid()}.{threading.get_ident()}.tmp"
@@ -354,22 +425,34 @@ class Snapshot:
         labels: dict[str, LabelArrays] = {}
         adj: dict[tuple[str, str, str], sp.csr_matrix] = {}
         names = z.files
+        present = set(names)
+
+        def text(name: str) -> np.ndarray:
+            a = z[name]
+            if f"{name}|sep" not in present:
+                return a
+            vals = str(a[0]).split(str(z[f"{name}|sep"][0]))
+            out = np.empty(len(vals), dtype=object)
+            out[:] = vals
+            return out
+
         for n in names:
             parts = n.split("|")
             if parts[0] == "L" and parts[2] == "keys":
-                labels[parts[1]] = LabelArrays(keys=z[n], names=z[f"L|{parts[1]}|names"])
+                labels[parts[1]] = LabelArrays(keys=z[n], names=text(f"L|{parts[1]}|names"))
         for n in names:
             parts = n.split("|")
             if parts[0] == "N":
                 labels[parts[1]].num[parts[2]] = z[n]
             elif parts[0] == "C" and parts[3] == "codes":
-                labels[parts[1]].cat[parts[2]] = (z[n], z[f"C|{parts[1]}|{parts[2]}|vocab"])
+                labels[parts[1]].cat[parts[2]] = (z[n], text(f"C|{parts[1]}|{parts[2]}|vocab"))
             elif parts[0] == "M" and parts[3] == "data":
                 m = _get_csr(z, f"M|{parts[1]}|{parts[2]}")
-                labels[parts[1]].lists[parts[2]] = (m, z[f"M|{parts[1]}|{parts[2]}|vocab"])
+                labels[parts[1]].lists[parts[2]] = (m, text(f"M|{parts[1]}|{parts[2]}|vocab"))
             elif parts[0] == "A" and parts[4] == "data":
                 adj[(parts[1], parts[2], parts[3])] = _get_csr(z, f"A|{parts[1]}|{parts[2]}|{parts[3]}")
-        return cls(str(meta[0]), int(meta[1]), labels, adj, float(meta[2]))
+        skipped = [tuple(str(x).split("\x1f", 3)) for x in z["skipped"]] if "skipped" in present else []
+        return cls(str(meta[0]), int(meta[1]), labels, adj, float(meta[2]), skipped=skipped)  # type: ignore[arg-type]
 
 
 def _put_csr(arrays: dict[str, np.ndarray], prefix: str, m: sp.csr_matrix) -> None:
@@ -385,14 +468,36 @@ def _get_csr(z: Any, prefix: str) -> sp.csr_matrix:
 
 
 # --------------------------------------------------------------------------------------------- full build
-def _build_label(store: GraphStore, lab: Label) -> LabelArrays:
+def _digest(key: str) -> str:
+    return hashlib.blake2b(key.encode("utf-8", "surrogatepass"), digest_size=8).hexdigest()
+
+
+def _holdable(label: str, keys: Sequence[str], skipped: list[tuple[str, str, str, str]]) -> list[int] | None:
+    """Positions of the keys a snapshot can hold (None: all of them). A key longer than schema.KEY_MAX — which
+    only data written around the schema can have — would widen every key of its label: it is left out, logged
+    and listed in Snapshot.skipped, and the service stays up."""
+    bad = [i for i, k in enumerate(keys) if len(k) > KEY_MAX]
+    if not bad:
+        return None
+    for i in bad:
+        skipped.append((label, keys[i][:80], f"key 长 {len(keys[i]):,} 个字符，超过上限 {KEY_MAX}", _digest(keys[i])))
+        log.warning("snapshot: %s %r… left out: key of %d characters (limit %d)", label, keys[i][:80], len(keys[i]),
+                    KEY_MAX)
+    drop = set(bad)
+    return [i for i in range(len(keys)) if i not in drop]
+
+
+def _build_label(store: GraphStore, lab: Label, skipped: list[tuple[str, str, str, str]]) -> LabelArrays:
     cols = _Columns(lab)
     keys: list[str] = []
     for ks, names, rows in _prefetch(store.node_columns(lab.value, cols.fields)):  # ordered by key
+        ok = _holdable(lab.value, ks, skipped)
+        if ok is not None:
+            ks, names, rows = [ks[i] for i in ok], [names[i] for i in ok], [rows[i] for i in ok]
         keys.extend(ks)
         cols.add_rows(names, rows)
     n = len(keys)
-    la = LabelArrays(keys=_str_array(keys), names=_str_array(cols.names))
+    la = LabelArrays(keys=_str_array(keys), names=_text_array(cols.names))
     for f in cols.num_f:
         la.num[f] = cols.num_array(f)
     for f in cols.cat_f:
@@ -469,9 +574,17 @@ def _patch_label(lab: Label, la: LabelArrays, changed: dict[str, dict[str, Any] 
             old = old[keep]
         return np.insert(old, ins, fill) if ins.size else (old.copy() if not gone.size else old)
 
-    new_names = _str_array(cols.names)
-    names = carry(la.names, _widest(la.names, new_names), "")
+    new_names = _text_array(cols.names)
+    if la.names.dtype == object or new_names.dtype == object:
+        names = carry(la.names, object, "")
+    else:  # stays fixed-width while that is cheap (see _text_array)
+        wide = _widest(la.names, new_names)
+        grows = wide.itemsize > la.names.dtype.itemsize
+        names = carry(la.names, wide if not grows or _fixed_width_fits(n, wide.itemsize // 4, n * 8) else object, "")
     names[rows] = new_names
+    if names.dtype == object and _fixed_width_fits(n, max(map(len, names.tolist()), default=1),
+                                                  sum(map(len, names.tolist()))):
+        names = _text_array(names.tolist())  # the long name left again: back to fixed width
     out = LabelArrays(keys=keys, names=names)
     for f, old in la.num.items():
         a = carry(old, np.float64, np.nan)
@@ -499,7 +612,7 @@ def _patch_cat(codes: np.ndarray, vocab: np.ndarray, rows: np.ndarray, values: l
         compact = np.cumsum(used) - 1
         out = np.where(out >= 0, compact[np.maximum(out, 0)], -1).astype(np.int32)
         merged = [v for v, u in zip(merged, used) if u]
-    return out, _str_array(merged)
+    return out, _text_array(merged)
 
 
 def _patch_lists(m: sp.csr_matrix, vocab: np.ndarray, o2n: np.ndarray | None, rewritten_old: np.ndarray,
@@ -527,7 +640,7 @@ def _patch_lists(m: sp.csr_matrix, vocab: np.ndarray, o2n: np.ndarray | None, re
         compact = np.cumsum(used) - 1
         c = compact[c]
         merged = [v for v, u in zip(merged, used) if u]
-    return _multi_hot(r, c, (n, len(merged))), _str_array(merged)
+    return _multi_hot(r, c, (n, len(merged))), _text_array(merged)
 
 
 def _remap_csr(m: sp.csr_matrix, shape: tuple[int, int], src_map: np.ndarray | None,
@@ -621,6 +734,11 @@ class SnapshotCache:
         if not self.cache_dir:
             return None
         return os.path.join(self.cache_dir, f"snapshot-{store_id}-v{version}.npz")
+
+    @property
+    def current(self) -> Snapshot | None:
+        """The snapshot last handed out (no refresh, no build), or None before the first get()."""
+        return self._snap
 
     def get(self) -> Snapshot:
         version = self.store.version()

@@ -29,6 +29,7 @@ class ReadyOut(BaseModel):
     version: int | None = Field(default=None, description="存储版本号（每次写入递增）")
     counts: dict[str, int] | None = Field(default=None, description="各类节点数量")
     reason: str | None = Field(default=None, description="未就绪的原因")
+    skipped: list[str] | None = Field(default=None, description="分析快照无法容纳而略去的记录（类别 key…：原因），服务照常")
 
 
 @router.get("/health", summary="存活检查", response_model=HealthOut)
@@ -51,4 +52,7 @@ def ready(state: StateDep) -> Any:
         body.update(version=None, counts=None, reason=f"存储不可用：{e}")
         return JSONResponse(body, status_code=503)
     body["status"] = "ready"
+    snap = state.snapshots.current
+    if snap is not None and snap.skipped:
+        body["skipped"] = [f"{lab} {key}…：{why}" for lab, key, why, _ in snap.skipped[:100]]
     return body
