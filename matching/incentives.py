@@ -87,8 +87,12 @@ def dec(v: Any) -> Decimal:
     if isinstance(v, bool):
         raise InvalidOperation
     if isinstance(v, (int, float)):
-        return Decimal(repr(v)) if isinstance(v, float) else Decimal(v)
-    return Decimal(str(v).strip())
+        d = Decimal(repr(v)) if isinstance(v, float) else Decimal(v)
+    else:
+        d = Decimal(str(v).strip())
+    if not d.is_finite():  # NaN / Infinity (JSON parsers accept them) are not amounts
+        raise InvalidOperation
+    return d
 
 
 def money(d: Decimal) -> Decimal:

@@ -15,9 +15,15 @@ random (seeded) from the same segment's members outside that city, label 0 — "
 even come". scikit-learn LogisticRegression (L2, C, class_weight="balanced") on StandardScaler-ed features.
 Only with at least `min_positives` landed projects (and both classes present); otherwise the defaults are used.
 The response always says which. POLICY_FEATURES (need, park_fit) are never learned: they keep their defaults.
+
+Missing values: a feature the data does not give for a firm (no location → no distance; infinite or NaN inputs
+count as missing) is imputed with the training column's mean, so standardised it is 0 and contributes nothing —
+the rule scoring applies to unknowns too. A model that still cannot be fitted (sklearn refuses, or the weights
+come out non-finite) falls back to DEFAULT_WEIGHTS, with a logged warning and a note in the response.
 """
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Literal
 
@@ -26,7 +32,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from graph.schema import PROJECT_STAGES
 
-LANDED_FROM = PROJECT_STAGES.index("签约")  # 签约 and every later stage count as landed
+log = logging.getLogger(__name__)
+LANDED_FROM = PROJECT_STAGES.index("签约")
+FEATURE_BOUND = 1e6  # |feature value| beyond this is a data error (see learn)  # 签约 and every later stage count as landed
 
 # (name, Chinese label, default weight, how x is made)
 FEATURE_SPECS: tuple[tuple[str, str, float, str], ...] = (
@@ -127,18 +135,37 @@ def learn(X: np.ndarray, y: np.ndarray, *, projects: int, positives: int, config
     from sklearn.metrics import roc_auc_score
 
     policy = np.isin(np.asarray(FEATURES), POLICY_FEATURES)
-    mean = X.mean(axis=0)
-    std = X.std(axis=0)
-    const = (std < 1e-9) & ~policy
+    # infinite = unknown too; every feature is on a natural scale (indicators, shares, log counts), so anything
+    # beyond ±1e6 is a data error, clipped so that no mean or variance overflows
+    X = np.clip(np.where(np.isfinite(X), X, np.nan), -FEATURE_BOUND, FEATURE_BOUND)
+    known = ~np.isnan(X)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        # Missing values (a firm with no location, a feature the data lacks) are imputed with the column's mean
+        # over the known rows: standardised they are 0 and contribute nothing, exactly as unknowns do when scoring.
+        n_known = known.sum(axis=0)
+        mean = np.where(n_known > 0, np.nansum(X, axis=0) / np.maximum(n_known, 1), 0.0)
+        X = np.where(known, X, mean)
+        std = X.std(axis=0)
+    const = ~(std >= 1e-9) & ~policy  # (also catches a NaN std)
     std = np.where(const, 1.0, std)
     mean[policy], std[policy] = 0.0, 1.0
     Z = (X - mean) / std
     Z[:, const] = 0.0
     learned = ~policy
     lr = LogisticRegression(C=config.C, class_weight="balanced", max_iter=2000)
-    lr.fit(Z[:, learned], y)
+    try:
+        if not np.isfinite(Z).all():
+            raise ValueError("特征中仍有非有限值")
+        lr.fit(Z[:, learned], y)
+        coef = lr.coef_.ravel()
+        if not np.isfinite(coef).all():
+            raise ValueError("拟合得到非有限权重")
+    except (ValueError, FloatingPointError, np.linalg.LinAlgError) as e:
+        log.warning("attractability weights could not be learned (%s); using the documented defaults", e)
+        return Weights.default(positives=positives, negatives=negatives, projects=projects,
+                               note=f"无法从项目数据学习权重（{e}），使用默认权重")
     w = np.asarray([DEFAULT_WEIGHTS[f] for f in FEATURES], dtype=np.float64)
-    w[learned] = lr.coef_.ravel()
+    w[learned] = coef
     w[const] = 0.0
     auc = float(roc_auc_score(y, Z[:, learned] @ w[learned]))
     return Weights(w, mean, std, "learned", positives, negatives, projects,
