@@ -237,11 +237,13 @@ def import_cmd(
     actor: Annotated[str, typer.Option(help="审计日志中的操作人")] = "cli",
 ) -> None:
     """导入项目库 Excel：全部成功或全部不写；问题列出行与列。"""
+    from api.settings import get_settings
     from graph.writer import ValidationFailed
     from matching import pipeline as pl
 
     try:
-        res = pl.import_xlsx(open_store(), path.read_bytes(), actor=actor, file_name=path.name)
+        res = pl.import_xlsx(open_store(), path.read_bytes(), actor=actor, file_name=path.name,
+                             limits=get_settings().import_limits())
     except ValidationFailed as e:
         fail(str(e))
     except pl.PipelineError as e:

@@ -9,7 +9,7 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 if TYPE_CHECKING:
-    from matching.pipeline import PipelineRules
+    from matching.pipeline import ImportLimits, PipelineRules
 
 
 class Settings(BaseSettings):
@@ -36,6 +36,15 @@ class Settings(BaseSettings):
     project_key_wan: float = Field(default=10_000, gt=0, description="重点项目总投资下限（万元）")
     project_major_wan: float = Field(default=100_000, gt=0, description="重大项目总投资下限（万元）")
     project_stall_days: int = Field(default=30, ge=1, description="超过多少天无阶段变化且无跟踪记录视为停滞")
+    # imports over the API (项目库 Excel): an .xlsx is a zip, so its unpacked size is bounded as well as its rows
+    import_max_rows: int = Field(default=20_000, ge=1, description="一次导入的最多数据行数，超过返回 413")
+    import_max_unpacked_bytes: int = Field(default=64 * 1024 * 1024, ge=1024,
+                                           description="一次导入的 .xlsx 解压后最大字节数，超过返回 413")
+
+    def import_limits(self) -> "ImportLimits":
+        from matching.pipeline import ImportLimits
+
+        return ImportLimits(self.import_max_rows, self.import_max_unpacked_bytes)
 
     def pipeline_rules(self, key_wan: float | None = None, major_wan: float | None = None,
                        stall_days: int | None = None) -> "PipelineRules":

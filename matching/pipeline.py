@@ -79,6 +79,36 @@ class InvalidRequest(PipelineError):
     status = 422
 
 
+class TooLarge(PipelineError):
+    status = 413
+
+
+@dataclass(frozen=True)
+class ImportLimits:
+    """What one import may hold (settings: CHAINMATCH_IMPORT_MAX_ROWS, CHAINMATCH_IMPORT_MAX_UNPACKED_BYTES). An
+    .xlsx is a zip: a few MB can unpack to gigabytes of sheet XML, so the unpacked size is checked from the zip's
+    directory before anything is parsed, and rows are counted while the sheet is streamed."""
+
+    max_rows: int = 20_000
+    max_unpacked_bytes: int = 64 * 1024 * 1024
+
+
+def _check_unpacked(src: Any, file_name: str, limits: ImportLimits) -> None:
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(src) as z:
+            total = sum(i.file_size for i in z.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return  # not a zip: load_workbook says so below
+    finally:
+        if hasattr(src, "seek"):
+            src.seek(0)
+    if total > limits.max_unpacked_bytes:
+        raise TooLarge(f"{file_name}: 解压后 {total / 2**20:,.1f} MB，超过上限 {limits.max_unpacked_bytes / 2**20:,.0f} MB"
+                       "（CHAINMATCH_IMPORT_MAX_UNPACKED_BYTES）；请拆分文件")
+
+
 # ============================================================================================== rules
 @dataclass(frozen=True)
 class PipelineRules:
@@ -640,12 +670,15 @@ class ImportResult:
 
 
 def import_xlsx(store: GraphStore, data: bytes | str | Path, *, actor: str, file_name: str = "项目库.xlsx",
-                today: dt.date | None = None, now: dt.datetime | None = None, park: str | None = None) -> ImportResult:
+                today: dt.date | None = None, now: dt.datetime | None = None, park: str | None = None,
+                limits: ImportLimits = ImportLimits()) -> ImportResult:
     """Import a project list (the export's layout, or any sheet with the importer's Chinese headers).
 
     All or nothing: every problem — unknown column, bad value, unknown reference, illegal stage change (an
     existing project may move only by a legal transition, recorded with 阶段日期 or today) — is reported with row
-    and column, and nothing is written. Empty cells keep the stored value; computed columns are ignored."""
+    and column, and nothing is written. Empty cells keep the stored value; computed columns are ignored. A file
+    over `limits` (rows, unpacked size) is refused with TooLarge (413) before its rows are read; a park
+    administrator's rows for another park are refused with ProjectForbidden (403), naming the rows."""
     from openpyxl import load_workbook
 
     from graph.io.readers import table_from_rows
@@ -653,14 +686,20 @@ def import_xlsx(store: GraphStore, data: bytes | str | Path, *, actor: str, file
     from graph.io.values import node_specs
 
     today = today or dt.date.today()
+    src = io.BytesIO(data) if isinstance(data, bytes) else data
+    _check_unpacked(src, file_name, limits)
     try:
-        src = io.BytesIO(data) if isinstance(data, bytes) else data
         wb = load_workbook(src, read_only=True, data_only=True)
     except Exception as e:  # openpyxl raises many kinds for a non-xlsx file
         raise InvalidRequest(f"{file_name}: 无法读取 Excel 文件（需要 .xlsx）：{type(e).__name__}") from None
     try:
-        ws = wb.worksheets[0]
-        raw_rows = [list(r) for r in ws.iter_rows(values_only=True)]
+        if not wb.worksheets:
+            raise InvalidRequest(f"{file_name}: 工作簿中没有工作表")
+        raw_rows = []
+        for r in wb.worksheets[0].iter_rows(values_only=True):  # streamed (read-only mode), counted as it goes
+            raw_rows.append(list(r))
+            if len(raw_rows) > limits.max_rows + 10:  # (a title row and blank rows above the header are allowed)
+                raise TooLarge(f"{file_name}: 超过 {limits.max_rows:,} 行的上限（CHAINMATCH_IMPORT_MAX_ROWS）；请拆分文件")
     finally:
         wb.close()
     # the importer's own header detection: blank rows and a title row above the header are skipped, and every row
@@ -669,6 +708,8 @@ def import_xlsx(store: GraphStore, data: bytes | str | Path, *, actor: str, file
     table = table_from_rows(file_name, Label.Project, raw_rows, log)
     if table is None:
         raise InvalidRequest(f"{file_name}: {log.problems[0].message}")
+    if len(table.rows) > limits.max_rows:
+        raise TooLarge(f"{file_name}: {len(table.rows):,} 行，超过上限 {limits.max_rows:,} 行（CHAINMATCH_IMPORT_MAX_ROWS）；请拆分文件")
     header, hrow = [h.strip() for h in table.header], table.header_row
     problems: list[Problem] = []
     cols: list[tuple[int, str, str, Decimal | None]] = []
@@ -696,6 +737,7 @@ def import_xlsx(store: GraphStore, data: bytes | str | Path, *, actor: str, file
     result = ImportResult()
     befores: dict[str, Any] = {}
     afters: dict[str, Any] = {}
+    forbidden: list[dict[str, Any]] = []
     stamp = _now(now)
     for rownum, cells in table.rows:
         loc = Loc(file_name, rownum)
@@ -753,7 +795,8 @@ def import_xlsx(store: GraphStore, data: bytes | str | Path, *, actor: str, file
                 expects.append(Expect("Project", key, {"stage": frm}))
             (result.unchanged if data == before else result.updated).append(key)
         if park is not None and ((before and before.get("park") != park) or data.get("park") != park):
-            problems.append(Problem(file_name, rownum, seen.get("park") or "意向园区", f"园区管理员只能导入本园区（{park}）的项目"))
+            forbidden.append({"file": file_name, "row": rownum, "field": seen.get("park") or "意向园区",
+                              "message": f"项目 {key} 不属于本园区（{park}）"})
             continue
         obj, probs = validate(Label.Project, data, loc)
         if probs or obj is None:
@@ -768,6 +811,9 @@ def import_xlsx(store: GraphStore, data: bytes | str | Path, *, actor: str, file
         if before is not None:
             befores[key] = before
         afters[key] = obj.props()
+    if forbidden:
+        raise ProjectForbidden(f"{file_name}: 园区管理员只能导入本园区（{park}）的项目；{len(forbidden)} 行属于其他园区，"
+                               "未写入任何数据", errors=forbidden)
     plan.check(store)
     problems.extend(plan.problems)
     if problems:

@@ -31,8 +31,7 @@ def import_path(store: GraphStore, path: str | Path, *, actor: str = "cli", prog
     if dataset is not None:
         before = len(log.problems)
         data = read_dataset(dataset, log, check_refs=False)  # ids may name nodes of the store or of other files
-        if len(log.problems) == before:
-            plan_dataset(b, data)
+        plan_dataset(b, data, partial=len(log.problems) > before)
     for t in tables:
         if not isinstance(t.kind, Label):
             rel_table(b, t)

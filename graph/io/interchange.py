@@ -63,6 +63,7 @@ class InterchangeData:
     supplies: list[dict[str, Any]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     rows: dict[str, list[int]] = field(default_factory=dict)
+    loaded: set[str] = field(default_factory=set)  # files read without a problem
 
     @property
     def chains(self) -> list[str]:
@@ -99,6 +100,7 @@ def read_interchange(path: str | Path, *, check_refs: bool = True, progress: boo
 
 def read_dataset(root: Path, log: Log, *, check_refs: bool) -> InterchangeData:
     data = InterchangeData(path=str(root))
+    loaded: set[str] = set()  # files read without a problem: references into the others are not checked
     for stem, (required, mandatory) in INTERCHANGE_FILES.items():
         p = root / f"{stem}.csv"
         if not p.is_file():
@@ -117,11 +119,17 @@ def read_dataset(root: Path, log: Log, *, check_refs: bool) -> InterchangeData:
         for h in dup_cols:
             log.problem(p.name, t.header_row, h, f"列“{h}”出现了多次")
         if not dup_cols and all(c in t.header for c in required):
+            before = len(log.problems)
             items = _items(t, required, log)
             setattr(data, stem, [d for d, _ in items])
             data.rows[stem] = [row for _, row in items]
-    if check_refs and not log.problems:
-        ids = {Label.Enterprise: {e["id"] for e in data.enterprises}, Label.Segment: {s["id"] for s in data.segments}}
+            if len(log.problems) == before:
+                loaded.add(stem)
+    data.loaded = loaded
+    if check_refs:  # every file's problems in one pass: references are checked against the files that were read
+        ids = {lab: ids for lab, stem, ids in (
+            (Label.Enterprise, "enterprises", {e["id"] for e in data.enterprises}),
+            (Label.Segment, "segments", {s["id"] for s in data.segments})) if stem in loaded}
         for stem, _, *ends, _ in LINKS:
             for item, row in data.numbered(stem):
                 for lab, col in ends:
@@ -187,13 +195,21 @@ def text_key(text: str) -> str:
     return _KEY_BAD.sub("_", text.strip()).strip("_")[:128]
 
 
-def plan_dataset(b: Build, data: InterchangeData) -> None:
-    """Add the dataset's nodes and relations to the import's plan."""
+_NODE_FILE = {Label.Enterprise: "enterprises", Label.Segment: "segments"}
+
+
+def plan_dataset(b: Build, data: InterchangeData, *, partial: bool = False) -> None:
+    """Add the dataset's nodes and relations to the import's plan. `partial`: some files had problems — plan only
+    the files that were read cleanly, and links only where their ends' files were too, so that the writer's checks
+    still report every other problem in the same pass (and none that a broken file would cause)."""
+    ok = (lambda stem: stem in data.loaded) if partial else (lambda stem: True)
     for stem in INTERCHANGE_FILES:
         if stem in data.rows:
             b.file_rows[f"{stem}.csv"] = (f"数据交换格式 {stem}", len(data.rows[stem]))
-    _segments(b, data, _chains(b, data))
-    _enterprises(b, data)
+    if ok("segments"):
+        _segments(b, data, _chains(b, data))
+    if ok("enterprises"):
+        _enterprises(b, data)
     product_key = {p["product"]: text_key(p["product"]) for p in data.products}
     stored = b.store.existing_keys(Label.Product.value, set(product_key.values()))
     for p, row in data.numbered("products"):
@@ -201,6 +217,8 @@ def plan_dataset(b: Build, data: InterchangeData) -> None:
         if k not in stored and (Label.Product.value, k) not in b.plan.nodes:
             _text_node(b, Label.Product, k, p["product"], Loc("products.csv", row), "product")
     for stem, rtype, (sl, sf), (dl, df), prop_names in LINKS:
+        if not (ok(stem) and all(ok(_NODE_FILE[lab]) for lab in (sl, dl) if lab in _NODE_FILE)):
+            continue
         for item, row in data.numbered(stem):
             props = {x: item[x] for x in prop_names if item.get(x) is not None} | {"source": f"{stem}.csv"}
             dst = product_key[item[df]] if dl is Label.Product else item[df]

@@ -114,9 +114,8 @@ def table_from_rows(file: str, kind: Label | str, raw_rows: list[Any], log: Log)
             header_idx += 1
     header = [(cell_text(h) or "") for h in raw_rows[header_idx]]
     rows = [(i + 1, list(r)) for i, r in enumerate(raw_rows) if i > header_idx and not is_blank(r)]
-    if not rows:
-        log.problem(file, None, None, "文件为空（只有表头，没有数据行）")
-        return None
+    if not rows:  # a header with no rows is a valid, empty table (its columns are still checked)
+        log.notes.append(f"{file}：只有表头，没有数据行")
     return Table(file, kind, header, rows, header_row=header_idx + 1)
 
 

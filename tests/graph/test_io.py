@@ -120,9 +120,15 @@ def test_empty_file_zero_bytes(store, tmp_path):
     fails(store, f, file="enterprises.csv", row=None, field=None, says="文件为空")
 
 
-def test_empty_file_header_only(store, tmp_path):
-    f = put(tmp_path / "enterprises.csv", "key,name\n\n")
+def test_an_empty_file_fails_and_a_header_only_file_is_zero_rows(store, tmp_path):
+    f = put(tmp_path / "empty" / "enterprises.csv", "\n\n")
     fails(store, f, file="enterprises.csv", row=None, field=None, says="文件为空")
+    version = store.version()
+    report = import_path(store, put(tmp_path / "enterprises.csv", "key,name\n\n"), progress=False)
+    assert store.version() == version and any("只有表头" in n for n in report.notes)
+    # the header is still checked
+    fails(store, put(tmp_path / "bad" / "enterprises.csv", "key,nmae\n"), file="enterprises.csv", row=1,
+          field="nmae", says="未知列")
 
 
 def test_unparseable_number(store, tmp_path):
@@ -483,6 +489,29 @@ def test_read_interchange_plain_data(tmp_path):
     with pytest.raises(ValidationFailed) as e:
         read_interchange(d)
     assert (e.value.problems[0].file, e.value.problems[0].row, e.value.problems[0].field) == ("supplies.csv", 2, "customer_id")
+
+
+def test_a_header_only_interchange_file_is_zero_rows(store, tmp_path):
+    d = _interchange(tmp_path / "ds")
+    put(d / "memberships.csv", "enterprise_id,segment_id\n")
+    report = import_path(store, d, progress=False)
+    assert store.get("Enterprise", "688268") is not None and store.neighbours("Enterprise", "688268",
+                                                                               rel_type="IN_SEGMENT") == []
+    assert any("memberships.csv" in n and "只有表头" in n for n in report.notes)
+    assert len(read_interchange(d).memberships) == 0
+
+
+def test_every_problem_of_every_interchange_file_in_one_pass(store, tmp_path):
+    """A problem in one file (an empty mandatory file, a missing column) does not hide the others'."""
+    d = _interchange(tmp_path / "ds")
+    put(d / "memberships.csv", "")  # empty: no header at all
+    put(d / "segments.csv", "id,name\ns.gas,电子特气\n")  # no chain column
+    put(d / "supplies.csv", "supplier_id,customer_id\n688268,000000\n")  # an unknown customer
+    with pytest.raises(ValidationFailed) as e:
+        import_path(store, d, progress=False)
+    where = {(p.file, p.row, p.field) for p in e.value.problems}
+    assert ("memberships.csv", None, None) in where and ("segments.csv", 1, "chain") in where
+    assert ("supplies.csv", 2, "customer_id") in where  # checked against enterprises.csv, which was read fine
 
 
 # ---------------------------------------------------------------------------------------------- export
