@@ -5,6 +5,7 @@ For every HTTP request it
     and in the logging context, and returns it in the `X-Request-ID` response header;
   * enforces the request body limit: a declared `Content-Length` above the limit is refused with 413 before the
     body is read, and a chunked body is counted while it is read and refused the moment it passes the limit;
+  * answers an error no handler took with a problem+json 500 (logged with its traceback) and keeps the connection;
   * writes one structured access-log line (method, path, status, duration, client, request id).
 """
 from __future__ import annotations
@@ -26,6 +27,7 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 
 access_log = logging.getLogger("chainmatch.access")
+log = logging.getLogger("chainmatch.api")
 _RID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
 
 
@@ -50,12 +52,13 @@ class RequestContextMiddleware:
         token = request_id_var.set(rid)
         t0 = time.perf_counter()
         status = 500
+        started = False
         rid_header = (b"x-request-id", rid.encode())
 
         async def send_with_id(message: Message) -> None:
-            nonlocal status
+            nonlocal status, started
             if message["type"] == "http.response.start":
-                status = message["status"]
+                status, started = message["status"], True
                 message["headers"] = [*message.get("headers", ()), rid_header]
             await send(message)
 
@@ -65,7 +68,17 @@ class RequestContextMiddleware:
                 await self._refuse(scope, send_with_id, 413 if length.isdigit() else 400,
                                    f"请求体超过上限 {self.max_body} 字节" if length.isdigit() else "Content-Length 无效")
                 return
-            await self.app(scope, self._counting(receive) if length is None else receive, send_with_id)
+            try:
+                await self.app(scope, self._counting(receive) if length is None else receive, send_with_id)
+            except Exception as exc:
+                # An error no handler took: answer the 500 here and end the request normally. Re-raised (as
+                # Starlette's outermost middleware does), the server would drop the keep-alive connection instead.
+                if started:
+                    raise
+                log.error("unhandled %s on %s %s", type(exc).__name__, scope.get("method"), scope.get("path"),
+                          exc_info=exc)
+                await self._refuse(scope, send_with_id, 500, "服务器内部错误，已记录；请将请求 ID 告知管理员",
+                                   close=False)
         finally:
             access_log.info(
                 "%s %s %s %.1fms", scope.get("method"), scope.get("path"), status, (time.perf_counter() - t0) * 1000,
@@ -91,10 +104,10 @@ class RequestContextMiddleware:
 
         return counted
 
-    async def _refuse(self, scope: Scope, send: Send, status: int, detail: str) -> None:
+    async def _refuse(self, scope: Scope, send: Send, status: int, detail: str, *, close: bool = True) -> None:
         from starlette.requests import Request
 
-        response = errors.problem(status, detail, request=Request(scope), headers={"Connection": "close"})
+        response = errors.problem(status, detail, request=Request(scope), headers={"Connection": "close"} if close else None)
         await response(scope, _no_body, send)
 
 

@@ -7,6 +7,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from graph.io.export import text_cell
 from matching.chain_analysis import MOVES, ChainMap
 
 SEGMENT_COLUMNS = ("环节", "环节代码", "所属产业链", "上中下游", "链条层级", "分类", "分类依据", "本地企业数", "规模加权强度",
@@ -34,13 +35,13 @@ def segment_rows(cmap: ChainMap) -> list[list[object]]:
 def _sheet(wb: Workbook, title: str, header: tuple[str, ...] | list[str], rows: list[list[object]], *, first: bool = False):
     ws = wb.active if first else wb.create_sheet()
     ws.title = title
-    ws.append(list(header))
+    ws.append([text_cell(ws, h) for h in header])
     for c in ws[1]:
         c.font = Font(bold=True)
         c.fill = HEADER_FILL
         c.alignment = Alignment(vertical="center", wrap_text=True)
-    for r in rows:
-        ws.append(r)
+    for r in rows:  # any text is safe here: control characters dropped, "=…" kept as text (never a formula)
+        ws.append([text_cell(ws, v) for v in r])
     ws.freeze_panes = "B2"
     for i, h in enumerate(header, start=1):
         longest = max([len(str(h))] + [len(str(r[i - 1])) for r in rows if r[i - 1] is not None] or [4])
