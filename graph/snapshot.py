@@ -9,7 +9,7 @@ or 1).
 A snapshot is tied to (store_id, version) and never changes once made. When the store's version moves on,
 `SnapshotCache` asks the store what changed (`changes_since`) and `Snapshot.apply` makes a patched copy: only
 the touched rows are re-read, arrays are carried over by index arithmetic. It rebuilds in full only when the
-store cannot itemise the changes (a bulk import, history pruned, a backend without a change log). The newest
+store cannot itemise the changes (a bulk import, history pruned, a store older than its change log). The newest
 snapshot is kept on disk (one uncompressed .npz, written in the background) so a restarted service loads it and
 patches it up to the store's version instead of rebuilding. docs/storage.md has the numbers at 1M firms.
 """

@@ -1,4 +1,4 @@
-"""The store contract: every backend must pass these (Neo4j when NEO4J_URI is set)."""
+"""The store contract: every backend must pass these (SQLite and the Neo4j `make test` starts)."""
 from __future__ import annotations
 
 import pytest

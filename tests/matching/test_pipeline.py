@@ -1,7 +1,7 @@
 """招商项目库: legal, dated stage transitions (illegal jumps rejected with a clear message, nothing written),
 tracking, concurrency, audit; classification edges; overdue / stalled; evaluation against 标准地 numbers; Excel
 round trip with all-or-nothing import; landed projects from the snapshot (also on the seeded synthetic data).
-Store tests run on every backend (Neo4j when NEO4J_URI is set)."""
+Store tests run on every backend (SQLite and the Neo4j `make test` starts)."""
 from __future__ import annotations
 
 import datetime as dt
