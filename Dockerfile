@@ -4,7 +4,13 @@ WORKDIR /app
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
 COPY pyproject.toml README.md ./
 COPY graph graph
-COPY matching matching
+COPY kernel kernel
+COPY chains chains
+COPY targets targets
+COPY membership membership
+COPY land land
+COPY incentives incentives
+COPY pipeline pipeline
 COPY api api
 COPY seed_data seed_data
 RUN pip install --no-cache-dir .

@@ -17,12 +17,14 @@ from fastapi.staticfiles import StaticFiles
 
 from api import errors
 from api import openapi as api_openapi
-from api.middleware import RequestContextMiddleware
 from api.deps import AppState
-from api import pages, pages_land, pages_pipeline
-from api.routers import admin, chains, health, land, nodes
-from api.routers import pipeline as pipeline_router, policies
-from api.routers import recommend
+from api.middleware import RequestContextMiddleware
+from api.routers import admin, health, nodes
+from chains import pages as chains_pages, router as chains_router
+from incentives import pages as incentives_pages, router as incentives_router
+from land import pages as land_pages, router as land_router
+from pipeline import pages as pipeline_pages, router as pipeline_router
+from targets import router as targets_router
 from api.settings import Settings, get_settings
 from graph.snapshot import SnapshotCache
 from graph.store import GraphStore, open_store
@@ -95,14 +97,11 @@ def create_app(settings: Settings | None = None, *, store: GraphStore | None = N
     app.include_router(health.router)
     app.include_router(nodes.build_router(), prefix=API_PREFIX)
     app.include_router(admin.router, prefix=API_PREFIX)
-    app.include_router(chains.router, prefix=API_PREFIX)
-    app.include_router(land.router, prefix=API_PREFIX)
-    app.include_router(policies.router, prefix=API_PREFIX)
-    app.include_router(pipeline_router.router, prefix=API_PREFIX)
-    app.include_router(recommend.router, prefix=API_PREFIX)
-    app.include_router(pages.router)
-    app.include_router(pages_land.router)
-    app.include_router(pages_pipeline.router)
+    # one router (and its pages) per capability
+    for r in (chains_router, land_router, incentives_router, pipeline_router, targets_router):
+        app.include_router(r.router, prefix=API_PREFIX)
+    for p in (chains_pages, land_pages, pipeline_pages, incentives_pages):
+        app.include_router(p.router)
 
     app.mount("/static/docs", StaticFiles(directory=_DOCS_STATIC), name="docs-static")
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 from typing import TYPE_CHECKING, Iterator, NoReturn, Sequence
 
 import typer
@@ -19,6 +20,17 @@ def fail(msg: str, code: int = 2) -> NoReturn:
 def fail_lookup(message: str, candidates: Sequence[str] = ()) -> NoReturn:
     """A name the user gave that means nothing (or several things), with what it could have meant."""
     fail(message + (f"\n可选：{'、'.join(candidates[:30])}" if candidates else ""))
+
+
+def parse_date(text: str | None, what: str) -> dt.date | None:
+    """A YYYY-MM-DD option (None if not given); anything else ends the command with a message naming it."""
+    if not text:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        fail(f"{what}应为日期 YYYY-MM-DD，实际 {text!r}")
+    return None
 
 
 def open_store() -> "GraphStore":

@@ -11,7 +11,7 @@ from api.auth import Principal, authenticate
 from api.settings import Settings
 from graph.snapshot import Snapshot, SnapshotCache
 from graph.store import GraphStore
-from matching.pipeline import PipelineRules
+from pipeline.projects import PipelineRules
 
 
 @dataclass

@@ -19,7 +19,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from graph.messages import validation_message
 from graph.store import ConflictError, StoreError
 from graph.writer import ValidationFailed
-from matching.errors import ServiceError
+from kernel.errors import ServiceError
 
 PROBLEM = "application/problem+json"
 log = logging.getLogger("chainmatch.api")

@@ -9,7 +9,7 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 if TYPE_CHECKING:
-    from matching.pipeline import ImportLimits, PipelineRules
+    from pipeline.projects import ImportLimits, PipelineRules
 
 
 class Settings(BaseSettings):
@@ -42,14 +42,14 @@ class Settings(BaseSettings):
                                            description="一次导入的 .xlsx 解压后最大字节数，超过返回 413")
 
     def import_limits(self) -> "ImportLimits":
-        from matching.pipeline import ImportLimits
+        from pipeline.projects import ImportLimits
 
         return ImportLimits(self.import_max_rows, self.import_max_unpacked_bytes)
 
     def pipeline_rules(self, key_wan: float | None = None, major_wan: float | None = None,
                        stall_days: int | None = None) -> "PipelineRules":
         """The project library's rules: these settings, each overridable for one request or command."""
-        from matching.pipeline import PipelineRules
+        from pipeline.projects import PipelineRules
 
         key = self.project_key_wan if key_wan is None else key_wan
         major = self.project_major_wan if major_wan is None else major_wan

@@ -25,7 +25,6 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -33,7 +32,7 @@ sys.path.insert(0, str(ROOT))
 from graph.neo4j_store import CHUNK, LABELS, Neo4jStore  # noqa: E402
 from graph.snapshot import Snapshot, SnapshotCache  # noqa: E402
 from graph.sqlite_store import SQLiteStore  # noqa: E402
-from graph.store import Batch, NodeRec, RelRec  # noqa: E402
+from graph.store import Batch, NodeRec  # noqa: E402
 from seed_data.generator import generate, record_chunks  # noqa: E402
 from seed_data.seed import seed_facts  # noqa: E402
 

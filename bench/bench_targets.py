@@ -106,7 +106,7 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=200)
     args = ap.parse_args()
 
-    from matching.targets import (
+    from targets import (
         TargetEngine, rank_fund_targets, rank_leader_targets, rank_targets, similar_enterprises,
     )
 

@@ -23,11 +23,11 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from matching.baselines import CentroidRanker, baseline_factories  # noqa: E402
-from matching.chainkg import available, default_raw_dir, export_chainkg  # noqa: E402
-from matching.dataset import read_dataset  # noqa: E402
-from matching.evaluation import evaluate  # noqa: E402
-from matching.membership import DEFAULT_SIGNALS, RELATED_SIGNALS, MembershipRanker  # noqa: E402
+from membership.baselines import CentroidRanker, baseline_factories  # noqa: E402
+from membership.chainkg import available, default_raw_dir, export_chainkg  # noqa: E402
+from membership.dataset import read_dataset  # noqa: E402
+from membership.evaluation import evaluate  # noqa: E402
+from membership.ranker import DEFAULT_SIGNALS, RELATED_SIGNALS, MembershipRanker  # noqa: E402
 
 TEXT_SVM = ("text_clf", "text_dec", "text_rank")
 CENTROID = ("centroid", "centroid_rank")

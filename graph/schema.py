@@ -398,7 +398,7 @@ class LandParcel(Node):
     power_capacity_kva: float | None = Field(default=None, ge=0, description="可供电力容量（kVA）")
     rail_access: bool | None = Field(default=None, description="是否有铁路专用线")
     deliverable_on: Text | None = Field(default=None, description="计划交地日期（YYYY-MM-DD）")
-    # 预留/出让：只由土地超市服务（matching/land_reservations.py）写入，每次变更 rev 加 1（乐观并发控制）
+    # 预留/出让：只由土地超市服务（land/reservations.py）写入，每次变更 rev 加 1（乐观并发控制）
     rev: int | None = Field(default=None, ge=0, le=SAFE_INT, description="状态版本号（预留/释放/出让时递增）")
     reserved_by: KeyRef | None = Field(default=None, description="预留给的项目 key")
     reserved_at: Text | None = Field(default=None, description="预留时间（UTC，YYYY-MM-DDTHH:MM:SSZ）")
@@ -471,7 +471,7 @@ class Project(Node):
     power_need_kva: float | None = Field(default=None, ge=0, description="用电需求（kVA）")
     needs_rail: bool | None = Field(default=None, description="是否需要铁路专用线")
     land_needed_by: Text | None = Field(default=None, description="最晚用地时间（YYYY-MM-DD）")
-    # 招商项目库（matching/pipeline.py）：stage / stage_on / stage_history 只经阶段流转写入（合法流转、日期、审计）
+    # 招商项目库（pipeline/projects.py）：stage / stage_on / stage_history 只经阶段流转写入（合法流转、日期、审计）
     stage_on: Text | None = Field(default=None, description="进入当前阶段日期（YYYY-MM-DD）")
     stage_history: list[LogEntry] = Field(
         default_factory=list, max_length=LOG_MAX, description="阶段流转记录：每条为 JSON 对象文本 {on, from, to, by, at, note}，按日期先后")
@@ -521,7 +521,7 @@ class Policy(Node):
     effective_from: Date | None = None
     effective_to: Date | None = None
     summary: LongText | None = None
-    # 政策条款（seed_data/facts/policies.json 的一条规则；计算见 matching/incentives.py）
+    # 政策条款（seed_data/facts/policies.json 的一条规则；计算见 incentives/calculator.py）
     document: Text | None = Field(default=None, description="文件名称")
     article: Text | None = Field(default=None, description="条款")
     version: Text | None = Field(default=None, description="规则版本")

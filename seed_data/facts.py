@@ -6,7 +6,7 @@ The facts live as JSON next to this module (seed_data/facts/*.json, shipped as p
   regions.json  provinces, the cities we serve or compare with, and every county of 衢州/金华/衡阳 (GB/T 2260 codes)
   parks.json    real parks in 衢州/金华/衡阳 with their officially stated leading chains
   policies.json incentive rules written down from public policy documents (文号, article, effective dates,
-                version, conditions, formula); matching/incentives.py computes with them, and the seed writes each
+                version, conditions, formula); incentives/calculator.py computes with them, and the seed writes each
                 item as a Policy node (`policy_nodes()`)
 
 `fact_nodes()` turns them into (label, props) pairs that `graph.schema.MODELS[label](**props)` validates, each with

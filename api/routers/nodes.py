@@ -21,8 +21,8 @@ from graph.writer import Problem, ValidationFailed
 from graph.schema import MODELS, RELATIONS, Label, reject_bool_numbers
 from graph.schema import utc_timestamp_text
 from graph.snapshot import feature_fields
-from matching.land_reservations import STATE_FIELDS
-from matching.pipeline import PROTECTED_FIELDS as PIPELINE_FIELDS
+from land.reservations import STATE_FIELDS
+from pipeline.projects import PROTECTED_FIELDS as PIPELINE_FIELDS
 
 T = TypeVar("T")
 

@@ -9,7 +9,6 @@ from api.auth import create_key
 from api.settings import Settings
 from conftest import USCC_A, USCC_B, tiny_graph_objects, tiny_graph_relations, new_store
 from graph.schema import LandParcel, Park
-from graph.sqlite_store import SQLiteStore
 from graph.writer import write_objects
 
 

@@ -23,7 +23,6 @@ from api.auth import create_key
 from api.routers.nodes import RESOURCES
 from api.settings import Settings
 from conftest import new_store
-from graph.sqlite_store import SQLiteStore
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "browser"))
 from pagewalk import html_pages, page_refs  # noqa: E402

@@ -32,7 +32,6 @@ from api.app import create_app  # noqa: E402
 from api.auth import create_key  # noqa: E402
 from api.settings import Settings  # noqa: E402
 from conftest import new_store
-from graph.sqlite_store import SQLiteStore  # noqa: E402
 
 MIN_CASES = 1000
 BUDGET_S = float(os.environ.get("CHAINMATCH_SCHEMATHESIS_BUDGET_S", "150"))

@@ -37,7 +37,7 @@ def _missing() -> str | None:
         import selenium  # noqa: F401
     except ImportError:
         return "未安装 selenium（pip install 'selenium==4.51.0'）"
-    from api.render.png import find_chromium
+    from chains.render.png import find_chromium
 
     if find_chromium() is None:
         return "未找到 chromium"
@@ -57,7 +57,7 @@ def browser():
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
-    from api.render.png import find_chromium
+    from chains.render.png import find_chromium
 
     opts = webdriver.ChromeOptions()
     opts.binary_location = find_chromium()

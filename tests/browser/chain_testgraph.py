@@ -1,4 +1,4 @@
-"""A small hand-built graph whose chain analysis can be checked by hand (see tests/matching/test_chain_analysis.py).
+"""A small hand-built graph whose chain analysis can be checked by hand (see tests/chains/test_analysis.py).
 
 集成电路 (ic), 7 segments; 新材料 (nm), 2 segments; UPSTREAM_OF:
     s1 原料 ─┬→ s3 制造 → s4 封测 → s5 终端 ← s6 辅料
@@ -106,9 +106,9 @@ def build_snapshot(path, *, park_links: bool = False):
 def make_app(store, tmp_dir):
     """The API app on `store`, with the chain and page routers included if the app does not include them yet
     (api/app.py wires them; this keeps the tests independent of that wiring)."""
-    from api import pages
+    from chains import pages
     from api.app import create_app
-    from api.routers import chains
+    from chains import router as chains
     from api.settings import Settings
 
     app = create_app(Settings(sqlite_path=str(tmp_dir / "unused.db"), snapshot_dir=str(tmp_dir / "snaps")), store=store)

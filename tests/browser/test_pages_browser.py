@@ -84,9 +84,9 @@ def test_index_and_error_pages_have_no_console_errors(browser, live_server):
 
 
 def test_saved_report_works_offline_from_disk(browser, live_server, tmp_path):
-    from api.render import chain as chain_render
+    from chains.render import report as chain_render
     from graph.snapshot import Snapshot
-    from matching.chain_analysis import AnalysisConfig
+    from chains.analysis import AnalysisConfig
 
     _, store = live_server
     out = chain_render.build(Snapshot.build(store), chain="ic", region="900100",
@@ -100,8 +100,8 @@ def test_saved_report_works_offline_from_disk(browser, live_server, tmp_path):
 def test_aggregated_view_says_so(browser, live_server, tmp_path):
     from selenium.webdriver.common.by import By
 
-    from api.render.html import graph_page
-    from api.render.views import enterprise_view
+    from chains.render.html import graph_page
+    from chains.render.views import enterprise_view
     from graph.snapshot import Snapshot
 
     _, store = live_server
@@ -119,8 +119,8 @@ def _png_size(path: Path) -> tuple[int, int]:
 
 
 def test_png_export_of_the_static_map(browser, live_server, tmp_path):
-    from api.render import chain as chain_render
-    from api.render.png import svg_size
+    from chains.render import report as chain_render
+    from chains.render.png import svg_size
     from graph.snapshot import Snapshot
 
     _, store = live_server
@@ -136,7 +136,7 @@ def test_png_export_of_the_static_map(browser, live_server, tmp_path):
 def test_seeded_chain_map_for_quzhou(browser, tmp_path):
     """The demo data (seed_data.seed) rendered as an officer would see it: 集成电路 in 衢州."""
     seed = pytest.importorskip("seed_data.seed", reason="seed_data.seed 不可用")
-    from api.render import chain as chain_render
+    from chains.render import report as chain_render
     from graph.snapshot import Snapshot
     from graph.sqlite_store import SQLiteStore
 
@@ -158,7 +158,7 @@ def test_seeded_chain_map_for_quzhou(browser, tmp_path):
 
 def test_the_offline_guard_catches_an_external_request(browser, live_server, tmp_path):
     """The checks above can fail: a page that loads one remote image is caught (request log and console)."""
-    from api.render import chain as chain_render
+    from chains.render import report as chain_render
     from graph.snapshot import Snapshot
 
     _, store = live_server

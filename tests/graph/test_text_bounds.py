@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 
 from graph.schema import (
-    ITEM_MAX, KEY_MAX, LIST_MAX, LONG_TEXT_MAX, MODELS, NAME_MAX, SCOPE_MAX, TEXT_MAX, Enterprise, Label, Project,
+    ITEM_MAX, KEY_MAX, LIST_MAX, MODELS, NAME_MAX, SCOPE_MAX, TEXT_MAX, Enterprise, Label, Project,
 )
 from graph.snapshot import Snapshot, SnapshotCache, _text_nbytes
 from graph.store import Batch, NodeRec
-from graph.writer import ValidationFailed, validate, write_objects
+from graph.writer import validate, write_objects
 
 
 def _string_schemas(schema: dict, defs: dict) -> list[dict]:

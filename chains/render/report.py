@@ -1,0 +1,112 @@
+"""Chain outputs in one place, for the pages router and the CLI: map page, report, SVG, XLSX, PNG."""
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Mapping, Sequence
+from urllib.parse import quote
+
+from chains.render.html import chain_map_page, chain_report_page
+from chains.render.png import find_chromium, svg_to_png
+from chains.render.svg import chain_map_svg
+from chains.render.views import GraphView, chain_map_view
+from chains.render.xlsx import chain_workbook
+from graph.snapshot import Snapshot
+from chains.analysis import AnalysisConfig, ChainMap, analyse_chain, chain_firms_by_segment, resolve_scope
+
+Targets = Mapping[str, Sequence[Mapping[str, Any]]]
+
+
+@dataclass
+class ChainOutputs:
+    cmap: ChainMap
+    view: GraphView
+
+    @property
+    def stem(self) -> str:
+        return f"{self.cmap.chain.key}-{self.cmap.scope.key}"
+
+
+def build(snap: Snapshot, *, chain: str, region: str, config: AnalysisConfig | None = None,
+          link_base: str | None = None, targets: Targets | None = None, firms_per_segment: int = 30) -> ChainOutputs:
+    cmap = analyse_chain(snap, chain=chain, region=region, config=config)
+    scope = resolve_scope(snap, region)
+    firms = chain_firms_by_segment(snap, cmap, scope=scope, limit=firms_per_segment)
+    return ChainOutputs(cmap, chain_map_view(cmap, firms, targets=targets, link_base=link_base))
+
+
+def segment_targets(snap: Snapshot, chain: str, region: str, segments: Sequence[str] | None = None, k: int = 5,
+                    link_base: str | None = None) -> dict[str, list[dict[str, Any]]] | None:
+    """The recommender's top k target firms per segment (default: every segment of the chain), shaped for the
+    pages' targets hook. `link_base` "" links each firm to its served page; None (files written to disk) gives no
+    links. None when chain or region cannot be resolved (the page reports that itself)."""
+    from targets import TargetError, targets_by_segment
+
+    try:
+        ranked = targets_by_segment(snap, region=region, chain=chain, segments=segments, k=k)
+    except TargetError:
+        return None
+    return {key: [{"name": it.name, "key": it.enterprise, "score": it.score, "reasons": it.reasons,
+                   **({"href": f"{link_base}/pages/enterprises/{quote(it.enterprise)}"} if link_base is not None else {})}
+                  for it in items]
+            for key, items in ranked.items()}
+
+
+def recruiting_segments(out: ChainOutputs) -> list[str]:
+    """The segments a handout lists targets for: gaps and every segment with a 补链/强链/延链 move."""
+    moved = {m.segment for m in out.cmap.moves}
+    return [s.key for s in out.cmap.segments if s.klass == "空白" or s.key in moved]
+
+
+def map_html(out: ChainOutputs, *, links: Sequence[tuple[str, str]] | None = None) -> str:
+    return chain_map_page(out.cmap, out.view, links=links)
+
+
+def report_html(out: ChainOutputs, *, targets: Targets | None = None,
+                links: Sequence[tuple[str, str]] | None = None) -> str:
+    return chain_report_page(out.cmap, out.view, svg=chain_map_svg(out.cmap), svg_name=f"{out.stem}-map.svg",
+                             targets=targets, links=links)
+
+
+def write_map(out: ChainOutputs, path: Path) -> Path:
+    """Write the map; the suffix chooses the format: .html (interactive page), .svg, .png (needs Chromium),
+    .json (the analysis as data)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    suffix = path.suffix.lower()
+    if suffix == ".json":
+        path.write_text(out.cmap.model_dump_json(by_alias=True, indent=1), encoding="utf-8")
+    elif suffix == ".svg":
+        path.write_text(chain_map_svg(out.cmap), encoding="utf-8")
+    elif suffix == ".png":
+        with tempfile.TemporaryDirectory(prefix="cm-map-") as tmp:
+            svg = Path(tmp) / "map.svg"
+            svg.write_text(chain_map_svg(out.cmap), encoding="utf-8")
+            svg_to_png(svg, path)
+    else:
+        path.write_text(map_html(out), encoding="utf-8")
+    return path
+
+
+def write_report(out: ChainOutputs, directory: Path, *, png: bool | None = None,
+                 targets: Targets | None = None) -> tuple[list[Path], str | None]:
+    """Report HTML, segment XLSX, map SVG and (when Chromium is there, or png=True) map PNG in `directory`.
+    Returns (written files, a note when the PNG was skipped)."""
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    html_path = directory / f"{out.stem}-report.html"
+    html_path.write_text(report_html(out, targets=targets), encoding="utf-8")
+    xlsx_path = directory / f"{out.stem}-segments.xlsx"
+    chain_workbook(out.cmap).save(xlsx_path)
+    svg_path = directory / f"{out.stem}-map.svg"
+    svg_path.write_text(chain_map_svg(out.cmap), encoding="utf-8")
+    written = [html_path, xlsx_path, svg_path]
+    note = None
+    if png is None:
+        png = find_chromium() is not None
+        if not png:
+            note = "未找到 Chromium，跳过 PNG（运行 tools/ensure-browser.sh 安装后可生成；SVG 已写出）"
+    if png:  # explicitly asked for (png=True) and Chromium missing or failing: raise
+        written.append(svg_to_png(svg_path, directory / f"{out.stem}-map.png"))
+    return written, note

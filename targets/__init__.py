@@ -1,0 +1,26 @@
+"""Target-enterprise recommender, part 4–7 (招商目标推荐): attractability ranking for a region and its views.
+
+    rank_targets(snap, region=, chain=, segment=, k=)        region × chain[/segment] → firms outside the region
+    rank_leader_targets(snap, leader=, region=, k=)          链主 → its suppliers/customers not yet in the region
+    rank_fund_targets(snap, fund=, region=, k=)              fund → portfolio firms fitting local gaps and parks
+    rank_parcel_targets(snap, parcel=, chains=, region=, k=) parcel → firms for its admitted/leading chains
+    similar_enterprises(snap, enterprise=, k=, region=)      firm → similar firms
+
+All read the analytic snapshot only. See docs/targets.md; the model is in model.py, the engine in engine.py.
+"""
+from targets.engine import (
+    TargetEngine, TargetRecommender, rank_fund_targets, rank_leader_targets, rank_parcel_targets, rank_targets,
+    targets_by_segment,
+)
+from targets.model import DEFAULT_WEIGHTS, FEATURE_DOCS, FEATURE_LABELS, FEATURES, TargetConfig
+from targets.results import (
+    SegmentChoice, SimilarItem, SimilarList, TargetError, TargetItem, TargetList, WeightsOut,
+)
+from targets.similar import similar_enterprises
+
+__all__ = [
+    "DEFAULT_WEIGHTS", "FEATURES", "FEATURE_DOCS", "FEATURE_LABELS", "SegmentChoice", "SimilarItem", "SimilarList",
+    "TargetConfig", "TargetEngine", "TargetError", "TargetItem", "TargetList", "TargetRecommender", "WeightsOut",
+    "rank_fund_targets", "rank_leader_targets", "rank_parcel_targets", "rank_targets", "similar_enterprises",
+    "targets_by_segment",
+]
