@@ -4,13 +4,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated, Any, Callable
 
-from fastapi import Depends, HTTPException, Query, Request
+from fastapi import Depends, Query, Request
 from fastapi.security import APIKeyHeader
 
 from api.auth import Principal, authenticate
 from api.settings import Settings
 from graph.snapshot import Snapshot, SnapshotCache
 from graph.store import GraphStore
+from kernel.errors import Forbidden, Unauthorized
 from pipeline.projects import PipelineRules
 
 
@@ -58,7 +59,7 @@ def get_principal(store: StoreDep, token: Annotated[str | None, Depends(_api_key
         return None
     p = authenticate(store, token)
     if p is None:
-        raise HTTPException(401, "API key 无效或已吊销", headers={"WWW-Authenticate": "APIKey"})
+        raise Unauthorized("API key 无效或已吊销")
     return p
 
 
@@ -71,9 +72,9 @@ def require(*roles: str) -> Callable[..., Principal]:
 
     def dep(p: Annotated[Principal | None, Depends(get_principal)]) -> Principal:
         if p is None:
-            raise HTTPException(401, "需要 API key（请求头 X-API-Key）", headers={"WWW-Authenticate": "APIKey"})
+            raise Unauthorized("需要 API key（请求头 X-API-Key）")
         if p.role not in allowed:
-            raise HTTPException(403, f"角色 {p.role} 无权执行此操作（需要 {'/'.join(allowed)}）")
+            raise Forbidden(f"角色 {p.role} 无权执行此操作（需要 {'/'.join(allowed)}）")
         return p
 
     setattr(dep, ALLOWED_ROLES_ATTR, allowed)

@@ -19,7 +19,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from graph.messages import validation_message
 from graph.store import ConflictError, StoreError
 from graph.writer import ValidationFailed
-from kernel.errors import ServiceError
+from kernel.errors import ChainMatchError
 
 PROBLEM = "application/problem+json"
 log = logging.getLogger("chainmatch.api")
@@ -106,14 +106,18 @@ def install(app: FastAPI) -> None:
         first = exc.problems[0] if exc.problems else None
         return problem(422, str(first) if first else "数据校验未通过", errors=errs, request=request)
 
-    @app.exception_handler(ServiceError)
-    async def _service(request: Request, exc: ServiceError) -> JSONResponse:
+    @app.exception_handler(ChainMatchError)
+    async def _service(request: Request, exc: ChainMatchError) -> Response:
+        if request.url.path.startswith("/pages"):  # a page answers with a page
+            from kernel.pages import error_page
+
+            return error_page(exc.status, exc.message, exc.candidates)
         # a parameter named in errors[] is placed where the caller sent it (path or query) unless the service said
         errors = [e if "in" in e or not e.get("field") else
                   e | ({"in": "path"} if e["field"] in request.path_params else
                        {"in": "query"} if e["field"] in request.query_params else {})
                   for e in exc.errors]
-        return problem(exc.status, exc.detail, errors=errors or None, request=request)
+        return problem(exc.status, exc.detail, errors=errors or None, request=request, headers=exc.headers)
 
     @app.exception_handler(ConflictError)
     async def _conflict(request: Request, exc: ConflictError) -> JSONResponse:

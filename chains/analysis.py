@@ -50,6 +50,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from graph.schema import SIZES
 from graph.snapshot import Snapshot
+from kernel.errors import ChainMatchError
 
 STRONG, WEAK, GAP = "优势", "薄弱", "空白"
 FILL, STRENGTHEN, EXTEND = "补链", "强链", "延链"
@@ -67,17 +68,13 @@ MEASURE = ("区位熵 LQ = (本地该环节规模加权强度 / 本地全部环�
            "强度 = Σ 企业环节权重 × 规模权重（微型0.5、小型1、中型3、大型9）")
 
 
-class ChainLookupError(LookupError):
-    """A chain, region, park or segment that cannot be resolved; `candidates` lists names when ambiguous."""
+class ChainLookupError(ChainMatchError, LookupError):
+    """A chain, region, park or segment that cannot be resolved: 404, or 422 when the name is ambiguous;
+    `candidates` lists what was meant when known."""
 
     def __init__(self, message: str, candidates: list[str] | None = None, *, ambiguous: bool = False):
-        super().__init__(message)
-        self.message = message
-        self.candidates = candidates or []
+        super().__init__(message, candidates=candidates, status=422 if ambiguous else 404)
         self.ambiguous = ambiguous
-
-    def __str__(self) -> str:
-        return self.message
 
 
 # ------------------------------------------------------------------------------------------- configuration

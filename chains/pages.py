@@ -12,22 +12,17 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from api.deps import SnapshotDep
 from chains.render import report as chain_render
-from chains.render.html import error_page, graph_page, simple_page
+from chains.render.html import graph_page, simple_page
 from chains.render.svg import chain_map_svg
 from chains.render.views import MAX_NODES, enterprise_view, park_view
 from chains.render.xlsx import chain_xlsx_bytes
 from kernel.downloads import XLSX, attachment
 from chains.router import ConfigDep, RegionQuery
-from chains.analysis import AnalysisConfig, ChainIndex, ChainLookupError
+from chains.analysis import AnalysisConfig, ChainIndex
 
 router = APIRouter(prefix="/pages", tags=["页面"])
 API_PREFIX = "/api/v1"
 ChainPath = Annotated[str, Path(min_length=1, max_length=128, description="产业链 key、名称或别名")]
-
-
-def _html_error(e: ChainLookupError) -> HTMLResponse:
-    status = 422 if e.ambiguous else 404
-    return HTMLResponse(error_page(status, e.message, e.candidates), status_code=status)
 
 
 def _config_query(config: AnalysisConfig) -> dict[str, Any]:
@@ -79,21 +74,15 @@ def chain_map_redirect(chain: Annotated[str, Query(min_length=1, max_length=128)
 
 @router.get("/chains/{chain}/map", response_class=HTMLResponse, summary="产业链图谱（交互式离线页面）")
 def chain_map_page(snap: SnapshotDep, chain: ChainPath, region: RegionQuery, config: ConfigDep) -> HTMLResponse:
-    try:
-        out = chain_render.build(snap, chain=chain, region=region, config=config, link_base="",
-                                 targets=chain_render.segment_targets(snap, chain, region, link_base=""))
-    except ChainLookupError as e:
-        return _html_error(e)
+    out = chain_render.build(snap, chain=chain, region=region, config=config, link_base="",
+                             targets=chain_render.segment_targets(snap, chain, region, link_base=""))
     return HTMLResponse(chain_render.map_html(out, links=_chain_links(out.cmap.chain.key, region, config)))
 
 
 @router.get("/chains/{chain}/report", response_class=HTMLResponse, summary="产业链招商报告（单文件 HTML）")
 def chain_report_page(snap: SnapshotDep, chain: ChainPath, region: RegionQuery, config: ConfigDep,
                       download: Annotated[bool, Query(description="作为附件下载")] = False) -> HTMLResponse:
-    try:
-        out = chain_render.build(snap, chain=chain, region=region, config=config)
-    except ChainLookupError as e:
-        return _html_error(e)
+    out = chain_render.build(snap, chain=chain, region=region, config=config)
     headers = attachment(f"{out.stem}-report.html") if download else None
     targets = chain_render.segment_targets(snap, chain, region, chain_render.recruiting_segments(out), link_base="")
     return HTMLResponse(chain_render.report_html(out, targets=targets,
@@ -104,30 +93,21 @@ def chain_report_page(snap: SnapshotDep, chain: ChainPath, region: RegionQuery, 
 @router.get("/chains/{chain}/report.xlsx", summary="环节分析表（Excel）",
             responses={200: {"content": {XLSX: {}}, "description": "XLSX 文件"}})
 def chain_report_xlsx(snap: SnapshotDep, chain: ChainPath, region: RegionQuery, config: ConfigDep) -> Response:
-    try:
-        out = chain_render.build(snap, chain=chain, region=region, config=config, firms_per_segment=0)
-    except ChainLookupError as e:
-        return _html_error(e)
+    out = chain_render.build(snap, chain=chain, region=region, config=config, firms_per_segment=0)
     return Response(chain_xlsx_bytes(out.cmap), media_type=XLSX, headers=attachment(f"{out.stem}-segments.xlsx"))
 
 
 @router.get("/chains/{chain}/map.svg", summary="产业链图谱静态图（SVG）",
             responses={200: {"content": {"image/svg+xml": {}}, "description": "SVG"}})
 def chain_map_svg_file(snap: SnapshotDep, chain: ChainPath, region: RegionQuery, config: ConfigDep) -> Response:
-    try:
-        out = chain_render.build(snap, chain=chain, region=region, config=config, firms_per_segment=0)
-    except ChainLookupError as e:
-        return _html_error(e)
+    out = chain_render.build(snap, chain=chain, region=region, config=config, firms_per_segment=0)
     return Response(chain_map_svg(out.cmap), media_type="image/svg+xml")
 
 
 @router.get("/enterprises/{key}", response_class=HTMLResponse, summary="企业画像：供应商、客户、基金、园区、环节")
 def enterprise_page(snap: SnapshotDep, key: Annotated[str, Path(min_length=1, max_length=128)],
                     max_nodes: Annotated[int, Query(ge=10, le=MAX_NODES)] = MAX_NODES) -> HTMLResponse:
-    try:
-        view = enterprise_view(snap, key, max_nodes=max_nodes, link_base="")
-    except ChainLookupError as e:
-        return _html_error(e)
+    view = enterprise_view(snap, key, max_nodes=max_nodes, link_base="")
     return HTMLResponse(graph_page(view, links=[("企业数据（JSON）", f"{API_PREFIX}/enterprises/{quote(key)}"),
                                                 ("页面索引", "/pages")]))
 
@@ -135,9 +115,6 @@ def enterprise_page(snap: SnapshotDep, key: Annotated[str, Path(min_length=1, ma
 @router.get("/parks/{key}", response_class=HTMLResponse, summary="园区画像：主导产业链、企业、地块")
 def park_page(snap: SnapshotDep, key: Annotated[str, Path(min_length=1, max_length=128)],
               max_nodes: Annotated[int, Query(ge=10, le=MAX_NODES)] = MAX_NODES) -> HTMLResponse:
-    try:
-        view = park_view(snap, key, max_nodes=max_nodes, link_base="")
-    except ChainLookupError as e:
-        return _html_error(e)
+    view = park_view(snap, key, max_nodes=max_nodes, link_base="")
     return HTMLResponse(graph_page(view, links=[("园区数据（JSON）", f"{API_PREFIX}/parks/{quote(key)}"),
                                                 ("页面索引", "/pages")]))

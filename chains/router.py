@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Path, Query
+from fastapi import APIRouter, Depends, Path, Query
 from pydantic import BaseModel, Field
 
 from api.deps import SnapshotDep
 from chains.analysis import (
-    AnalysisConfig, ChainIndex, ChainLookupError, ChainMap, ChainSummary, FirmBrief, Move, ScopeOut, SegmentStat,
+    AnalysisConfig, ChainIndex, ChainMap, ChainSummary, FirmBrief, Move, ScopeOut, SegmentStat,
     analyse_chain, resolve_chain, resolve_scope, segment_firms, summarise_chains,
 )
 
@@ -37,11 +37,6 @@ def analysis_config(
 
 
 ConfigDep = Annotated[AnalysisConfig, Depends(analysis_config)]
-
-
-def lookup_http_error(e: ChainLookupError) -> HTTPException:
-    detail = e.message + (f"；候选：{'、'.join(e.candidates[:20])}" if e.candidates else "")
-    return HTTPException(422 if e.ambiguous else 404, detail)
 
 
 class ChainMapsOut(BaseModel):
@@ -74,29 +69,20 @@ class FirmPage(BaseModel):
 @router.get("/chain-maps", response_model=ChainMapsOut, summary="地区各产业链概况（优势/薄弱/空白环节数）",
             responses={404: {"description": "地区或园区不存在"}, 422: {}})
 def chain_maps(snap: SnapshotDep, region: RegionQuery, config: ConfigDep) -> ChainMapsOut:
-    try:
-        scope, rows = summarise_chains(snap, region=region, config=config)
-    except ChainLookupError as e:
-        raise lookup_http_error(e) from None
+    scope, rows = summarise_chains(snap, region=region, config=config)
     return ChainMapsOut(scope=scope, config=config, chains=rows)
 
 
 @router.get("/chains/{chain}/map", response_model=ChainMap, response_model_by_alias=True,
             summary="产业链图谱：各环节本地强度、区位熵、分类与招商方向", responses={404: {}, 422: {}})
 def chain_map(snap: SnapshotDep, chain: ChainPath, region: RegionQuery, config: ConfigDep) -> ChainMap:
-    try:
-        return analyse_chain(snap, chain=chain, region=region, config=config)
-    except ChainLookupError as e:
-        raise lookup_http_error(e) from None
+    return analyse_chain(snap, chain=chain, region=region, config=config)
 
 
 @router.get("/chains/{chain}/gaps", response_model=GapsOut, response_model_by_alias=True,
             summary="产业链缺口诊断：空白/薄弱环节与补链、强链、延链建议", responses={404: {}, 422: {}})
 def chain_gaps(snap: SnapshotDep, chain: ChainPath, region: RegionQuery, config: ConfigDep) -> GapsOut:
-    try:
-        cm = analyse_chain(snap, chain=chain, region=region, config=config)
-    except ChainLookupError as e:
-        raise lookup_http_error(e) from None
+    cm = analyse_chain(snap, chain=chain, region=region, config=config)
     return GapsOut(chain={"key": cm.chain.key, "name": cm.chain.name}, scope=cm.scope, config=cm.config,
                    gaps=[s for s in cm.segments if s.klass == "空白"], weak=[s for s in cm.segments if s.klass == "薄弱"],
                    fill=cm.moves_of("补链"), strengthen=cm.moves_of("强链"), extend=cm.moves_of("延链"), notes=cm.notes)
@@ -113,12 +99,9 @@ def chain_segment_firms(
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
 ) -> FirmPage:
-    try:
-        resolve_chain(snap, chain)
-        scope = resolve_scope(snap, region)
-        items, total = segment_firms(snap, scope=scope, segment=segment, chain=chain, config=config, limit=limit,
-                                     offset=offset)
-    except ChainLookupError as e:
-        raise lookup_http_error(e) from None
+    resolve_chain(snap, chain)
+    scope = resolve_scope(snap, region)
+    items, total = segment_firms(snap, scope=scope, segment=segment, chain=chain, config=config, limit=limit,
+                                 offset=offset)
     return FirmPage(segment=segment, scope=scope.out(ChainIndex.of(snap)), items=items, total=total, limit=limit,
                     offset=offset)

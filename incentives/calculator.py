@@ -41,7 +41,7 @@ import numpy as np
 
 from graph.snapshot import Snapshot
 from chains.analysis import first_index
-from kernel.errors import ServiceError
+from kernel.errors import Invalid, NotFound
 
 RULES_FILE = Path(__file__).resolve().parent.parent / "seed_data" / "facts" / "policies.json"
 CENT = Decimal("0.0001")  # amounts are in 万 (万元 / 万美元): four decimals = one 元 / one dollar
@@ -64,10 +64,8 @@ class RulesError(ValueError):
     """The rules file is malformed; the message names the item and the field."""
 
 
-class FactsError(ServiceError, ValueError):
+class FactsError(Invalid, ValueError):
     """Facts given to the calculator are invalid; `problems` lists (field, Chinese message)."""
-
-    status = 422
 
     def __init__(self, problems: list[tuple[str, str]]):
         self.problems = problems
@@ -1060,8 +1058,8 @@ def enterprise_parks(snap: Snapshot, rows: Sequence[int] | None = None) -> np.nd
     return first_index(m if rows is None else m[np.asarray(rows, dtype=np.int64)])
 
 
-class UnknownSubject(ServiceError):
-    status = 404
+class UnknownSubject(NotFound):
+    pass
 
 
 def subject_facts(snap: Snapshot, *, enterprise: str | None = None, project: str | None = None) -> dict[str, Any]:

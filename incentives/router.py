@@ -9,11 +9,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, HTTPException, Path, Query
+from fastapi import APIRouter, Body, Path, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import READ_ONLY, SnapshotDep
 from graph.schema import Date
+from kernel.errors import NotFound
 from incentives.calculator import (
     calculate, default_rules, item_summary, parse_facts, subject_facts,
     push,
@@ -54,7 +55,7 @@ def list_items(doc: Annotated[str | None, Query(max_length=64, description="只�
 def get_item(key: ItemPath) -> Any:
     book = default_rules()
     if key not in book.items:
-        raise HTTPException(404, f"政策条款 {key!r} 不存在")
+        raise NotFound(f"政策条款 {key!r} 不存在")
     return item_summary(book, book.items[key])
 
 
@@ -87,5 +88,5 @@ def push_endpoint(
 ) -> Any:
     book = default_rules()
     if key not in book.items:
-        raise HTTPException(404, f"政策条款 {key!r} 不存在")
+        raise NotFound(f"政策条款 {key!r} 不存在")
     return push(book, snap, key, on=on).as_dict(book, limit=limit)

@@ -3,7 +3,7 @@ Content-Security-Policy (no script, no outside request), and HTML escaping for e
 from __future__ import annotations
 
 import html
-from typing import Any
+from typing import Any, Sequence
 
 from fastapi.responses import HTMLResponse
 
@@ -34,3 +34,12 @@ def page(title: str, header_html: str, body: str, css: str = "") -> HTMLResponse
            f"<title>{e(title)}</title><style>{BASE_CSS}{css}</style></head><body>"
            f"<header>{header_html}</header><main>{body}</main></body></html>")
     return HTMLResponse(doc, headers={"Content-Security-Policy": CSP, "X-Content-Type-Options": "nosniff"})
+
+
+def error_page(status: int, message: str, candidates: Sequence[str] = ()) -> HTMLResponse:
+    """The page a /pages request gets for a refused lookup or request (the API answers problem+json instead)."""
+    more = ("<p>可选：</p><ul>" + "".join(f"<li>{e(c)}</li>" for c in list(candidates)[:50]) + "</ul>") if candidates else ""
+    body = f"<p id='cm-error'>{e(message)}</p>{more}<p><a href='/pages'>返回页面索引</a></p>"
+    resp = page(f"出错了（{status}）", f"<h1>出错了（{status}）</h1>", body)
+    resp.status_code = status
+    return resp

@@ -20,7 +20,7 @@ from typing import Any
 from graph.schema import LandParcel, utc_timestamp_text
 from graph.store import AuditEntry, Batch, ConflictError, Expect, GraphStore, NodeRec
 from land.matching import STATUS_CN, check_records
-from kernel.errors import ServiceError
+from kernel.errors import ChainMatchError, Conflict, Forbidden, Invalid, NotFound
 
 DEFAULT_TTL_HOURS = 168.0  # 7 days
 MAX_TTL_HOURS = 2160.0  # 90 days
@@ -29,30 +29,28 @@ _EXPECT_FIELDS = ("rev", "status", "reserved_by", "expires_at", "park")
 _RESERVATION_FIELDS = ("reserved_by", "reserved_at", "expires_at")
 
 
-class LandServiceError(ServiceError):
+class LandServiceError(ChainMatchError):
+    """Any refusal of the 土地超市 services (the kernel's kind says which: not found, forbidden, conflict …)."""
+
+
+class ParcelNotFound(LandServiceError, NotFound):
     pass
 
 
-class ParcelNotFound(LandServiceError):
-    status = 404
+class ParcelForbidden(LandServiceError, Forbidden):
+    pass
 
 
-class ParcelForbidden(LandServiceError):
-    status = 403
+class ReservationConflict(LandServiceError, Conflict):
+    pass
 
 
-class ReservationConflict(LandServiceError):
-    status = 409
+class InvalidRequest(LandServiceError, Invalid):
+    pass
 
 
-class InvalidRequest(LandServiceError):
-    status = 422
-
-
-class RuleViolation(LandServiceError):
+class RuleViolation(LandServiceError, Invalid):
     """The project does not meet the parcel's hard rules; `errors` lists each failed rule with its numbers."""
-
-    status = 422
 
 
 def _now(now: dt.datetime | None) -> dt.datetime:

@@ -11,13 +11,14 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 import numpy as np
-from fastapi import APIRouter, Body, Depends, HTTPException, Path, Query, Request
+from fastapi import APIRouter, Body, Depends, Path, Query, Request
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from api.auth import Principal
 from api.deps import READ_ONLY, SnapshotDep, StoreDep, require
 from graph.schema import Label, Project, StrictNumbers, Text
 from graph.writer import Loc, Problem, ValidationFailed, validate
+from kernel.errors import Invalid, NotFound
 from land.matching import (
     LANDED_STAGES, LandData, LandWeights, Ranking, assign, land_data, parcel_target_chains, rank_parcels, rank_projects,
 )
@@ -204,7 +205,7 @@ class TransferRequest(BaseModel):
 def _parcel_index(data: LandData, key: str) -> int:
     j = data.parcels.pos(key)
     if j < 0:
-        raise HTTPException(404, f"地块 {key!r} 不存在")
+        raise NotFound(f"地块 {key!r} 不存在")
     return j
 
 
@@ -243,7 +244,7 @@ def match(snap: SnapshotDep, body: Annotated[MatchRequest, Body()]) -> Any:
     if body.project is not None:
         i = data.projects.pos(body.project)
         if i < 0:
-            raise HTTPException(404, f"项目 {body.project!r} 不存在")
+            raise NotFound(f"项目 {body.project!r} 不存在")
         view = data
     else:
         view, i = data.with_project(_inline_project(data, body.project_data or {}))
@@ -253,12 +254,12 @@ def match(snap: SnapshotDep, body: Annotated[MatchRequest, Body()]) -> Any:
     if body.park:
         code = ctx.parks.code(body.park)
         if code < 0:
-            raise HTTPException(422, f"未知园区 {body.park!r}")
+            raise Invalid(f"未知园区 {body.park!r}")
         mask &= Q.park == code
     if body.region:
         code = ctx.regions.code(body.region)
         if code < 0:
-            raise HTTPException(422, f"未知行政区 {body.region!r}")
+            raise Invalid(f"未知行政区 {body.region!r}")
         mask &= ctx.within(Q.region, np.full(len(Q), code))
     if body.park or body.region:
         candidates = np.nonzero(mask)[0]

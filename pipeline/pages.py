@@ -11,12 +11,13 @@ import datetime as dt
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
-from fastapi import APIRouter, HTTPException, Path, Query
+from fastapi import APIRouter, Path, Query
 from fastapi.responses import HTMLResponse
 
 from api.deps import RulesDep, StoreDep
 from kernel.pages import e as _e, page
 from pipeline import projects as pl
+from kernel.errors import NotFound
 
 router = APIRouter(include_in_schema=False)
 
@@ -103,7 +104,7 @@ def project_page(store: StoreDep, r: RulesDep, key: Annotated[str, Path(min_leng
                  today: Annotated[dt.date | None, Query()] = None) -> HTMLResponse:
     p = store.get("Project", key)
     if p is None:
-        raise HTTPException(404, f"项目 {key!r} 不存在")
+        raise NotFound(f"项目 {key!r} 不存在")
     day = today or dt.date.today()
     v = pl.project_view(p, today=day, rules=r)
     facts = [("阶段", f"{v['stage']}（{v['stage_on'] or '日期未记录'} 起）"), ("分类", v["classification"] or "未填总投资"),

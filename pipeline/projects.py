@@ -33,7 +33,7 @@ from graph.schema import LABEL_CN, PROJECT_STAGES, Label, iso_date_text, utc_tim
 from graph.snapshot import Snapshot
 from graph.store import AuditEntry, ConflictError, Expect, GraphStore
 from graph.writer import Loc, Plan, Problem, ValidationFailed, validate
-from kernel.errors import ServiceError
+from kernel.errors import ChainMatchError, Conflict, Forbidden, Invalid, NotFound, TooLarge as _TooLarge
 
 STAGES = PROJECT_STAGES
 STAGE_INDEX = {s: i for i, s in enumerate(STAGES)}
@@ -55,32 +55,32 @@ CLASSES = ("一般", "重点", "重大")
 
 
 # ============================================================================================== errors
-class PipelineError(ServiceError):
+class PipelineError(ChainMatchError):
+    """Any refusal of the project library (the kernel's kind says which)."""
+
+
+class ProjectNotFound(PipelineError, NotFound):
     pass
 
 
-class ProjectNotFound(PipelineError):
-    status = 404
+class ProjectForbidden(PipelineError, Forbidden):
+    pass
 
 
-class ProjectForbidden(PipelineError):
-    status = 403
+class IllegalTransition(PipelineError, Conflict):
+    pass
 
 
-class IllegalTransition(PipelineError):
-    status = 409
+class ProjectConflict(PipelineError, Conflict):
+    pass
 
 
-class ProjectConflict(PipelineError):
-    status = 409
+class InvalidRequest(PipelineError, Invalid):
+    pass
 
 
-class InvalidRequest(PipelineError):
-    status = 422
-
-
-class TooLarge(PipelineError):
-    status = 413
+class TooLarge(PipelineError, _TooLarge):
+    pass
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ import datetime as dt
 import io
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Depends, HTTPException, Path, Query, Request, Response
+from fastapi import APIRouter, Body, Depends, Path, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, create_model, model_validator
 
 from api.auth import Principal
@@ -22,6 +22,7 @@ from api.errors import problem
 from kernel.downloads import XLSX, attachment
 from graph.schema import MODELS, Date, Label, bounded_text, reject_bool_numbers
 from pipeline import projects as pl
+from kernel.errors import NotFound
 
 router = APIRouter(tags=["招商项目库"])
 KeyPath = Annotated[str, Path(min_length=1, max_length=128, description="项目 key")]
@@ -123,7 +124,7 @@ def evaluations(store: StoreDep, park: ParkQ = None,
 def get_project(store: StoreDep, key: KeyPath, r: RulesDep, today: TodayQ = None) -> Any:
     p = store.get("Project", key)
     if p is None:
-        raise HTTPException(404, f"项目 {key!r} 不存在")
+        raise NotFound(f"项目 {key!r} 不存在")
     return _detail(store, p, today or dt.date.today(), r)
 
 
@@ -131,7 +132,7 @@ def get_project(store: StoreDep, key: KeyPath, r: RulesDep, today: TodayQ = None
 def get_evaluation(store: StoreDep, key: KeyPath) -> Any:
     p = store.get("Project", key)
     if p is None:
-        raise HTTPException(404, f"项目 {key!r} 不存在")
+        raise NotFound(f"项目 {key!r} 不存在")
     return pl.evaluate(p, pl.parcel_of(store, key))
 
 

@@ -6,21 +6,16 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from chains.analysis import Ref
-from kernel.errors import ServiceError
+from kernel.errors import ChainMatchError
 
 
-class TargetError(ServiceError, LookupError):
+class TargetError(ChainMatchError, LookupError):
     """A query parameter that cannot be used: `param` names it, `status` is 404 (unknown) or 422 (ambiguous /
     inconsistent), `candidates` lists what was meant when known."""
 
     def __init__(self, param: str, message: str, *, status: int = 404, candidates: list[str] | None = None):
-        super().__init__(message, errors=[{"field": param, "message": message}], status=status)
+        super().__init__(message, errors=[{"field": param, "message": message}], status=status, candidates=candidates)
         self.param = param
-        self.candidates = candidates or []
-
-    @property
-    def detail(self) -> str:
-        return self.message + (f"；候选：{'、'.join(self.candidates[:20])}" if self.candidates else "")
 
 
 

@@ -11,7 +11,7 @@ import types
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
-from fastapi import APIRouter, Body, Depends, HTTPException, Path, Query, Response
+from fastapi import APIRouter, Body, Depends, Path, Query, Response
 from pydantic import BaseModel, ConfigDict, Field, create_model, model_validator
 
 from api.auth import Principal
@@ -23,6 +23,7 @@ from graph.schema import utc_timestamp_text
 from graph.snapshot import feature_fields
 from land.reservations import STATE_FIELDS
 from pipeline.projects import PROTECTED_FIELDS as PIPELINE_FIELDS
+from kernel.errors import Forbidden, Invalid, NotFound
 
 T = TypeVar("T")
 
@@ -190,10 +191,10 @@ def _check_park_scope(p: Principal, res: Resource, *records: dict[str, Any] | No
     if p.role != "park_admin":
         return
     if not res.park_scoped:
-        raise HTTPException(403, f"园区管理员不能修改{res.title}")
+        raise Forbidden(f"园区管理员不能修改{res.title}")
     for rec in records:
         if rec is not None and rec.get("park") != p.park:
-            raise HTTPException(403, f"园区管理员只能修改本园区（{p.park}）的{res.title}")
+            raise Forbidden(f"园区管理员只能修改本园区（{p.park}）的{res.title}")
 
 
 def _add_routes(router: APIRouter, res: Resource) -> None:
@@ -219,7 +220,7 @@ def _add_routes(router: APIRouter, res: Resource) -> None:
     def get_item(store: StoreDep, key: KeyPath) -> Any:
         item = store.get(label.value, key)
         if item is None:
-            raise HTTPException(404, f"{res.title} {key!r} 不存在")
+            raise NotFound(f"{res.title} {key!r} 不存在")
         return item
 
     rel_types = tuple(sorted(t for t, r in RELATIONS.items() if label in r.src or label in r.dst))
@@ -234,7 +235,7 @@ def _add_routes(router: APIRouter, res: Resource) -> None:
         limit: Annotated[int, Query(ge=1, le=5000)] = 500,
     ) -> Any:
         if store.get(label.value, key) is None:
-            raise HTTPException(404, f"{res.title} {key!r} 不存在")
+            raise NotFound(f"{res.title} {key!r} 不存在")
         return [
             NeighbourOut(rel_type=n.rel_type, direction=n.direction, label=n.label, key=n.key,
                          name=n.props.get("name"), rel_props=n.rel_props)
@@ -252,7 +253,7 @@ def _add_routes(router: APIRouter, res: Resource) -> None:
     ) -> Any:
         data = body.model_dump(exclude_unset=True)
         if data.get("key") not in (None, key):
-            raise HTTPException(422, f"请求体中的 key {data['key']!r} 与路径 {key!r} 不一致")
+            raise Invalid(f"请求体中的 key {data['key']!r} 与路径 {key!r} 不一致")
         data["key"] = key
         before = store.get(label.value, key)
         _check_park_scope(p, res, before, data)
@@ -266,7 +267,7 @@ def _add_routes(router: APIRouter, res: Resource) -> None:
     def delete_item(store: StoreDep, key: KeyPath, p: Annotated[Principal, Depends(writer)]) -> Response:
         before = store.get(label.value, key)
         if before is None:
-            raise HTTPException(404, f"{res.title} {key!r} 不存在")
+            raise NotFound(f"{res.title} {key!r} 不存在")
         _check_park_scope(p, res, before)
         service.delete_node(store, label=label, key=key, actor=p.actor)
         return Response(status_code=204)

@@ -1,9 +1,9 @@
 """Rendering of chain maps and graph views: offline HTML pages (vis-network from pyvis, inlined), static SVG,
 PNG through headless Chromium, and XLSX exports. Reads analysis results and the snapshot; never a store."""
-from chains.render.html import chain_map_page, chain_report_page, error_page, graph_page, simple_page
+from chains.render.html import chain_map_page, chain_report_page, graph_page, simple_page
 from chains.render.svg import chain_map_svg
 from chains.render.views import GraphView, chain_map_view, enterprise_view, park_view
 from chains.render.xlsx import chain_workbook, chain_xlsx_bytes
 
 __all__ = ["GraphView", "chain_map_page", "chain_map_svg", "chain_map_view", "chain_report_page", "chain_workbook",
-           "chain_xlsx_bytes", "enterprise_view", "error_page", "graph_page", "park_view", "simple_page"]
+           "chain_xlsx_bytes", "enterprise_view", "graph_page", "park_view", "simple_page"]

@@ -321,14 +321,6 @@ def simple_page(title: str, body_html: str, *, subtitle: str = "", links: Sequen
     return _env.get_template("simple").render(**ctx)
 
 
-def error_page(status: int, message: str, candidates: Sequence[str] = ()) -> str:
-    body = _env.from_string(
-        "<p id='cm-error'>{{ message }}</p>{% if candidates %}<p>可选：</p><ul>{% for c in candidates %}"
-        "<li>{{ c }}</li>{% endfor %}</ul>{% endif %}<p><a href='/pages'>返回页面索引</a></p>"
-    ).render(message=message, candidates=list(candidates)[:50])
-    return simple_page(f"出错了（{status}）", body)
-
-
 def firm_list_html(firms: Sequence[Any]) -> str:
     return _env.from_string("<ul>{% for f in firms %}<li>{{ f.name }} <small>{{ note(f) }}</small></li>{% endfor %}</ul>"
                             ).render(firms=firms, note=firm_note)
