@@ -40,7 +40,6 @@ from __future__ import annotations
 
 import math
 import re
-import weakref
 from dataclasses import dataclass
 from typing import Literal
 
@@ -50,6 +49,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from graph.schema import SIZES
 from graph.snapshot import Snapshot
+from kernel.derived import derived
 from kernel.errors import ChainMatchError
 
 STRONG, WEAK, GAP = "优势", "薄弱", "空白"
@@ -266,17 +266,11 @@ def binary(m: sp.spmatrix) -> sp.csr_matrix:
 
 
 class ChainIndex:
-    """Config-independent arrays derived once from a snapshot (memoised per snapshot object)."""
-
-    _memo: "weakref.WeakKeyDictionary[Snapshot, ChainIndex]" = weakref.WeakKeyDictionary()
+    """Config-independent arrays derived once from a snapshot (kept in the derived registry)."""
 
     @classmethod
     def of(cls, snap: Snapshot) -> "ChainIndex":
-        idx = cls._memo.get(snap)
-        if idx is None:
-            idx = cls(snap)
-            cls._memo[snap] = idx
-        return idx
+        return derived(snap, "chains.index", lambda: cls(snap))
 
     def __init__(self, snap: Snapshot):
         self.snap = snap

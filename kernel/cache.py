@@ -1,52 +1,39 @@
-"""A small response cache for read endpoints whose answer depends only on the snapshot and the parameters.
+"""Finished JSON answers of read endpoints whose result depends only on the snapshot and the parameters.
 
-The key carries the snapshot's store id and version, so any write (which moves the store's version on) makes
-every older entry unreachable — nothing is ever served from before a write the caller could have seen. Entries
-are the finished JSON bytes: a hit skips the ranking and FastAPI's validate-and-serialise of the response model.
-Bounded (least recently used goes first) and safe under concurrent requests.
+Kept per snapshot in the derived registry (kernel/derived.py): a write makes a new snapshot, so no answer from
+before a write the caller could have seen is ever served, and the old answers go with the old snapshot. A hit
+skips the computation and FastAPI's validate-and-serialise of the response model. Bounded per snapshot (least
+recently used goes first) and safe under concurrent requests.
 """
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
-from typing import Callable, Hashable
+from typing import Any, Callable, Hashable
 
 from fastapi.responses import Response
 from pydantic import BaseModel
 
-from graph.snapshot import Snapshot
+from kernel.derived import LRU, derived
 
 
 class ResponseCache:
-    def __init__(self, maxsize: int = 512) -> None:
+    def __init__(self, name: str, maxsize: int = 512) -> None:
+        self.name = name
         self.maxsize = maxsize
-        self._data: OrderedDict[Hashable, bytes] = OrderedDict()
-        self._lock = threading.Lock()
         self.hits = self.misses = 0
+        self._count = threading.Lock()
 
-    def get(self, key: Hashable) -> bytes | None:
-        with self._lock:
-            body = self._data.get(key)
-            if body is None:
-                self.misses += 1
-                return None
-            self._data.move_to_end(key)
-            self.hits += 1
-            return body
-
-    def put(self, key: Hashable, body: bytes) -> None:
-        with self._lock:
-            self._data[key] = body
-            self._data.move_to_end(key)
-            while len(self._data) > self.maxsize:
-                self._data.popitem(last=False)
-
-    def json(self, snap: Snapshot, key: Hashable, compute: Callable[[], BaseModel]) -> Response:
+    def json(self, snap: Any, key: Hashable, compute: Callable[[], BaseModel]) -> Response:
         """The cached JSON response for `key` on this snapshot, or `compute()`'s model serialised by alias and
         kept (an exception from `compute` is raised and nothing is kept)."""
-        full = (snap.store_id, snap.version, key)
-        body = self.get(full)
+        lru = derived(snap, self.name, lambda: LRU(self.maxsize))
+        body = lru.get(key)
+        with self._count:
+            if body is None:
+                self.misses += 1
+            else:
+                self.hits += 1
         if body is None:
             body = compute().model_dump_json(by_alias=True).encode("utf-8")
-            self.put(full, body)
+            lru.put(key, body)
         return Response(body, media_type="application/json")

@@ -54,8 +54,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import threading
-import weakref
 from dataclasses import dataclass
 from typing import Any, Protocol, Sequence
 
@@ -67,6 +65,8 @@ from scipy.sparse.csgraph import min_weight_full_bipartite_matching
 
 from graph.schema import LAND_USES, POLLUTION_CLASSES, LandParcel, Project, StrictNumbers
 from graph.snapshot import Snapshot
+from kernel.derived import derived
+from kernel.geo import chord_km
 from land.tables import (  # noqa: F401  (re-exported: the tables are part of this module's API)
     INFRA_LEVELS, LAND_USE_CODES, STANDARD_LAND, LandContext, ParcelTable, ProjectTable, Vocab,
 )
@@ -77,7 +77,6 @@ CLUSTER_SCALE = 5.0
 DISTANCE_SCALE_KM = 50.0
 PARTNER_WEIGHT = 2.0
 REGION_PREF_SCORE = 0.7
-EARTH_RADIUS_KM = 6371.0088
 # Stages after which a project has its land (开工 …): not offered parcels by default.
 LANDED_STAGES = ("开工", "投产", "达产")
 STATUS_CN = {"available": "可供", "reserved": "已预留", "transferred": "已出让"}
@@ -170,8 +169,7 @@ def distance_km(P: ProjectTable, Q: ParcelTable, pi: np.ndarray, qi: np.ndarray)
     dx = ax[pi] - bx[qi]
     dy = ay[pi] - by[qi]
     dz = az[pi] - bz[qi]
-    chord = np.sqrt(dx * dx + dy * dy + dz * dz)
-    return 2 * EARTH_RADIUS_KM * np.arcsin(np.minimum(chord / 2, 1.0))
+    return chord_km(np.sqrt(dx * dx + dy * dy + dz * dz))
 
 
 # ------------------------------------------------------------------------------------------------ rules
@@ -650,20 +648,9 @@ class LandData:
         return LandData(self.ctx, self.parcels, ProjectTable.from_records([project], self.ctx), self.version), 0
 
 
-_MEMO: "weakref.WeakKeyDictionary[Snapshot, LandData]" = weakref.WeakKeyDictionary()
-_MEMO_LOCK = threading.Lock()
-
-
 def land_data(snap: Snapshot) -> LandData:
-    """The matcher's arrays for a snapshot, built once per snapshot object (dropped with it)."""
-    data = _MEMO.get(snap)
-    if data is None:
-        with _MEMO_LOCK:
-            data = _MEMO.get(snap)
-            if data is None:
-                data = LandData.from_snapshot(snap)
-                _MEMO[snap] = data
-    return data
+    """The matcher's arrays for a snapshot, built once per snapshot (kept in the derived registry)."""
+    return derived(snap, "land.data", lambda: LandData.from_snapshot(snap))
 
 
 # ------------------------------------------------------------------------------------------------ results

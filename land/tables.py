@@ -20,6 +20,7 @@ import scipy.sparse as sp
 
 from graph.schema import LAND_USES, POLLUTION_CLASSES, LandParcel, Project
 from graph.snapshot import Snapshot
+from kernel.geo import unit_vectors
 
 INFRA_LEVELS = {"九通一平": 1.0, "七通一平": 1.0, "六通一平": 0.85, "五通一平": 0.7, "三通一平": 0.4}
 STANDARD_LAND = "标准地"
@@ -60,13 +61,6 @@ class Vocab:
 
 def _is_strictly_sorted(a: np.ndarray) -> bool:
     return a.ndim == 1 and (a.size < 2 or bool(np.all(a[1:] > a[:-1])))
-
-
-def unit_vectors(lat: np.ndarray, lon: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Points on the unit sphere (NaN where the coordinates are unknown): distances then need one arcsin."""
-    phi, lam = np.radians(lat), np.radians(lon)
-    c = np.cos(phi)
-    return c * np.cos(lam), c * np.sin(lam), np.sin(phi)
 
 
 def _pad(arr: np.ndarray, value: Any) -> np.ndarray:

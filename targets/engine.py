@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import math
 import threading
-import weakref
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Sequence
@@ -32,6 +31,8 @@ import numpy as np
 
 from graph.schema import PROJECT_STAGES, SIZES
 from graph.snapshot import Snapshot
+from kernel.derived import derived
+from kernel.geo import distance_km
 from chains.analysis import (
     EXTEND, FILL, GAP, STRENGTHEN, STRONG, WEAK, ChainIndex, ChainLookupError, ChainMap, analyse_chain, binary,
     first_index,
@@ -53,16 +54,7 @@ STATIC_COLS = np.asarray([F[f] for f in STATIC])
 REGIONAL_COLS = np.asarray([F[f] for f in REGIONAL])
 NEED_VALUE = {GAP: 1.0, WEAK: 0.5, STRONG: 0.0}
 PROXIMITY_KM = 300.0
-EARTH_KM = 6371.0
 MAX_K = 500
-
-
-def _haversine_km(lat1: np.ndarray, lon1: np.ndarray, lat2: float, lon2: float) -> np.ndarray:
-    p1, p2 = np.radians(lat1), math.radians(lat2)
-    dphi = p2 - p1
-    dl = math.radians(lon2) - np.radians(lon1)
-    a = np.sin(dphi / 2) ** 2 + np.cos(p1) * math.cos(p2) * np.sin(dl / 2) ** 2
-    return 2 * EARTH_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
 
 
 @dataclass
@@ -101,18 +93,11 @@ class RegionState:
 class TargetEngine:
     """Attractability ranking and its views over one snapshot. Use `TargetEngine.of(snap, config)`."""
 
-    _memo: "weakref.WeakKeyDictionary[Snapshot, dict[TargetConfig, TargetEngine]]" = weakref.WeakKeyDictionary()
-    _memo_lock = threading.Lock()
-
     @classmethod
     def of(cls, snap: Snapshot, config: TargetConfig | None = None) -> "TargetEngine":
+        """The engine for (snapshot, config), built once (kept in the derived registry)."""
         config = config or TargetConfig()
-        with cls._memo_lock:
-            per = cls._memo.setdefault(snap, {})
-            eng = per.get(config)
-            if eng is None:
-                eng = per[config] = cls(snap, config)
-        return eng
+        return derived(snap, "targets.engine", lambda: cls(snap, config), key=config)
 
     # ------------------------------------------------------------------------------------------ build
     def __init__(self, snap: Snapshot, config: TargetConfig):
@@ -321,7 +306,7 @@ class TargetEngine:
                 lat, lon = float(self.firm_lat[ok].mean()), float(self.firm_lon[ok].mean())
         dist = np.full(E, np.nan, dtype=np.float32)
         if E and not math.isnan(lat):
-            dist = _haversine_km(self.firm_lat, self.firm_lon, lat, lon).astype(np.float32)
+            dist = distance_km(self.firm_lat, self.firm_lon, lat, lon).astype(np.float32)
         reg[:, 5] = 1.0 / (1.0 + dist / PROXIMITY_KM)  # NaN where unknown: neutral at scoring time
         macro = int(self.region_macro[r])
         if E:

@@ -26,7 +26,7 @@ from targets.engine import MAX_K
 
 router = APIRouter(tags=["招商目标推荐"])
 # Answers depend on the snapshot and the parameters only: a repeated query between writes is served from here.
-CACHE = ResponseCache(maxsize=512)
+CACHE = ResponseCache("targets.responses", maxsize=512)
 
 RegionQ = Annotated[str, Query(min_length=1, max_length=128,
                                description="行政区：GB/T 2260 代码或名称（如 330800 / 衢州），含下级；园区按其所在行政区")]

@@ -16,8 +16,6 @@ Reasons: the three largest block contributions, naming the shared segment, produ
 """
 from __future__ import annotations
 
-import threading
-import weakref
 
 import numpy as np
 import scipy.sparse as sp
@@ -25,6 +23,7 @@ from sklearn.preprocessing import normalize
 
 from graph.schema import SIZES
 from graph.snapshot import Snapshot
+from kernel.derived import derived
 from chains.analysis import binary
 from targets.engine import TargetEngine, check_k
 from targets.model import QUALITY_TAG_SET, TargetConfig
@@ -55,17 +54,9 @@ class _Profiles:
         self.tag_vocab = vocab[keep] if len(keep) else np.asarray([], dtype=str)
 
 
-# per engine (so per snapshot and config), gone with it; built once even under concurrent requests
-_memo: "weakref.WeakKeyDictionary[TargetEngine, _Profiles]" = weakref.WeakKeyDictionary()
-_memo_lock = threading.Lock()
-
-
 def _profiles(eng: TargetEngine) -> _Profiles:
-    with _memo_lock:
-        got = _memo.get(eng)
-        if got is None:
-            got = _memo[eng] = _Profiles(eng)
-        return got
+    """Per engine (so per snapshot and config): built once, even under concurrent requests."""
+    return derived(eng.snap, "targets.similar_profiles", lambda: _Profiles(eng), key=eng.config)
 
 
 def _row(m: sp.csr_matrix, i: int) -> np.ndarray:
