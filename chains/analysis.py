@@ -39,7 +39,6 @@ segments directly up- or downstream of the chain.
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass
 from typing import Literal
 
@@ -50,7 +49,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from graph.schema import SIZES
 from graph.snapshot import Snapshot
 from kernel.derived import derived
-from kernel.errors import ChainMatchError
+from kernel.errors import LookupFailed, UnknownName
+from kernel.resolve import resolver
 
 STRONG, WEAK, GAP = "优势", "薄弱", "空白"
 FILL, STRENGTHEN, EXTEND = "补链", "强链", "延链"
@@ -68,13 +68,8 @@ MEASURE = ("区位熵 LQ = (本地该环节规模加权强度 / 本地全部环�
            "强度 = Σ 企业环节权重 × 规模权重（微型0.5、小型1、中型3、大型9）")
 
 
-class ChainLookupError(ChainMatchError, LookupError):
-    """A chain, region, park or segment that cannot be resolved: 404, or 422 when the name is ambiguous;
-    `candidates` lists what was meant when known."""
-
-    def __init__(self, message: str, candidates: list[str] | None = None, *, ambiguous: bool = False):
-        super().__init__(message, candidates=candidates, status=422 if ambiguous else 404)
-        self.ambiguous = ambiguous
+# A chain, region, park or segment that cannot be resolved (404, or 422 when ambiguous; `.ambiguous`, `candidates`).
+ChainLookupError = LookupFailed
 
 
 # ------------------------------------------------------------------------------------------- configuration
@@ -400,78 +395,17 @@ class ChainIndex:
 
 
 # ------------------------------------------------------------------------------------------- name lookup
-_REGION_SUFFIX = re.compile(r"(壮族自治区|回族自治区|维吾尔自治区|自治区|特别行政区|自治州|地区|省|市|县|区)$")
-_CHAIN_SUFFIX = re.compile(r"(产业链|产业|行业)$")
-
-
-def _norm(text: str, suffix: re.Pattern[str]) -> str:
-    t = re.sub(r"\s+", "", text or "")
-    return suffix.sub("", t) or t
 
 
 def resolve_chain(snap: Snapshot, text: str) -> int:
-    """A chain index from its key, name or alias (集成电路, ic, 半导体 …). Raises ChainLookupError."""
-    t = (text or "").strip()
-    keys = snap.keys("IndustryChain")
-    names = snap.labels["IndustryChain"].names
-    i = snap.index_of("IndustryChain", t) if len(keys) else -1
-    if i >= 0:
-        return int(i)
-    hits = [j for j, n in enumerate(names.tolist()) if n == t]
-    if not hits:
-        aliases, vocab = snap.multi_hot("IndustryChain", "aliases")
-        a = np.flatnonzero(vocab == t)
-        if a.size:
-            hits = np.flatnonzero(np.asarray(aliases[:, [int(a[0])]].toarray()).ravel() > 0).tolist()
-    if not hits:
-        q = _norm(t, _CHAIN_SUFFIX)
-        hits = [j for j, n in enumerate(names.tolist()) if _norm(n, _CHAIN_SUFFIX) == q]
-    if len(hits) == 1:
-        return int(hits[0])
-    if len(hits) > 1:
-        raise ChainLookupError(f"产业链 {t!r} 不唯一", [f"{names[j]}（{keys[j]}）" for j in hits], ambiguous=True)
-    raise ChainLookupError(f"产业链 {t!r} 不存在（可用产业链 key、名称或别名，如 ic / 集成电路）",
-                           [f"{n}（{k}）" for k, n in zip(keys.tolist(), names.tolist())])
+    """A chain index from its key, name or alias (集成电路, ic, 半导体 …) — kernel.resolve's rules."""
+    return resolver(snap).chain(text)
 
 
 def resolve_place(snap: Snapshot, text: str) -> tuple[str, int]:
     """('Region' | 'Park', index) from a key or a name (衢州, 衢州市, 330800, quzhou_zhizao, 衢州智造新城)."""
-    idx = ChainIndex.of(snap)
-    t = (text or "").strip()
-    if not t:
-        raise ChainLookupError("请指定行政区或园区（region）")
-    for label in ("Region", "Park"):
-        if snap.n(label):
-            i = snap.index_of(label, t)
-            if i >= 0:
-                return label, int(i)
-    rnames = idx.region_names.tolist()
-    pnames = idx.park_names.tolist()
-    q = _norm(t, _REGION_SUFFIX)
-    stages = (
-        lambda n: n == t,
-        lambda n: _norm(n, _REGION_SUFFIX) == q,
-        lambda n: len(q) >= 2 and n.startswith(q),
-    )
-    for stage in stages:
-        regions = [j for j, n in enumerate(rnames) if stage(n)]
-        if len(regions) > 1:
-            # the same name at two levels (北京市 province and its city row): the ancestor of all others wins
-            for j in regions:
-                below = idx.region_descendants(j)
-                if all(below[k] for k in regions):
-                    regions = [j]
-                    break
-        if len(regions) == 1:
-            return "Region", regions[0]
-        parks = [j for j, n in enumerate(pnames) if stage(n)]
-        if not regions and len(parks) == 1:
-            return "Park", parks[0]
-        found = [f"{rnames[j]}（{idx.region_keys[j]}）" for j in regions] + \
-                [f"{pnames[j]}（园区 {idx.park_keys[j]}）" for j in parks]
-        if found:
-            raise ChainLookupError(f"{t!r} 对应多个行政区或园区，请用代码或全称", found, ambiguous=True)
-    raise ChainLookupError(f"行政区或园区 {t!r} 不存在（可用 GB/T 2260 代码、名称如 衢州，或园区 key/名称）")
+    p = resolver(snap).place(text)
+    return ("Region" if p.kind == "region" else "Park"), p.index
 
 
 # ------------------------------------------------------------------------------------------- scope
@@ -935,7 +869,7 @@ def segment_firms(snap: Snapshot, *, scope: Scope, segment: str, chain: str | No
     idx = ChainIndex.of(snap)
     s = snap.index_of("Segment", segment) if idx.n_segments else -1
     if s < 0:
-        raise ChainLookupError(f"环节 {segment!r} 不存在")
+        raise UnknownName(f"环节 {segment!r} 不存在", errors=[{"field": "segment", "message": "不存在"}])
     c = resolve_chain(snap, chain) if chain else int(idx.seg_chain[s])
     col = idx.mem_csc[:, [s]].tocoo()
     firms, mw = col.row.astype(np.int64), col.data

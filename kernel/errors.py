@@ -5,6 +5,8 @@ turns each into problem+json in one handler (api/errors.py) — routes hold no t
       Invalid                422  the request or the data breaks a rule (each field named in `errors`)
         Ambiguous            422  a name means several things; `candidates` lists them
       NotFound               404  no such object; `candidates` may suggest what was meant
+    LookupFailed                  a name the resolver could not turn into one object: UnknownName (a NotFound)
+                                  or AmbiguousName (an Ambiguous); `.ambiguous` says which
       Forbidden              403  the caller's role or park does not allow it
       Unauthorized           401  no valid key
       Conflict               409  the state does not allow it (already reserved, illegal stage step, changed
@@ -74,3 +76,19 @@ class Conflict(ChainMatchError):
 
 class TooLarge(ChainMatchError):
     status = 413
+
+
+class LookupFailed(ChainMatchError):
+    """A name that names nothing (404) or several things (422): raised by kernel.resolve."""
+
+    @property
+    def ambiguous(self) -> bool:
+        return self.status == 422
+
+
+class UnknownName(LookupFailed, NotFound):
+    pass
+
+
+class AmbiguousName(LookupFailed, Ambiguous):
+    pass

@@ -25,18 +25,19 @@ import math
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
 import numpy as np
 
 from graph.schema import PROJECT_STAGES, SIZES
 from graph.snapshot import Snapshot
 from kernel.derived import derived
+from kernel.errors import ChainMatchError
 from kernel.geo import distance_km
+from kernel.resolve import resolver
 from chains.analysis import (
-    EXTEND, FILL, GAP, STRENGTHEN, STRONG, WEAK, ChainIndex, ChainLookupError, ChainMap, analyse_chain, binary,
+    EXTEND, FILL, GAP, STRENGTHEN, STRONG, WEAK, ChainIndex, ChainMap, analyse_chain, binary,
     first_index,
-    resolve_chain, resolve_place,
 )
 from targets import reasons as rs
 from targets.membership_fit import segment_fit
@@ -189,59 +190,31 @@ class TargetEngine:
     def macro_name(self, code: int) -> str | None:
         return str(self.macro_vocab[code]) if 0 <= code < len(self.macro_vocab) else None
 
+    # ------------------------------------------------------------------------------------------ names (kernel.resolve)
+    def _resolve(self, param: str, find: Callable[[], int]) -> int:
+        """One of the kernel resolver's lookups, its refusal restated as the TargetError naming the parameter."""
+        try:
+            return int(find())
+        except ChainMatchError as e:
+            raise TargetError(param, f"参数 {param}：{e.message}", status=e.status, candidates=e.candidates) from None
+
     def resolve_region(self, text: str | None, *, param: str = "region") -> int:
         """A Region index from a key or name (a park resolves to its region)."""
         if text is None or not str(text).strip():
             raise TargetError(param, "请指定行政区（region，GB/T 2260 代码或名称）", status=422)
-        try:
-            label, i = resolve_place(self.snap, text)
-        except ChainLookupError as e:
-            raise TargetError(param, f"参数 {param}：{e.message}", status=422 if e.ambiguous else 404,
-                              candidates=e.candidates) from None
-        if label == "Park":
-            r = int(self.idx.park_region[i])
-            if r < 0:
-                raise TargetError(param, f"参数 {param}：园区 {text!r} 未关联行政区", status=422)
-            return r
-        return i
+        return self._resolve(param, lambda: resolver(self.snap).region(text, param=param))
 
     def resolve_chain(self, text: str, *, param: str = "chain") -> int:
-        try:
-            return resolve_chain(self.snap, text)
-        except ChainLookupError as e:
-            raise TargetError(param, f"参数 {param}：{e.message}", status=422 if e.ambiguous else 404,
-                              candidates=e.candidates) from None
+        return self._resolve(param, lambda: resolver(self.snap).chain(text, param=param))
 
     def resolve_segment(self, text: str, chain: int | None, *, param: str = "segment") -> int:
-        idx = self.idx
-        t = (text or "").strip()
-        s = self.snap.index_of("Segment", t) if idx.n_segments else -1
-        if s < 0:
-            hits = [j for j, n in enumerate(idx.seg_names.tolist()) if n == t and (chain is None or idx.seg_chain[j] == chain)]
-            if len(hits) > 1:
-                raise TargetError(param, f"参数 {param}：环节 {t!r} 不唯一，请用环节 key", status=422,
-                                  candidates=[f"{idx.seg_names[j]}（{idx.seg_keys[j]}）" for j in hits])
-            if not hits:
-                cands = [f"{idx.seg_names[j]}（{idx.seg_keys[j]}）" for j in
-                         (idx.chain_segments(chain).tolist() if chain is not None else [])]
-                raise TargetError(param, f"参数 {param}：环节 {t!r} 不存在", candidates=cands)
-            s = hits[0]
-        if chain is not None and int(idx.seg_chain[s]) != chain:
-            raise TargetError(param, f"参数 {param}：环节 {idx.seg_names[s]}（{idx.seg_keys[s]}）不属于产业链"
-                                     f" {idx.chain_names[chain]}（{idx.chain_keys[chain]}）", status=422)
-        return int(s)
+        return self._resolve(param, lambda: resolver(self.snap).segment(text, chain=chain, param=param))
 
     def resolve_enterprise(self, key: str, *, param: str = "id") -> int:
-        e = self.snap.index_of("Enterprise", key) if self.E else -1
-        if e < 0:
-            raise TargetError(param, f"参数 {param}：企业 {key!r} 不存在")
-        return int(e)
+        return self._resolve(param, lambda: resolver(self.snap).enterprise(key, param=param))
 
     def resolve_fund(self, key: str, *, param: str = "id") -> int:
-        f = self.snap.index_of("Fund", key) if self.snap.n("Fund") else -1
-        if f < 0:
-            raise TargetError(param, f"参数 {param}：基金 {key!r} 不存在")
-        return int(f)
+        return self._resolve(param, lambda: resolver(self.snap).fund(key, param=param))
 
     # ------------------------------------------------------------------------------------------ region state
     def region_state(self, r: int, anchors: Sequence[int] = ()) -> RegionState:
@@ -684,7 +657,7 @@ def rank_leader_targets(snap: Snapshot, *, leader: str, region: str | None = Non
     idx = eng.idx
     e = eng.resolve_enterprise(leader)
     if not eng.leader_any[e]:
-        raise TargetError("id", f"参数 id：企业 {idx.firm_names[e]}（{leader}）未登记为链主（无 LEADS 关系）", status=422)
+        raise TargetError("id", f"参数 id：企业 {idx.firm_names[e]}（{leader}）未登记为链主（无 LEADS 关系）", status=404)
     if region is None:
         fr = int(idx.firm_region[e])
         if fr < 0:

@@ -16,8 +16,9 @@ from pyvis.network import Network
 
 from chains.render.assets import FONT_STACK
 from graph.snapshot import Snapshot
+from kernel.errors import UnknownName
 from chains.analysis import (
-    EXTEND, FILL, GAP, STRENGTHEN, STRONG, WEAK, ChainIndex, ChainLookupError, ChainMap, FirmBrief, SegmentStat,
+    EXTEND, FILL, GAP, STRENGTHEN, STRONG, WEAK, ChainIndex, ChainMap, FirmBrief, SegmentStat,
     firm_brief,
 )
 
@@ -296,7 +297,7 @@ def enterprise_view(snap: Snapshot, key: str, *, max_nodes: int = MAX_NODES, lin
     idx = ChainIndex.of(snap)
     f = snap.index_of("Enterprise", key) if idx.n_firms else -1
     if f < 0:
-        raise ChainLookupError(f"企业 {key!r} 不存在")
+        raise UnknownName(f"企业 {key!r} 不存在")
     me = firm_brief(idx, f, weight=1.0, leader=False)
     sup = snap.relation("SUPPLIES", "Enterprise", "Enterprise")
     suppliers = _cols(sup, f)
@@ -457,7 +458,7 @@ def park_view(snap: Snapshot, key: str, *, max_nodes: int = MAX_NODES, link_base
     idx = ChainIndex.of(snap)
     p = snap.index_of("Park", key) if len(idx.park_keys) else -1
     if p < 0:
-        raise ChainLookupError(f"园区 {key!r} 不存在")
+        raise UnknownName(f"园区 {key!r} 不存在")
     pname = str(idx.park_names[p])
     chains = _rows(idx.hosts, p)
     parcels = _rows(snap.relation("HAS_PARCEL", "Park", "LandParcel"), p)

@@ -54,6 +54,10 @@ BUSINESS_422 = {
     r"POST /api/v1/land/match": "临时项目 project_data 按项目模型校验（字段间关系，如用地下限不得大于上限）",
     r"POST /api/v1/incentives/calculate": "政策条款与事实字段必须是已有的（见 GET /incentives/items、/incentives/facts）",
 }
+# Any operation that takes a name: a name the data makes ambiguous (a second chain called 集成电路, written by an
+# earlier generated request) is refused with 422 listing the candidates (kernel.resolve); recognised by its message.
+AMBIGUOUS = "不唯一"
+AMBIGUOUS_RULE = "名称对应多个对象时返回 422 并列出候选（kernel.resolve）"
 
 
 @pytest.fixture(scope="module")
@@ -116,7 +120,7 @@ def test_business_422_rules_are_documented():
     from pathlib import Path
 
     doc = (Path(__file__).resolve().parents[2] / "docs" / "api.md").read_text(encoding="utf-8")
-    for reason in BUSINESS_422.values():
+    for reason in [*BUSINESS_422.values(), AMBIGUOUS_RULE]:
         assert reason in doc, reason
 
 
@@ -128,8 +132,11 @@ def _run_operation(strategy, label, checks, examples, counts, statuses, failures
         counts[label] += 1
         response = case.call()
         statuses[response.status_code] += 1
+        run_checks = checks
+        if response.status_code == 422 and AMBIGUOUS in response.text:  # a name the data makes ambiguous
+            run_checks = [c for c in checks if c is not positive_data_acceptance]
         try:
-            case.validate_response(response, checks=checks)
+            case.validate_response(response, checks=run_checks)
         except (AssertionError, BaseExceptionGroup) as e:  # schemathesis FailureGroup: collect them all
             failures.setdefault(label, str(e)[:3000])
 

@@ -131,7 +131,7 @@ def test_leader_targets(env):
     assert keys(body) == ["A", "C"]
     assert "链主「甲市链主（测试）」的二级供应商（经「丙市供货甲（测试）」）" in body["items"][1]["reasons"]
     assert keys(client.get(f"{V1}/leaders/L1/targets", params={"region": "丙市"}).json()) == []
-    assert_problem(client.get(f"{V1}/leaders/B/targets"), 422, "id", "未登记为链主")
+    assert_problem(client.get(f"{V1}/leaders/B/targets"), 404, "id", "未登记为链主")
     assert_problem(client.get(f"{V1}/leaders/nope/targets"), 404, "id")
     assert_problem(client.get(f"{V1}/leaders/L1/targets", params={"region": "火星"}), 404, "region")
 

@@ -199,7 +199,7 @@ def test_leader_view_lists_its_partners_outside_its_city(snap):
     assert ranked(rank_leader_targets(snap, leader="L1", region="丙市")) == []
     with pytest.raises(TargetError) as ei:
         rank_leader_targets(snap, leader="B")
-    assert ei.value.param == "id" and ei.value.status == 422 and "链主" in ei.value.message
+    assert ei.value.param == "id" and ei.value.status == 404 and "链主" in ei.value.message
 
 
 def test_fund_view_portfolio_outside_the_region(snap):

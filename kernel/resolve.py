@@ -1,0 +1,226 @@
+"""One resolver of the names and keys users type — for chains, segments, regions, parks, firms, funds — used by
+every capability, the API's filters and the CLI, so that 集成电路, ic and 半导体 mean the same chain everywhere.
+
+Each lookup tries, in order: the key; the exact name; the name without its usual suffix (衢州 = 衢州市, 新材料 =
+新材料产业链); an alias or keyword; a unique name starting with the text (中芯 → 中芯国际…); a unique name holding
+the text's characters in order (封测 → 封装测试). Several matches at one step raise Ambiguous listing them; no
+match raises NotFound with the closest names ("您是不是要找…"). Both name the parameter at fault.
+
+What "region" means, everywhere: a 行政区 given by its GB/T 2260 code, full name or short name, standing for itself
+and every 行政区 below it (衢州 covers 柯城区, 江山市 …). Where a parameter also takes a park (`place`), a park name
+or key stands for that park; a capability that works by 行政区 (targets, filters) takes the park's 行政区.
+
+Built once per snapshot (kernel.derived); reads the snapshot only.
+"""
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+from typing import Literal, Sequence
+
+import numpy as np
+
+from kernel.derived import derived
+from kernel.errors import AmbiguousName, Invalid, UnknownName
+
+REGION_SUFFIX = re.compile(r"(壮族自治区|回族自治区|维吾尔自治区|自治区|特别行政区|自治州|地区|省|市|县|区)$")
+CHAIN_SUFFIX = re.compile(r"(产业链|产业|行业)$")
+PARK_SUFFIX = re.compile(r"(经济技术开发区|高新技术产业开发区|经济开发区|高新区|开发区|产业园|工业园区|园区)$")
+LABEL_CN = {"IndustryChain": "产业链", "Segment": "环节", "Region": "行政区", "Park": "园区", "Enterprise": "企业",
+            "Fund": "基金"}
+
+
+def norm(text: str, suffix: re.Pattern[str] | None = None) -> str:
+    """Text without blanks (and without the label's usual suffix): how names are compared after the exact step."""
+    t = re.sub(r"\s+", "", text or "")
+    return (suffix.sub("", t) or t) if suffix is not None else t
+
+
+def _subsequence(q: str, name: str) -> bool:
+    it = iter(name)
+    return all(ch in it for ch in q)
+
+
+@dataclass(frozen=True)
+class Place:
+    """A region or a park, and the region it means for capabilities that work by region."""
+
+    kind: Literal["region", "park"]
+    index: int  # into the Region or the Park keys
+    region: int  # the region itself, or the park's region (-1 if the park has none)
+
+
+def _first(m) -> np.ndarray:
+    """Per row of a CSR matrix: its first column, or -1 for an empty row."""
+    out = np.full(m.shape[0], -1, dtype=np.int64)
+    has = np.diff(m.indptr) > 0
+    out[has] = m.indices[m.indptr[:-1][has]]
+    return out
+
+
+class Resolver:
+    def __init__(self, snap) -> None:
+        self.snap = snap
+        self._child_of = snap.relation("LOCATED_IN", "Region", "Region").tocsr()  # rows = child, cols = parent
+        self.park_region = _first(snap.relation("LOCATED_IN", "Park", "Region").tocsr())
+        self._names: dict[str, list[str]] = {}
+
+    # ------------------------------------------------------------------------------------------ generic
+    def names(self, label: str) -> list[str]:
+        if label not in self._names:
+            self._names[label] = self.snap.labels[label].names.tolist() if self.snap.n(label) else []
+        return self._names[label]
+
+    def _find(self, label: str, text: str | None, *, param: str, suffix: re.Pattern[str] | None = None,
+              extra: Sequence[Sequence[int]] = (), within: np.ndarray | None = None, fuzzy: bool = True,
+              hint: str = "") -> int:
+        """The index of the one `label` node `text` names (steps in the module docstring)."""
+        what = LABEL_CN.get(label, label)
+        t = (text or "").strip()
+        if not t:
+            raise Invalid(f"请指定{what}（{param}）", errors=[{"field": param, "message": "不能为空"}])
+        snap = self.snap
+        if snap.n(label):
+            i = snap.index_of(label, t)
+            if i >= 0 and (within is None or within[i]):
+                return int(i)
+        names = self.names(label)
+        allowed = range(len(names)) if within is None else np.flatnonzero(within).tolist()
+        q = norm(t, suffix)
+        steps = [lambda j, n: n == t, lambda j, n: norm(n, suffix) == q]
+        steps += [(lambda hits: lambda j, n: j in hits)(set(h)) for h in extra]  # aliases, keywords
+        if fuzzy and len(q) >= 2:
+            steps += [lambda j, n: norm(n, suffix).startswith(q),
+                      lambda j, n: n[:1] == q[:1] and _subsequence(q, norm(n, suffix))]
+        for step in steps:
+            hits = self._collapse(label, [j for j in allowed if step(j, names[j])])
+            if len(hits) == 1:
+                return int(hits[0])
+            if len(hits) > 1:
+                raise AmbiguousName(f"{what} {t!r} 对应多个{what}，请用代码或全称",
+                                errors=[{"field": param, "message": f"{what} {t!r} 不唯一"}],
+                                candidates=[self.label_of(label, j) for j in hits[:20]])
+        pool = [names[j] for j in allowed]
+        idx = {n: j for j, n in zip(allowed, pool)}
+        close = difflib.get_close_matches(t, pool, n=5, cutoff=0.5)
+        if not close and len(pool) <= 30:  # few to choose from (chains, a chain's segments): list them all
+            close = pool
+        raise UnknownName(f"{what} {t!r} 不存在" + (f"（{hint}）" if hint else ""),
+                          errors=[{"field": param, "message": f"{what} {t!r} 不存在"}],
+                          candidates=[self.label_of(label, idx[n]) for n in close])
+
+    def _collapse(self, label: str, hits: list[int]) -> list[int]:
+        """The same name at two levels (北京市 province and its city row): the ancestor of all others wins."""
+        if label != "Region" or len(hits) < 2:
+            return hits
+        for j in hits:
+            below = self.descendants(j)
+            if all(below[k] for k in hits):
+                return [j]
+        return hits
+
+    def label_of(self, label: str, j: int) -> str:
+        return f"{self.names(label)[j]}（{self.snap.keys(label)[j]}）"
+
+    def key(self, label: str, j: int) -> str:
+        return str(self.snap.keys(label)[j])
+
+    # ------------------------------------------------------------------------------------------ kinds
+    def chain(self, text: str | None, *, param: str = "chain") -> int:
+        aliases: list[list[int]] = []
+        if self.snap.n("IndustryChain") and "aliases" in self.snap.labels["IndustryChain"].lists:
+            m, vocab = self.snap.multi_hot("IndustryChain", "aliases")
+            a = np.flatnonzero(np.asarray(vocab) == (text or "").strip())
+            if a.size:
+                aliases.append(np.flatnonzero(np.asarray(m[:, [int(a[0])]].toarray()).ravel() > 0).tolist())
+        return self._find("IndustryChain", text, param=param, suffix=CHAIN_SUFFIX, extra=aliases,
+                          hint="可用产业链 key、名称或别名，如 ic / 集成电路")
+
+    def segment(self, text: str | None, *, chain: int | None = None, param: str = "segment") -> int:
+        """A segment by key or name; with `chain`, only that chain's segments count (a key of another chain is
+        refused with Invalid)."""
+        snap = self.snap
+        within = None
+        if chain is not None and snap.n("Segment"):
+            part = snap.relation("PART_OF", "Segment", "IndustryChain").tocsr()
+            within = np.asarray(part[:, [chain]].toarray()).ravel() > 0
+            s = snap.index_of("Segment", (text or "").strip())
+            if s >= 0 and not within[s]:
+                raise Invalid(f"环节 {self.label_of('Segment', s)} 不属于产业链 {self.label_of('IndustryChain', chain)}",
+                              errors=[{"field": param, "message": "不属于该产业链"}])
+        kw: list[list[int]] = []
+        if snap.n("Segment") and "keywords" in snap.labels["Segment"].lists:
+            m, vocab = snap.multi_hot("Segment", "keywords")
+            a = np.flatnonzero(np.asarray(vocab) == (text or "").strip())
+            if a.size:
+                kw.append(np.flatnonzero(np.asarray(m[:, [int(a[0])]].toarray()).ravel() > 0).tolist())
+        return self._find("Segment", text, param=param, extra=kw, within=within)
+
+    def park(self, text: str | None, *, param: str = "park") -> int:
+        return self._find("Park", text, param=param, suffix=PARK_SUFFIX)
+
+    def region(self, text: str | None, *, param: str = "region") -> int:
+        """A region; a park given instead stands for the region it lies in."""
+        p = self.place(text, param=param)
+        if p.region < 0:
+            raise Invalid(f"园区 {self.label_of('Park', p.index)} 未关联行政区",
+                          errors=[{"field": param, "message": "园区未关联行政区"}])
+        return p.region
+
+    def place(self, text: str | None, *, param: str = "region") -> Place:
+        """A region or a park. Regions win over parks at each step (a park named like its city is rare)."""
+        t = (text or "").strip()
+        if not t:
+            raise Invalid(f"请指定行政区或园区（{param}）", errors=[{"field": param, "message": "不能为空"}])
+        snap = self.snap
+        for label in ("Region", "Park"):
+            if snap.n(label) and (i := snap.index_of(label, t)) >= 0:
+                return self._place(label, int(i))
+        errors: list[Exception] = []
+        for label, suffix in (("Region", REGION_SUFFIX), ("Park", PARK_SUFFIX)):
+            try:
+                return self._place(label, self._find(label, t, param=param, suffix=suffix, fuzzy=label == "Region"))
+            except AmbiguousName:
+                raise
+            except UnknownName as e:
+                errors.append(e)
+        cands = [c for e in errors for c in getattr(e, "candidates", [])]
+        raise UnknownName(f"行政区或园区 {t!r} 不存在（可用 GB/T 2260 代码、名称如 衢州，或园区 key/名称）",
+                       errors=[{"field": param, "message": f"{t!r} 不存在"}], candidates=cands[:8])
+
+    def _place(self, label: str, i: int) -> Place:
+        if label == "Region":
+            return Place("region", i, i)
+        r = int(self.park_region[i]) if i < len(self.park_region) else -1
+        return Place("park", i, r)
+
+    def enterprise(self, text: str | None, *, param: str = "id") -> int:
+        return self._find("Enterprise", text, param=param)
+
+    def fund(self, text: str | None, *, param: str = "id") -> int:
+        return self._find("Fund", text, param=param)
+
+    # ------------------------------------------------------------------------------------------ regions
+    def descendants(self, r: int) -> np.ndarray:
+        """Boolean mask over regions: r and everything below it (LOCATED_IN Region→Region, any depth)."""
+        R = self.snap.n("Region")
+        inside = np.zeros(R, dtype=bool)
+        inside[r] = True
+        frontier = inside.copy()
+        for _ in range(10):
+            children = np.asarray(self._child_of @ frontier.astype(np.float64)).ravel() > 0
+            frontier = children & ~inside
+            if not frontier.any():
+                break
+            inside |= frontier
+        return inside
+
+    def region_keys_within(self, r: int) -> list[str]:
+        """The keys of region r and of every region below it."""
+        return self.snap.keys("Region")[self.descendants(r)].tolist()
+
+
+def resolver(snap) -> Resolver:
+    """The snapshot's resolver (built once per snapshot)."""
+    return derived(snap, "kernel.resolver", lambda: Resolver(snap))
