@@ -104,7 +104,7 @@ def import_(
 ) -> None:
     """导入数据。每个文件（或整个文件夹）全部成功或全部不写；问题报告列出文件、行、字段。"""
     from graph.io import import_path
-    from graph.writer import ValidationFailed
+    from graph.validation import ValidationFailed
 
     store = open_store()
     try:

@@ -18,7 +18,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from graph.messages import validation_message
 from graph.store import ConflictError, StoreError
-from graph.writer import ValidationFailed
+from graph.validation import ValidationFailed
 from kernel.errors import ChainMatchError
 
 PROBLEM = "application/problem+json"

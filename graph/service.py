@@ -5,7 +5,8 @@ from typing import Any
 
 from graph.schema import Label, Node
 from graph.store import AuditEntry, Batch, Expect, GraphStore, WriteResult
-from graph.writer import Plan, ValidationFailed, validate
+from graph.writer import Plan
+from graph.validation import ValidationFailed, validate
 
 
 def upsert_node(store: GraphStore, *, label: Label, data: dict[str, Any], actor: str,

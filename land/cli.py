@@ -55,7 +55,7 @@ def land_assign(
     """批量匹配：N 个项目 × M 块地 → 总分最高的一对一分配（硬性条件不符的组合绝不入选，可不匹配）。
 
     输入有任何问题（负面积、下限大于上限、未知园区、未知用地性质 …）时列出文件、行、列，且不写任何输出。"""
-    from graph.writer import ValidationFailed
+    from graph.validation import ValidationFailed
     from land.matching import LandData, assign
     from land.csv_files import load_inputs, write_outputs
 

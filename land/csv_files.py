@@ -20,7 +20,7 @@ from typing import Any, Sequence
 
 from graph.schema import MODELS, LandParcel, Label, Node, Project
 from graph.store import GraphStore
-from graph.writer import Loc, Problem, ValidationFailed, validate
+from graph.validation import Loc, Problem, ValidationFailed, validate
 from land.matching import COMPONENTS, Assignment, explain_components
 
 # The import module's cell parsing (Chinese headers, units such as 亿元/公顷, GBK files) when it is there; else

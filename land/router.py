@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from api.auth import Principal
 from api.deps import READ_ONLY, SnapshotDep, StoreDep, require
 from graph.schema import Label, Project, StrictNumbers, Text
-from graph.writer import Loc, Problem, ValidationFailed, validate
+from graph.validation import Loc, Problem, ValidationFailed, validate
 from kernel.errors import Invalid, NotFound
 from land.matching import (
     LANDED_STAGES, LandData, LandWeights, Ranking, assign, land_data, parcel_target_chains, rank_parcels, rank_projects,

@@ -131,7 +131,7 @@ def import_cmd(
 ) -> None:
     """导入项目库 Excel：全部成功或全部不写；问题列出行与列。"""
     from api.settings import get_settings
-    from graph.writer import ValidationFailed
+    from graph.validation import ValidationFailed
     from pipeline import projects as pl
 
     try:

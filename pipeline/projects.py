@@ -32,7 +32,8 @@ import numpy as np
 from graph.schema import LABEL_CN, PROJECT_STAGES, Label, iso_date_text, utc_timestamp_text
 from graph.snapshot import Snapshot
 from graph.store import AuditEntry, ConflictError, Expect, GraphStore
-from graph.writer import Loc, Plan, Problem, ValidationFailed, validate
+from graph.writer import Plan
+from graph.validation import Loc, Problem, ValidationFailed, validate
 from kernel.errors import ChainMatchError, Conflict, Forbidden, Invalid, NotFound, TooLarge as _TooLarge
 
 STAGES = PROJECT_STAGES

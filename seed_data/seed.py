@@ -19,7 +19,8 @@ from typing import Any
 
 from graph.schema import MODELS, Label
 from graph.store import Batch, GraphStore, RelRec
-from graph.writer import Loc, Plan, ValidationFailed, validate
+from graph.writer import Plan
+from graph.validation import Loc, ValidationFailed, validate
 from seed_data.facts import fact_links, fact_nodes, load_chains, policy_nodes
 from seed_data.generator import REFERENCE_DATE, Facts, SyntheticWorld, record_chunks
 

@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, create_model, model_validator
 from api.auth import Principal
 from api.deps import StoreDep, require
 from graph import service
-from graph.writer import Problem, ValidationFailed
+from graph.validation import Problem, ValidationFailed
 from graph.schema import MODELS, RELATIONS, Label, reject_bool_numbers
 from graph.schema import utc_timestamp_text
 from graph.snapshot import feature_fields

@@ -11,7 +11,7 @@ from graph.io.readers import Table, read_tables
 from graph.io.report import PROGRESS_MIN_ROWS, ImportReport, Log, count_per_file
 from graph.schema import RELATIONS, Label
 from graph.store import AuditEntry, GraphStore
-from graph.writer import ValidationFailed
+from graph.validation import ValidationFailed
 
 READABLE = (".csv", ".tsv", ".xlsx", ".xlsm", ".json", ".xls")  # .xls: read only to say it is not supported
 

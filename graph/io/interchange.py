@@ -21,7 +21,7 @@ from graph.io.report import Log
 from graph.io.values import cell_text, node_specs, parse_number, split_list
 from graph.schema import LABEL_CN, STREAM_ALIASES, Label
 from graph.store import RelRec
-from graph.writer import Loc, Problem, ValidationFailed, validate
+from graph.validation import Loc, Problem, ValidationFailed, validate
 
 # file stem → (required columns, whether the file must be there)
 INTERCHANGE_FILES: dict[str, tuple[tuple[str, ...], bool]] = {

@@ -17,7 +17,8 @@ from graph.io.report import Log
 from graph.io.values import ABSENT, REL_PROP_RANGES, REL_PROP_SPECS, cell_text, is_blank, node_specs
 from graph.schema import CHECKED_FIELDS, LABEL_CN, MODELS, REFERENCE_FIELDS, RELATIONS, Label
 from graph.store import GraphStore, RelRec
-from graph.writer import Loc, Plan, validate
+from graph.writer import Plan
+from graph.validation import Loc, validate
 
 
 @dataclass

@@ -10,7 +10,8 @@ from typing import Any, Iterable, TypeVar
 from tqdm import tqdm
 
 from graph.store import GraphStore, WriteResult
-from graph.writer import Plan, Problem
+from graph.writer import Plan
+from graph.validation import Problem
 
 PROGRESS_MIN_ROWS = 10_000
 T = TypeVar("T")
