@@ -49,8 +49,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from graph.schema import SIZES
 from graph.snapshot import Snapshot
 from kernel.derived import derived
-from kernel.errors import LookupFailed, UnknownName
+from kernel.errors import LookupFailed
 from kernel.resolve import resolver
+from kernel.sparse import first_index
 
 STRONG, WEAK, GAP = "优势", "薄弱", "空白"
 FILL, STRENGTHEN, EXTEND = "补链", "强链", "延链"
@@ -241,17 +242,6 @@ class ChainSummary(BaseModel):
 
 
 # ------------------------------------------------------------------------------------------- the index
-def first_index(m: sp.spmatrix) -> np.ndarray:
-    """For each row, the column of its first stored entry (-1 if none)."""
-    m = m.tocsr()
-    out = np.full(m.shape[0], -1, dtype=np.int64)
-    if m.shape[0] == 0:
-        return out
-    has = np.diff(m.indptr) > 0
-    out[has] = m.indices[m.indptr[:-1][has]]
-    return out
-
-
 def binary(m: sp.spmatrix) -> sp.csr_matrix:
     """The 0/1 pattern of `m` as float64 CSR (duplicate entries merged first)."""
     b = sp.csr_matrix(m, dtype=np.float64, copy=True)
@@ -296,7 +286,6 @@ class ChainIndex:
         lcodes, lvocab = snap.categorical("Region", "level")
         self.region_level = np.asarray([lvocab[c] if c >= 0 else None for c in lcodes], dtype=object)
         r2r = snap.relation("LOCATED_IN", "Region", "Region").tocsr()
-        self.region_child_of = r2r  # rows = child, cols = parent
         self.region_parent = first_index(r2r)
         self.region_ancestor: dict[str, np.ndarray] = {}
         for level in ("province", "city", "county"):
@@ -380,18 +369,8 @@ class ChainIndex:
         return table[np.where(self.firm_size >= 0, self.firm_size, 4)]
 
     def region_descendants(self, r: int) -> np.ndarray:
-        """Boolean mask over regions: r and everything below it (LOCATED_IN Region→Region, any depth)."""
-        R = len(self.region_keys)
-        inside = np.zeros(R, dtype=bool)
-        inside[r] = True
-        frontier = inside.copy()
-        for _ in range(10):
-            children = np.asarray(self.region_child_of @ frontier.astype(np.float64)).ravel() > 0
-            frontier = children & ~inside
-            if not frontier.any():
-                break
-            inside |= frontier
-        return inside
+        """Boolean mask over regions: r and everything below it (kernel.resolve's rule)."""
+        return resolver(self.snap).descendants(r)
 
 
 # ------------------------------------------------------------------------------------------- name lookup
@@ -867,9 +846,7 @@ def segment_firms(snap: Snapshot, *, scope: Scope, segment: str, chain: str | No
     """Local firms of a segment in the scope, strongest first (链主 first). Returns (page, total)."""
     config = config or AnalysisConfig()
     idx = ChainIndex.of(snap)
-    s = snap.index_of("Segment", segment) if idx.n_segments else -1
-    if s < 0:
-        raise UnknownName(f"环节 {segment!r} 不存在", errors=[{"field": "segment", "message": "不存在"}])
+    s = resolver(snap).segment(segment)
     c = resolve_chain(snap, chain) if chain else int(idx.seg_chain[s])
     col = idx.mem_csc[:, [s]].tocoo()
     firms, mw = col.row.astype(np.int64), col.data

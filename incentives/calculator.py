@@ -40,7 +40,7 @@ from typing import Any, Iterable, Sequence
 import numpy as np
 
 from graph.snapshot import Snapshot
-from chains.analysis import first_index
+from kernel.sparse import first_index
 from kernel.errors import Invalid, NotFound
 
 RULES_FILE = Path(__file__).resolve().parent.parent / "seed_data" / "facts" / "policies.json"

@@ -23,6 +23,7 @@ import numpy as np
 
 from kernel.derived import derived
 from kernel.errors import AmbiguousName, Invalid, UnknownName
+from kernel.sparse import first_index
 
 REGION_SUFFIX = re.compile(r"(壮族自治区|回族自治区|维吾尔自治区|自治区|特别行政区|自治州|地区|省|市|县|区)$")
 CHAIN_SUFFIX = re.compile(r"(产业链|产业|行业)$")
@@ -51,19 +52,12 @@ class Place:
     region: int  # the region itself, or the park's region (-1 if the park has none)
 
 
-def _first(m) -> np.ndarray:
-    """Per row of a CSR matrix: its first column, or -1 for an empty row."""
-    out = np.full(m.shape[0], -1, dtype=np.int64)
-    has = np.diff(m.indptr) > 0
-    out[has] = m.indices[m.indptr[:-1][has]]
-    return out
-
-
 class Resolver:
     def __init__(self, snap) -> None:
         self.snap = snap
         self._child_of = snap.relation("LOCATED_IN", "Region", "Region").tocsr()  # rows = child, cols = parent
-        self.park_region = _first(snap.relation("LOCATED_IN", "Park", "Region").tocsr())
+        self.park_region = first_index(snap.relation("LOCATED_IN", "Park", "Region"))
+        self.segment_chain = first_index(snap.relation("PART_OF", "Segment", "IndustryChain"))
         self._names: dict[str, list[str]] = {}
 
     # ------------------------------------------------------------------------------------------ generic
@@ -120,6 +114,14 @@ class Resolver:
                 return [j]
         return hits
 
+    def _tagged(self, label: str, field: str, text: str | None) -> list[list[int]]:
+        """The nodes whose list field (a chain's aliases, a segment's keywords) holds `text` exactly, as one step."""
+        if not self.snap.n(label) or field not in self.snap.labels[label].lists:
+            return []
+        m, vocab = self.snap.multi_hot(label, field)
+        a = np.flatnonzero(np.asarray(vocab) == (text or "").strip())
+        return [np.flatnonzero(np.asarray(m[:, [int(a[0])]].toarray()).ravel() > 0).tolist()] if a.size else []
+
     def label_of(self, label: str, j: int) -> str:
         return f"{self.names(label)[j]}（{self.snap.keys(label)[j]}）"
 
@@ -128,13 +130,8 @@ class Resolver:
 
     # ------------------------------------------------------------------------------------------ kinds
     def chain(self, text: str | None, *, param: str = "chain") -> int:
-        aliases: list[list[int]] = []
-        if self.snap.n("IndustryChain") and "aliases" in self.snap.labels["IndustryChain"].lists:
-            m, vocab = self.snap.multi_hot("IndustryChain", "aliases")
-            a = np.flatnonzero(np.asarray(vocab) == (text or "").strip())
-            if a.size:
-                aliases.append(np.flatnonzero(np.asarray(m[:, [int(a[0])]].toarray()).ravel() > 0).tolist())
-        return self._find("IndustryChain", text, param=param, suffix=CHAIN_SUFFIX, extra=aliases,
+        return self._find("IndustryChain", text, param=param, suffix=CHAIN_SUFFIX,
+                          extra=self._tagged("IndustryChain", "aliases", text),
                           hint="可用产业链 key、名称或别名，如 ic / 集成电路")
 
     def segment(self, text: str | None, *, chain: int | None = None, param: str = "segment") -> int:
@@ -143,19 +140,12 @@ class Resolver:
         snap = self.snap
         within = None
         if chain is not None and snap.n("Segment"):
-            part = snap.relation("PART_OF", "Segment", "IndustryChain").tocsr()
-            within = np.asarray(part[:, [chain]].toarray()).ravel() > 0
+            within = self.segment_chain == chain
             s = snap.index_of("Segment", (text or "").strip())
             if s >= 0 and not within[s]:
                 raise Invalid(f"环节 {self.label_of('Segment', s)} 不属于产业链 {self.label_of('IndustryChain', chain)}",
                               errors=[{"field": param, "message": "不属于该产业链"}])
-        kw: list[list[int]] = []
-        if snap.n("Segment") and "keywords" in snap.labels["Segment"].lists:
-            m, vocab = snap.multi_hot("Segment", "keywords")
-            a = np.flatnonzero(np.asarray(vocab) == (text or "").strip())
-            if a.size:
-                kw.append(np.flatnonzero(np.asarray(m[:, [int(a[0])]].toarray()).ravel() > 0).tolist())
-        return self._find("Segment", text, param=param, extra=kw, within=within)
+        return self._find("Segment", text, param=param, extra=self._tagged("Segment", "keywords", text), within=within)
 
     def park(self, text: str | None, *, param: str = "park") -> int:
         return self._find("Park", text, param=param, suffix=PARK_SUFFIX)
