@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from graph import neo4j_store
+from graph.neo4j_store import statements
 from graph.schema import RELATIONS, Label
 
 REPO = Path(__file__).resolve().parents[2]
@@ -71,21 +72,47 @@ def _show(diags: list[dict[str, Any]], statements: list[str]) -> str:
 
 # ------------------------------------------------------------------------------------------ without node
 def test_all_statements_cover_the_schema() -> None:
-    statements = neo4j_store.all_statements()
-    assert len(statements) > 50
-    assert len(set(statements)) == len(statements), "duplicate statements"
+    every = statements.all_statements()
+    assert len(every) > 50
+    assert len(set(every)) == len(every), "duplicate statements"
     for label in Label:
-        assert any(re.search(rf":{label.value}\b", s) for s in statements), f"no statement for label {label.value}"
+        assert any(re.search(rf":{label.value}\b", s) for s in every), f"no statement for label {label.value}"
     for rel_type in RELATIONS:
-        assert any(re.search(rf"\[r:{rel_type}\]", s) for s in statements), f"no statement for relation {rel_type}"
+        assert any(re.search(rf"\[r:{rel_type}\]", s) for s in every), f"no statement for relation {rel_type}"
     # Values are parameters: no statement carries a quoted literal except the fixed meta id and filter ops.
-    literals = {m for s in statements for m in re.findall(r"'([^']*)'", s)}
+    literals = {m for s in every for m in re.findall(r"'([^']*)'", s)}
     assert literals <= {"meta", "eq", "in", "min", "max", "like"}, literals
 
 
 def test_every_statement_declares_its_parameters() -> None:
-    for name, text in neo4j_store.STATEMENTS.items():
-        assert neo4j_store.STATEMENT_PARAMS[name] == set(re.findall(r"\$(\w+)", text)), name
+    for name, text in statements.STATEMENTS.items():
+        assert statements.STATEMENT_PARAMS[name] == set(re.findall(r"\$(\w+)", text)), name
+
+
+def test_only_the_statement_catalogue_holds_cypher() -> None:
+    """The backend is split into modules (graph/neo4j_store/): all Cypher lives in statements.py, so what the
+    linter sees is all there is. No other module of the package has a string that reads like Cypher, and only
+    statements.run (and the auto-commit wrapper that forwards its call) calls a driver's run()."""
+    import ast
+
+    package = REPO / "graph" / "neo4j_store"
+    cypher = re.compile(r"\b(MATCH|MERGE|CREATE|UNWIND|RETURN|DETACH|CALL)\b[ (]")
+    modules = sorted(package.glob("*.py"))
+    assert {p.stem for p in modules} >= {"statements", "session", "reads", "writes", "changelog", "admin"}
+    for path in modules:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        docstrings = {id(n.body[0].value) for n in ast.walk(tree)
+                      if isinstance(n, (ast.Module, ast.ClassDef, ast.FunctionDef)) and n.body
+                      and isinstance(n.body[0], ast.Expr) and isinstance(n.body[0].value, ast.Constant)}
+        if path.stem != "statements":
+            for node in ast.walk(tree):
+                if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings:
+                    assert not cypher.search(node.value), f"{path.name}:{node.lineno}: Cypher outside the catalogue"
+        callers = {f.name for f in ast.walk(tree) if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef))
+                   for c in ast.walk(f) if isinstance(c, ast.Call) and isinstance(c.func, ast.Attribute)
+                   and c.func.attr == "run"}
+        allowed = {"statements": {"run"}, "session": {"run"}}.get(path.stem, set())
+        assert callers <= allowed, f"{path.name}: {sorted(callers - allowed)} call a driver's run() directly"
 
 
 class _FakeResult(list):
@@ -116,7 +143,7 @@ class _FakeTx:
             return _FakeResult([{"deleted": 0}])
         if "AS total" in query:
             return _FakeResult([{"total": 0}])
-        if query == neo4j_store.STATEMENTS["counts"]:
+        if query == statements.STATEMENTS["counts"]:
             names = re.findall(r"AS ([nr]_\w+) \}", query)
             return _FakeResult([dict.fromkeys(names, 0)])
         if re.search(r"AS n$", query):
@@ -190,13 +217,13 @@ def test_store_only_sends_listed_statements_with_their_parameters() -> None:
     store.list_audit(actor="tester")
     store.wipe_for_tests()
 
-    known = set(neo4j_store.all_statements())
+    known = set(statements.all_statements())
     sent_names = set()
-    by_text = {v: k for k, v in neo4j_store.STATEMENTS.items()}
+    by_text = {v: k for k, v in statements.STATEMENTS.items()}
     for query, params in drv.sent:
         assert query in known, f"sent a statement the linter never saw:\n{query}"
         name = by_text[query]
-        assert set(params) == neo4j_store.STATEMENT_PARAMS[name], name
+        assert set(params) == statements.STATEMENT_PARAMS[name], name
         sent_names.add(name)
     assert "find.page.Enterprise.desc.by.region" in sent_names  # indexed equality → index-seek variant
     assert {"meta.lock", "meta.bump.audit", "audit.append", "node.upsert.Enterprise",
@@ -205,11 +232,11 @@ def test_store_only_sends_listed_statements_with_their_parameters() -> None:
 
 # ------------------------------------------------------------------------------------------ with node
 def test_all_statements_pass_the_neo4j_linter(linter: None, tmp_path: Path) -> None:
-    statements = neo4j_store.all_statements()
-    diags = run_lint(statements, tmp_path, schema=neo4j_store.lint_schema())
-    print(_show(diags, statements))  # everything, informational ones included, shown with -s or on failure
+    every = statements.all_statements()
+    diags = run_lint(every, tmp_path, schema=statements.lint_schema())
+    print(_show(diags, every))  # everything, informational ones included, shown with -s or on failure
     bad = [d for d in diags if d["severity"] in FAILING]
-    assert not bad, f"{len(bad)} linter diagnostics in Neo4j backend statements:\n{_show(bad, statements)}"
+    assert not bad, f"{len(bad)} linter diagnostics in Neo4j backend statements:\n{_show(bad, every)}"
 
 
 def test_linter_reports_broken_statements(linter: None, tmp_path: Path) -> None:
@@ -219,9 +246,9 @@ def test_linter_reports_broken_statements(linter: None, tmp_path: Path) -> None:
         "MATCH (n:Entreprise) RETURN n.key AS key",  # label not in our schema
         "RETURN toLower(1, 2) AS x",  # wrong number of arguments
         "MATCH (n:Enterprise) RETURN nosuchfunction(n) AS x",  # unknown function
-        neo4j_store.all_statements()[0],  # a good one, as control
+        statements.all_statements()[0],  # a good one, as control
     ]
-    diags = run_lint(broken, tmp_path, schema=neo4j_store.lint_schema())
+    diags = run_lint(broken, tmp_path, schema=statements.lint_schema())
     by_index: dict[int, list[dict[str, Any]]] = {}
     for d in diags:
         by_index.setdefault(d["statement_index"], []).append(d)

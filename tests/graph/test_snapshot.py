@@ -144,7 +144,7 @@ def test_a_write_too_big_to_itemise_rebuilds(any_store, tmp_path, monkeypatch):
     store = _store(any_store)
     cache = SnapshotCache(store, None)
     cache.get()
-    monkeypatch.setattr(importlib.import_module(type(store).__module__), "CHANGELOG_MAX_ITEMS", 2)
+    monkeypatch.setattr(importlib.import_module(f"{type(store).__module__}.changelog"), "CHANGELOG_MAX_ITEMS", 2)
     store.write(Batch(nodes=[_firm(f"9111000000000000{i:02d}", f"批量{i}（合成）") for i in range(3)]))
     assert store.changes_since(store.version() - 1) is None
     snap = cache.get()

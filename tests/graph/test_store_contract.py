@@ -195,9 +195,11 @@ def test_changes_since_gives_the_current_state_of_written_keys(any_store):
 
 
 def _backend_module(store):
+    """The backend's change-log module (graph.sqlite_store.changelog / graph.neo4j_store.changelog), which holds
+    CHANGELOG_KEEP and CHANGELOG_MAX_ITEMS."""
     import importlib
 
-    return importlib.import_module(type(store).__module__)
+    return importlib.import_module(f"{type(store).__module__}.changelog")
 
 
 def test_change_log_is_bounded(any_store, monkeypatch):
