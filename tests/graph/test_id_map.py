@@ -6,7 +6,7 @@ import sqlite3
 
 import pytest
 
-import graph.sqlite_store as sqlite_store
+import graph.sqlite_store.writes as sqlite_writes
 from graph.sqlite_store import SQLiteStore
 from graph.store import Batch, NodeRec, RelRec, StoreError
 
@@ -21,7 +21,7 @@ def _sup(a: str, b: str, **props) -> RelRec:
 
 def _write(store: SQLiteStore, batch: Batch, monkeypatch, *, by_id: bool):
     """Write with every write counted as big (so the id map is built and used) or none (always by key)."""
-    monkeypatch.setattr(sqlite_store, "BIG_WRITE_ROWS", 1 if by_id else 10**12)
+    monkeypatch.setattr(sqlite_writes, "BIG_WRITE_ROWS", 1 if by_id else 10**12)
     return store.write(batch)
 
 
