@@ -7,7 +7,8 @@ import pytest
 from graph.schema import (
     ITEM_MAX, KEY_MAX, LIST_MAX, MODELS, NAME_MAX, SCOPE_MAX, TEXT_MAX, Enterprise, Label, Project,
 )
-from graph.snapshot import Snapshot, SnapshotCache, _text_nbytes
+from graph.snapshot import Snapshot, SnapshotCache
+from graph.snapshot.columns import _text_nbytes
 from graph.store import Batch, NodeRec
 from graph.writer import validate, write_objects
 
