@@ -42,7 +42,11 @@ TARGET_RATIO = 3.0
 
 
 def generator_hash() -> str:
-    return hashlib.sha256((ROOT / "seed_data" / "generator.py").read_bytes()).hexdigest()[:16]
+    """The generator's code: seed_data/generator.py and its parts in seed_data/synthetic/."""
+    h = hashlib.sha256()
+    for f in [ROOT / "seed_data" / "generator.py", *sorted((ROOT / "seed_data" / "synthetic").glob("*.py"))]:
+        h.update(f.read_bytes())
+    return h.hexdigest()[:16]
 
 
 def ensure_store(directory: Path, scale: int, seed: int) -> tuple[Path, dict]:
