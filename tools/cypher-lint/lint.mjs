@@ -21,7 +21,7 @@
 //
 // Parameters: the linter reports every $param missing from dbSchema.parameters as an error. An application
 // statement gets its parameters at run time, so each statement's own parameters are declared here; the
-// Python side (graph/neo4j_store.py `_run`) checks that every call supplies exactly those parameters.
+// Python side (graph/neo4j_store/statements.py `run`) checks that every call supplies exactly those parameters.
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
