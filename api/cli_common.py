@@ -34,7 +34,7 @@ def parse_date(text: str | None, what: str) -> dt.date | None:
 
 
 def open_store() -> "GraphStore":
-    from api.app import open_configured_store
+    from api.deps import open_configured_store
     from api.settings import get_settings
 
     return open_configured_store(get_settings())

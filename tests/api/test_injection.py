@@ -20,7 +20,7 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.auth import create_key
-from api.routers.nodes import RESOURCES
+from api.resources import RESOURCES
 from api.settings import Settings
 from conftest import new_store
 
