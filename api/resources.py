@@ -19,6 +19,13 @@ from land import PARCEL_STATE_FIELDS
 from pipeline import PROTECTED_FIELDS as PIPELINE_FIELDS
 
 T = TypeVar("T")
+# list filters that take a name (resolved by kernel.resolve in api/node_service.py)
+NAME_FILTERS = {
+    "region": "行政区（GB/T 2260 代码、全称或简称，如 衢州），含其下所有行政区",
+    "chain": "产业链（key、名称或别名）", "leading_chains": "主导产业链包含（key、名称或别名）",
+    "focus": "关注产业链包含（key、名称或别名）", "allowed_chains": "准入产业链包含（key、名称或别名）",
+    "segment": "环节（key 或名称）", "park": "园区（key 或名称）", "parent": "上级（行政区或环节的 key 或名称）",
+}
 
 
 class Page(BaseModel, Generic[T]):
@@ -123,6 +130,9 @@ def filter_model(label: Label) -> type[BaseModel]:
             fields[f"{name}_max"] = (float | None, Field(default=None, description=f"{name} 上限"))
             sortable.append(name)
         else:
+            if name in NAME_FILTERS:
+                fields[name] = (str | None, Field(default=None, min_length=1, max_length=200, description=NAME_FILTERS[name]))
+                continue
             fields[name] = (str | None, Field(default=None, max_length=200, description=f"{name} 等于（列表字段：包含）"))
             if kind == "cat":
                 sortable.append(name)

@@ -46,3 +46,12 @@ def test_chain_segment_and_park_filters_take_names(api_env):
     r = c.get("/api/v1/segments", params={"chain": "不存在的链"})
     assert r.status_code == 404 and r.json()["errors"][0]["field"] == "chain"
     assert c.get("/api/v1/parcels", params={"park": "没有这个园区"}).status_code == 404
+
+
+def test_a_blank_or_control_character_name_is_404_and_an_empty_one_is_refused_by_the_schema(api_env):
+    c = api_env.client
+    for text in ("\x1d", "  "):
+        r = c.get("/api/v1/enterprises", params={"region": text})
+        assert r.status_code == 404 and r.json()["errors"][0]["field"] == "region", r.text
+    r = c.get("/api/v1/segments", params={"chain": ""})
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "chain"
