@@ -11,10 +11,11 @@ from typing import Annotated, Optional
 
 import typer
 
-from api.cli_common import fail, open_store
+from api.cli_common import ChineseGroup, fail, open_store, resolve_name, store_snapshot
 from api.settings import get_settings
 
-app = typer.Typer(help="ChainMatch 产业链招商：图谱、推荐、土地超市。", no_args_is_help=True, add_completion=False)
+app = typer.Typer(help="ChainMatch 产业链招商：图谱、推荐、土地超市。", no_args_is_help=True, add_completion=False,
+                  cls=ChineseGroup)
 keys_app = typer.Typer(help="API key 管理（创建、列出、吊销）。", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
 # Capability commands join the top level (`chainmatch map`, `chainmatch land-assign`, `chainmatch rank-members` …).
@@ -155,11 +156,14 @@ def snapshot() -> None:
 def keys_create(
     name: Annotated[str, typer.Option(help="持有人/用途")],
     role: Annotated[str, typer.Option(help="admin / officer / park_admin / viewer")],
-    park: Annotated[Optional[str], typer.Option(help="park_admin 所属园区 key")] = None,
+    park: Annotated[Optional[str], typer.Option(help="park_admin 所属园区（key 或名称，如 智造新城）")] = None,
 ) -> None:
     """创建 API key（只显示一次）。"""
     from api.auth import create_key
 
+    if park is not None:
+        with store_snapshot() as (_, snap):
+            park = resolve_name(snap, "park", park, param="--park")
     try:
         rec, token = create_key(open_store(), name=name, role=role, park=park)
     except ValueError as e:

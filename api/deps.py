@@ -10,9 +10,21 @@ from fastapi.security import APIKeyHeader
 from api.auth import Principal, authenticate
 from api.settings import Settings
 from graph.snapshot import Snapshot, SnapshotCache
-from graph.store import GraphStore
+from graph.store import GraphStore, open_store
 from kernel.errors import Forbidden, Unauthorized
 from pipeline.projects import PipelineRules
+
+
+def open_configured_store(settings: Settings) -> GraphStore:
+    """The store the settings name (SQLite file or Neo4j), opened: for the app's lifespan and every CLI command."""
+    return open_store(
+        settings.store_backend,
+        sqlite_path=settings.sqlite_path,
+        neo4j_uri=settings.neo4j_uri,
+        neo4j_user=settings.neo4j_user,
+        neo4j_password=settings.neo4j_password,
+        neo4j_database=settings.neo4j_database,
+    )
 
 
 @dataclass

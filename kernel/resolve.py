@@ -73,6 +73,8 @@ class Resolver:
         what = LABEL_CN.get(label, label)
         t = (text or "").strip()
         if not t:
+            if text:  # only blanks or control characters: a name that names nothing, not a missing one
+                raise UnknownName(f"{what} {text!r} 不存在", errors=[{"field": param, "message": f"{what} {text!r} 不存在"}])
             raise Invalid(f"请指定{what}（{param}）", errors=[{"field": param, "message": "不能为空"}])
         snap = self.snap
         if snap.n(label):
@@ -162,6 +164,8 @@ class Resolver:
         """A region or a park. Regions win over parks at each step (a park named like its city is rare)."""
         t = (text or "").strip()
         if not t:
+            if text:
+                raise UnknownName(f"行政区或园区 {text!r} 不存在", errors=[{"field": param, "message": f"{text!r} 不存在"}])
             raise Invalid(f"请指定行政区或园区（{param}）", errors=[{"field": param, "message": "不能为空"}])
         snap = self.snap
         for label in ("Region", "Park"):

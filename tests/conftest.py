@@ -5,6 +5,11 @@ Backends. `make test` starts a local Neo4j (tools/neo4j/local.py) and sets NEO4J
 on SQLite AND Neo4j. Without NEO4J_URI the Neo4j runs are skipped with a message — unless
 CHAINMATCH_REQUIRE_NEO4J=1 (CI), where a skipped Neo4j test is a failure.
 
+The API. One fixture, `api_env` (module scope): a TestClient over an app whose store holds the module's
+`app_data` (default: factories.seeded(); a module overrides the `app_data` fixture with factories.seeded(...) or
+factories.graph_data(...)), with one key per role (admin, officer, park_admin of app_data.park, viewer), on each
+backend.
+
 Neo4j Community has one user database, so at most one Neo4j test store is open at a time; opening a second while
 the first is still open is refused (two fixtures would wipe each other's data).
 """
@@ -15,14 +20,14 @@ import weakref
 
 import pytest
 
-from graph.schema import Enterprise, IndustryChain, Park, Region, Segment
+from dataclasses import dataclass
+from typing import Any
+
+from factories import USCC_A, USCC_B, USCC_C, AppData, seeded, tiny_graph_objects, tiny_graph_relations  # noqa: F401
 from graph.sqlite_store import SQLiteStore
-from graph.store import RelRec
 from graph.writer import write_objects
 
-USCC_A = "91330100799655058B"
-USCC_B = "9144030071526726XG"
-USCC_C = "91110000802100433B"
+ROLES = ("admin", "officer", "park_admin", "viewer")
 
 
 BACKENDS = ("sqlite", "neo4j")
@@ -122,38 +127,51 @@ def sqlite_store(tmp_path):
     s.close()
 
 
-def tiny_graph_objects():
-    """集成电路 chain with 4 segments, two regions, three firms — small enough to check by hand."""
-    return [
-        IndustryChain(key="ic", name="集成电路"),
-        Segment(key="ic.mat", name="半导体材料", chain="ic", stream="上游"),
-        Segment(key="ic.fab", name="晶圆制造", chain="ic", stream="中游"),
-        Segment(key="ic.pkg", name="封测", chain="ic", stream="中游"),
-        Segment(key="ic.app", name="终端应用", chain="ic", stream="下游"),
-        Region(key="330000", name="浙江省", level="province"),
-        Region(key="330800", name="衢州市", level="city", parent="330000"),
-        Region(key="440300", name="深圳市", level="city"),
-        Park(key="qz-zz", name="衢州智造新城", region="330800", leading_chains=["ic"]),
-        Enterprise(key=USCC_A, name="甲材料（合成）", region="330800", tags=["专精特新"], revenue_wan=50000),
-        Enterprise(key=USCC_B, name="乙晶圆（合成）", region="440300", tags=["上市"], revenue_wan=900000),
-        Enterprise(key=USCC_C, name="丙封测（合成）", region="440300", revenue_wan=1200),
-    ]
-
-
-def tiny_graph_relations():
-    return [
-        RelRec("UPSTREAM_OF", "Segment", "ic.mat", "Segment", "ic.fab"),
-        RelRec("UPSTREAM_OF", "Segment", "ic.fab", "Segment", "ic.pkg"),
-        RelRec("UPSTREAM_OF", "Segment", "ic.pkg", "Segment", "ic.app"),
-        RelRec("IN_SEGMENT", "Enterprise", USCC_A, "Segment", "ic.mat", {"weight": 1.0}),
-        RelRec("IN_SEGMENT", "Enterprise", USCC_B, "Segment", "ic.fab", {"weight": 0.7}),
-        RelRec("IN_SEGMENT", "Enterprise", USCC_C, "Segment", "ic.pkg", {"weight": 1.0}),
-        RelRec("SUPPLIES", "Enterprise", USCC_A, "Enterprise", USCC_B, {"share": 0.2}),
-        RelRec("LEADS", "Enterprise", USCC_B, "IndustryChain", "ic", {"region": "440300"}),
-    ]
-
-
 @pytest.fixture
 def tiny(any_store):
     write_objects(any_store, tiny_graph_objects(), tiny_graph_relations())
     return any_store
+
+
+@dataclass
+class ApiEnv:
+    """One test module's app: the ASGI app, a started TestClient, the store and a key per role."""
+
+    app: Any
+    client: Any
+    store: Any
+    keys: dict[str, str]
+    settings: Any
+
+    def h(self, role: str) -> dict[str, str]:
+        """The header that authenticates as `role`."""
+        return {"X-API-Key": self.keys[role]}
+
+
+@pytest.fixture(scope="module")
+def app_data() -> AppData:
+    """What the module's app serves; override in a test module."""
+    return seeded()
+
+
+@pytest.fixture(scope="module")
+def api_env(backend, tmp_path_factory, app_data):
+    """The module's app on each backend (see the module docstring)."""
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+    from api.auth import create_key
+    from api.settings import Settings
+
+    d = tmp_path_factory.mktemp(f"api-{backend}")
+    store = new_store(backend, d / "api.db")
+    try:
+        app_data.fill(store)
+        keys = {role: create_key(store, name=f"{role}-user", role=role,
+                                 park=app_data.park if role == "park_admin" else None)[1] for role in ROLES}
+        settings = Settings(sqlite_path=str(d / "api.db"), snapshot_dir=str(d / "snaps"), **app_data.settings)
+        app = create_app(settings, store=store)
+        with TestClient(app) as client:
+            yield ApiEnv(app, client, store, keys, settings)
+    finally:
+        store.close()

@@ -19,7 +19,7 @@ from api.settings import Settings
 from conftest import neo4j_test_store, require_neo4j
 from graph.snapshot import Snapshot
 from graph.sqlite_store import SQLiteStore
-from seed_data.seed import seed_store
+from factories import seeded
 
 AS_OF = dt.date(2025, 6, 30)
 VOLATILE = {"backend", "request_id", "store_id", "built_seconds", "seconds", "generated_at", "elapsed_ms"}
@@ -33,7 +33,7 @@ def pair(tmp_path_factory):
     clients, keys = {}, {}
     try:
         for name, store in stores.items():
-            seed_store(store, scale=150, seed=11, progress=False, as_of=AS_OF)
+            seeded(scale=150, seed=11, as_of=AS_OF).fill(store)
             keys[name] = create_key(store, name="对照", role="admin")[1]
             app = create_app(Settings(snapshot_dir=str(d / f"snaps-{name}")), store=store)
             clients[name] = TestClient(app).__enter__()

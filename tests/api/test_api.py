@@ -2,46 +2,34 @@
 from __future__ import annotations
 
 import pytest
-from fastapi.testclient import TestClient
 
-from api.app import create_app
 from api.auth import create_key
-from api.settings import Settings
-from conftest import USCC_A, USCC_B, tiny_graph_objects, tiny_graph_relations, new_store
+from factories import USCC_A, USCC_B, graph_data, tiny_graph_objects, tiny_graph_relations
 from graph.schema import LandParcel, Park
-from graph.writer import write_objects
 
 
 @pytest.fixture(scope="module")
-def env(backend, tmp_path_factory):
-    d = tmp_path_factory.mktemp("api")
-    store = new_store(backend, d / "api.db")
-    write_objects(store, tiny_graph_objects() + [
+def app_data():
+    return graph_data(tiny_graph_objects() + [
         Park(key="other-park", name="别的园区", region="330800"),
         LandParcel(key="pc-own", name="本园区地块", park="qz-zz", region="330800", area_mu=80),
         LandParcel(key="pc-other", name="他园区地块", park="other-park", region="330800", area_mu=50),
     ], tiny_graph_relations())
-    keys = {role: create_key(store, name=f"{role}-user", role=role, park="qz-zz" if role == "park_admin" else None)[1]
-            for role in ("admin", "officer", "park_admin", "viewer")}
-    app = create_app(Settings(sqlite_path=str(d / "api.db"), snapshot_dir=str(d / "snaps")), store=store)
-    with TestClient(app) as client:
-        yield client, keys, store
-    store.close()
 
 
 def h(keys, role):
     return {"X-API-Key": keys[role]}
 
 
-def test_health_and_ready(env):
-    client, _, _ = env
+def test_health_and_ready(api_env):
+    client = api_env.client
     assert client.get("/health").json() == {"status": "ok"}
     r = client.get("/ready").json()
     assert r["status"] == "ready" and r["backend"] in ("sqlite", "neo4j") and r["counts"]["Enterprise"] == 3
 
 
-def test_list_with_filters_sort_and_pagination(env):
-    client, _, _ = env
+def test_list_with_filters_sort_and_pagination(api_env):
+    client = api_env.client
     r = client.get("/api/v1/enterprises", params={"region": "440300", "sort": "revenue_wan", "desc": True})
     body = r.json()
     assert r.status_code == 200 and body["total"] == 2 and [e["key"] for e in body["items"]] == [USCC_B, "91110000802100433B"]
@@ -53,15 +41,15 @@ def test_list_with_filters_sort_and_pagination(env):
     assert [p["key"] for p in r.json()["items"]] == ["pc-own"]
 
 
-def test_get_and_neighbours(env):
-    client, _, _ = env
+def test_get_and_neighbours(api_env):
+    client = api_env.client
     assert client.get("/api/v1/chains/ic").json()["name"] == "集成电路"
     r = client.get(f"/api/v1/enterprises/{USCC_A}/neighbours", params={"rel": "SUPPLIES", "direction": "out"})
     assert [(n["key"], n["name"]) for n in r.json()] == [(USCC_B, "乙晶圆（合成）")]
 
 
-def test_errors_are_problem_json_in_chinese(env):
-    client, _, _ = env
+def test_errors_are_problem_json_in_chinese(api_env):
+    client = api_env.client
     r = client.get("/api/v1/enterprises/nope")
     assert r.status_code == 404 and r.headers["content-type"].startswith("application/problem+json")
     assert "不存在" in r.json()["detail"] and r.json()["request_id"]
@@ -71,8 +59,8 @@ def test_errors_are_problem_json_in_chinese(env):
     assert r.status_code == 422
 
 
-def test_writes_need_a_key_and_the_right_role(env):
-    client, keys, _ = env
+def test_writes_need_a_key_and_the_right_role(api_env):
+    client, keys = api_env.client, api_env.keys
     body = {"name": "新链"}
     assert client.put("/api/v1/chains/x1", json=body).status_code == 401
     assert client.put("/api/v1/chains/x1", json=body, headers={"X-API-Key": "cm_bad_key"}).status_code == 401
@@ -80,8 +68,8 @@ def test_writes_need_a_key_and_the_right_role(env):
     assert client.put("/api/v1/parks/p9", json={"name": "园", "region": "330800"}, headers=h(keys, "officer")).status_code == 403
 
 
-def test_park_admin_is_scoped_to_its_park(env):
-    client, keys, _ = env
+def test_park_admin_is_scoped_to_its_park(api_env):
+    client, keys = api_env.client, api_env.keys
     own = {"name": "本园区地块", "park": "qz-zz", "region": "330800", "area_mu": 90}
     assert client.put("/api/v1/parcels/pc-own", json=own, headers=h(keys, "park_admin")).status_code == 200
     other = {"name": "他园区地块", "park": "other-park", "region": "330800", "area_mu": 55}
@@ -94,8 +82,8 @@ def test_park_admin_is_scoped_to_its_park(env):
     assert client.put("/api/v1/chains/x2", json={"name": "链"}, headers=h(keys, "park_admin")).status_code == 403
 
 
-def test_officer_write_is_validated_and_audited(env):
-    client, keys, store = env
+def test_officer_write_is_validated_and_audited(api_env):
+    client, keys, store = api_env.client, api_env.keys, api_env.store
     r = client.put("/api/v1/segments/ic.eda", json={"name": "EDA", "chain": "ic", "stream": "上游"},
                    headers=h(keys, "officer"))
     assert r.status_code == 201 and r.json()["stream"] == "上游"
@@ -112,22 +100,22 @@ def test_officer_write_is_validated_and_audited(env):
     assert client.get("/api/v1/segments/ic.eda").status_code == 404
 
 
-def test_revoked_key_is_refused(env):
-    client, _, store = env
+def test_revoked_key_is_refused(api_env):
+    client, store = api_env.client, api_env.store
     rec, token = create_key(store, name="temp", role="officer")
     assert client.get("/api/v1/whoami", headers={"X-API-Key": token}).json()["role"] == "officer"
     store.revoke_api_key(rec.key_id, "2026-01-01T00:00:00+00:00")
     assert client.get("/api/v1/whoami", headers={"X-API-Key": token}).status_code == 401
 
 
-def test_oversized_body_is_refused(env):
-    client, keys, _ = env
+def test_oversized_body_is_refused(api_env):
+    client, keys = api_env.client, api_env.keys
     r = client.put("/api/v1/chains/big", content=b"x" * (21 * 1024 * 1024), headers=h(keys, "officer") | {"content-type": "application/json"})
     assert r.status_code == 413
 
 
-def test_docs_work_offline(env):
-    client, _, _ = env
+def test_docs_work_offline(api_env):
+    client = api_env.client
     page = client.get("/docs").text
     assert "cdn" not in page.lower() and "/static/docs/swagger-ui-bundle.js" in page
     assert client.get("/static/docs/swagger-ui-bundle.js").status_code == 200

@@ -25,7 +25,8 @@ from api.app import create_app
 from api.auth import ROLES, create_key
 from api.deps import READ_ONLY, allowed_roles, api_routes
 from api.settings import Settings, get_settings
-from conftest import new_store, raw_bytes, tiny_graph_objects, tiny_graph_relations
+from conftest import raw_bytes
+from factories import graph_data, tiny_graph_objects, tiny_graph_relations
 from graph.schema import LandParcel, Park, Project
 from graph.sqlite_store import SQLiteStore
 from graph.writer import write_objects
@@ -49,16 +50,8 @@ def scoped_objects():
 
 
 @pytest.fixture(scope="module")
-def env(backend, tmp_path_factory):
-    d = tmp_path_factory.mktemp("authz")
-    store = new_store(backend, d / "authz.db")
-    write_objects(store, tiny_graph_objects() + scoped_objects(), tiny_graph_relations())
-    keys = {role: create_key(store, name=f"{role}-user", role=role, park=OWN if role == "park_admin" else None)[1]
-            for role in ROLES}
-    app = create_app(Settings(sqlite_path=str(d / "authz.db"), snapshot_dir=str(d / "snaps")), store=store)
-    with TestClient(app) as client:
-        yield app, client, keys, store
-    store.close()
+def app_data():
+    return graph_data(tiny_graph_objects() + scoped_objects(), tiny_graph_relations(), park=OWN)
 
 
 def write_routes(app) -> list[tuple[str, str, Any]]:
@@ -82,8 +75,8 @@ def h(keys, role):
     return {"X-API-Key": keys[role]}
 
 
-def test_the_route_walk_sees_the_write_endpoints(env):
-    app, *_ = env
+def test_the_route_walk_sees_the_write_endpoints(api_env):
+    app = api_env.app
     seen = {(m, p) for m, p, _ in write_routes(app)}
     # a sample that must be there; everything else found is checked the same way
     assert {("PUT", "/api/v1/parcels/{key}"), ("DELETE", "/api/v1/chains/{key}"),
@@ -91,14 +84,14 @@ def test_the_route_walk_sees_the_write_endpoints(env):
     assert len(seen) >= 25
 
 
-def test_every_write_has_a_role_check_or_is_marked_read_only(env):
-    app, *_ = env
+def test_every_write_has_a_role_check_or_is_marked_read_only(api_env):
+    app = api_env.app
     unguarded = [f"{m} {p}" for m, p, r in write_routes(app) if allowed_roles(r) is None and not is_read_only(r)]
     assert not unguarded, f"写接口缺少权限检查（api.deps.require）: {unguarded}"
 
 
-def test_read_only_posts_are_public_and_write_nothing(env):
-    app, client, _, store = env
+def test_read_only_posts_are_public_and_write_nothing(api_env):
+    app, client, store = api_env.app, api_env.client, api_env.store
     for m, p, r in write_routes(app):
         if allowed_roles(r) is not None:
             continue
@@ -108,8 +101,8 @@ def test_read_only_posts_are_public_and_write_nothing(env):
         assert store.version() == v0, f"{m} {p} is marked read-only but changed the store"
 
 
-def test_no_key_or_a_bad_key_is_401(env):
-    app, client, keys, store = env
+def test_no_key_or_a_bad_key_is_401(api_env):
+    app, client, keys, store = api_env.app, api_env.client, api_env.keys, api_env.store
     rec, revoked = create_key(store, name="gone", role="admin")
     store.revoke_api_key(rec.key_id, "2026-01-01T00:00:00+00:00")
     bad = {"": None, "malformed": "not-a-key", "unknown": "cm_000000000000_" + "x" * 43, "revoked": revoked,
@@ -129,8 +122,8 @@ def test_no_key_or_a_bad_key_is_401(env):
     assert checked >= 20 * len(bad)
 
 
-def test_roles_a_route_does_not_admit_get_403_and_admin_always_passes(env):
-    app, client, keys, store = env
+def test_roles_a_route_does_not_admit_get_403_and_admin_always_passes(api_env):
+    app, client, keys, store = api_env.app, api_env.client, api_env.keys, api_env.store
     refused = 0
     for m, p, r in write_routes(app):
         roles = allowed_roles(r)
@@ -177,8 +170,8 @@ def _body(app, route: Any, method: str, store, label: str, key: str, park: str):
     return body
 
 
-def test_park_admin_is_refused_on_another_parks_objects_and_not_on_its_own(env):
-    app, client, keys, store = env
+def test_park_admin_is_refused_on_another_parks_objects_and_not_on_its_own(api_env):
+    app, client, keys, store = api_env.app, api_env.client, api_env.keys, api_env.store
     labels = {"parcels": "LandParcel", "projects": "Project"}
     checked = []
     for m, p, r in write_routes(app):
@@ -207,8 +200,8 @@ def test_park_admin_is_refused_on_another_parks_objects_and_not_on_its_own(env):
             "POST /api/v1/parcels/{key}/reserve"} <= set(checked), checked
 
 
-def test_keys_are_stored_hashed(env, tmp_path):
-    _, _, keys, store = env
+def test_keys_are_stored_hashed(api_env, tmp_path):
+    keys, store = api_env.keys, api_env.store
     token = keys["officer"]
     _, key_id, secret = token.split("_", 2)
     rec = store.get_api_key(key_id)
@@ -247,8 +240,8 @@ def test_keys_cli_creates_lists_and_revokes(tmp_path, monkeypatch):
         get_settings.cache_clear()
 
 
-def test_every_write_is_audited_with_before_and_after_and_only_admin_reads_it(env):
-    _, client, keys, store = env
+def test_every_write_is_audited_with_before_and_after_and_only_admin_reads_it(api_env):
+    client, keys, store = api_env.client, api_env.keys, api_env.store
     r = client.put("/api/v1/enterprises/91330100799655058B", headers=h(keys, "officer"),
                    json={"name": "甲材料（合成）", "region": "330800", "tags": ["专精特新"], "revenue_wan": 61000})
     assert r.status_code == 200
@@ -270,10 +263,10 @@ def test_every_write_is_audited_with_before_and_after_and_only_admin_reads_it(en
     assert len(store.list_audit(limit=1000)) == n
 
 
-def test_put_keeps_a_parcels_reservation_state_and_refuses_to_change_it(env):
+def test_put_keeps_a_parcels_reservation_state_and_refuses_to_change_it(api_env):
     """Only the 土地超市 reservation service (POST …/reserve|release|transfer) changes a parcel's status, rev,
     reserved_*/expires_at and transferred_*; the generic PUT keeps them and refuses a body that would change them."""
-    _, client, keys, store = env
+    client, keys, store = api_env.client, api_env.keys, api_env.store
     write_objects(store, scoped_objects())
     r = client.post("/api/v1/parcels/pc-own/reserve", json={"project": "pj-own", "ttl_hours": 48}, headers=h(keys, "officer"))
     assert r.status_code == 200, r.text
@@ -308,11 +301,11 @@ def test_put_keeps_a_parcels_reservation_state_and_refuses_to_change_it(env):
     assert r.status_code == 422 and store.get("LandParcel", "pc-new") is None
 
 
-def test_a_reservation_landing_during_a_put_wins_and_the_put_gets_409(env, monkeypatch):
-    from api.routers import nodes
+def test_a_reservation_landing_during_a_put_wins_and_the_put_gets_409(api_env, monkeypatch):
+    from api import node_service as nodes
     from land.reservations import reserve_parcel
 
-    _, client, keys, store = env
+    client, keys, store = api_env.client, api_env.keys, api_env.store
     write_objects(store, scoped_objects())
     real = nodes.service.upsert_node
 

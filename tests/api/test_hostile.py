@@ -16,36 +16,21 @@ import zipfile
 import httpx
 import pytest
 import uvicorn
-from fastapi.testclient import TestClient
 from openpyxl import Workbook, load_workbook
 from typer.testing import CliRunner
 
 from api.app import create_app
-from api.auth import create_key
 from api.settings import Settings, get_settings
-from conftest import new_store, point_cli_at
+from conftest import point_cli_at
+from factories import seeded
 from graph.schema import NAME_MAX, Enterprise, Project
 from graph.store import Batch, NodeRec, RelRec
 from graph.writer import write_objects
 
-ROLES = ("admin", "officer", "park_admin", "viewer")
-
 
 @pytest.fixture(scope="module")
-def env(backend, tmp_path_factory):
-    from seed_data.seed import seed_store
-
-    d = tmp_path_factory.mktemp("hostile")
-    store = new_store(backend, d / "h.db")
-    seed_store(store, scale=300, seed=9, progress=False)
-    keys = {r: create_key(store, name=f"{r}-user", role=r, park="quzhou_zhizao" if r == "park_admin" else None)[1]
-            for r in ROLES}
-    settings = Settings(sqlite_path=str(d / "h.db"), snapshot_dir=str(d / "snaps"), import_max_rows=50,
-                        import_max_unpacked_bytes=200_000)
-    app = create_app(settings, store=store)
-    with TestClient(app) as client:
-        yield client, keys, store, app
-    store.close()
+def app_data():
+    return seeded(scale=300, seed=9, import_max_rows=50, import_max_unpacked_bytes=200_000)
 
 
 def h(keys, role):
@@ -59,8 +44,8 @@ def problem(r, status):
 
 
 # ------------------------------------------------------------------------------------------- 1. bounded text
-def test_an_unbounded_name_is_refused_and_nothing_is_written(env):
-    client, keys, store, _ = env
+def test_an_unbounded_name_is_refused_and_nothing_is_written(api_env):
+    client, keys, store = api_env.client, api_env.keys, api_env.store
     v = store.version()
     body = problem(client.put("/api/v1/enterprises/HUGE1", json={"name": "名" * 1_048_576}, headers=h(keys, "officer")),
                    422)
@@ -72,8 +57,8 @@ def test_an_unbounded_name_is_refused_and_nothing_is_written(env):
     assert store.version() == v and store.get("Enterprise", "HUGE1") is None
 
 
-def test_the_largest_allowed_name_is_accepted_and_served(env):
-    client, keys, _, _ = env
+def test_the_largest_allowed_name_is_accepted_and_served(api_env):
+    client, keys = api_env.client, api_env.keys
     r = client.put("/api/v1/enterprises/LONGNAME1", json={"name": "名" * NAME_MAX, "region": "330800",
                                                          "synthetic": True}, headers=h(keys, "officer"))
     assert r.status_code == 201, r.text
@@ -83,18 +68,18 @@ def test_the_largest_allowed_name_is_accepted_and_served(env):
 
 # ------------------------------------------------------------------------------------------- 3. control characters
 @pytest.mark.parametrize("bad", ["甲\x00乙", "甲\x07乙", "甲\u202e乙"])
-def test_control_and_bidi_characters_are_refused_at_the_write_boundary(env, bad):
-    client, keys, store, _ = env
+def test_control_and_bidi_characters_are_refused_at_the_write_boundary(api_env, bad):
+    client, keys, store = api_env.client, api_env.keys, api_env.store
     body = problem(client.put("/api/v1/enterprises/CTRL1", json={"name": bad}, headers=h(keys, "officer")), 422)
     assert body["errors"][0]["field"] == "name" and "U+" in body["errors"][0]["message"]
     assert store.get("Enterprise", "CTRL1") is None
 
 
-def test_reports_and_exports_are_safe_for_any_text_already_in_the_store(env, tmp_path, monkeypatch):
+def test_reports_and_exports_are_safe_for_any_text_already_in_the_store(api_env, tmp_path, monkeypatch):
     """Text written before the bounds (or around them) must not break a 推介会 XLSX, the API or the CLI."""
     from api.cli import app as cli
 
-    client, keys, store, _ = env
+    client, keys, store = api_env.client, api_env.keys, api_env.store
     # a local 链主 (named in the report's segment table) and an outside target (in the target list)
     leader = store.find("Enterprise", filters={"region": "330802"}, limit=1)[0][0]["key"]
     seg = store.find("Segment", filters={"chain": "ic"}, limit=1)[0][0]["key"]
@@ -129,9 +114,9 @@ def test_reports_and_exports_are_safe_for_any_text_already_in_the_store(env, tmp
 
 
 # ------------------------------------------------------------------------------------------- 2. NaN poisoning
-def test_a_firm_without_location_investing_in_projects_breaks_no_endpoint(env):
+def test_a_firm_without_location_investing_in_projects_breaks_no_endpoint(api_env):
     """The probe's case, with enough landed projects that weights are learned from the projects."""
-    client, keys, store, _ = env
+    client, keys, store = api_env.client, api_env.keys, api_env.store
     objs = [Enterprise(key=f"NOLOC{i}", name=f"无坐标投资方{i}（合成）", synthetic=True) for i in range(4)]
     objs += [Project(key=f"NOLOCP{i}", name=f"无坐标投资方项目{i}（合成）", investor=f"NOLOC{i % 4}", region="330800",
                      chain="ic", stage="签约" if i % 3 else "洽谈", synthetic=True) for i in range(45)]
@@ -158,16 +143,16 @@ def _xlsx(rows: list[list]) -> bytes:
     return buf.getvalue()
 
 
-def test_an_import_over_the_row_limit_is_413_and_writes_nothing(env):
-    client, keys, store, _ = env
+def test_an_import_over_the_row_limit_is_413_and_writes_nothing(api_env):
+    client, keys, store = api_env.client, api_env.keys, api_env.store
     v = store.version()
     data = _xlsx([["项目编号", "项目名称"]] + [[f"BIG{i}", f"项目{i}（合成）"] for i in range(80)])
     body = problem(client.post("/api/v1/pipeline/import", content=data, headers=h(keys, "officer")), 413)
     assert "50 行" in body["detail"] and store.version() == v
 
 
-def test_an_import_that_unpacks_past_the_limit_is_413_before_it_is_parsed(env):
-    client, keys, store, _ = env
+def test_an_import_that_unpacks_past_the_limit_is_413_before_it_is_parsed(api_env):
+    client, keys, store = api_env.client, api_env.keys, api_env.store
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:  # 3 MB of zeros in a few kB
         z.writestr("[Content_Types].xml", "<x/>")
@@ -177,16 +162,16 @@ def test_an_import_that_unpacks_past_the_limit_is_413_before_it_is_parsed(env):
     assert "解压后" in body["detail"] and "MB" in body["detail"]
 
 
-def test_another_parks_rows_are_403_naming_the_rows(env):
-    client, keys, store, _ = env
+def test_another_parks_rows_are_403_naming_the_rows(api_env):
+    client, keys, store = api_env.client, api_env.keys, api_env.store
     data = _xlsx([["项目编号", "项目名称", "意向园区"], ["OTHERPARK1", "他园项目（合成）", "longyou_ez"]])
     body = problem(client.post("/api/v1/pipeline/import", content=data, headers=h(keys, "park_admin")), 403)
     assert body["errors"][0]["row"] == 2 and store.get("Project", "OTHERPARK1") is None
 
 
 # ------------------------------------------------------------------------------------------- 6. smaller ones
-def test_an_unhandled_error_answers_500_and_keeps_the_connection(env, tmp_path):
-    _, _, store, _ = env
+def test_an_unhandled_error_answers_500_and_keeps_the_connection(api_env, tmp_path):
+    store = api_env.store
 
     def boom():  # an endpoint that fails with an error no handler expects
         raise RuntimeError("探测用的意外错误")
@@ -237,8 +222,8 @@ def _exchange(sock, request: bytes) -> bytes:
 
 
 @pytest.mark.parametrize("role, status", [(None, 401), ("bad", 401), ("viewer", 403), ("officer", 422)])
-def test_a_malformed_body_answers_who_may_call_first(env, role, status):
-    client, keys, _, _ = env
+def test_a_malformed_body_answers_who_may_call_first(api_env, role, status):
+    client, keys = api_env.client, api_env.keys
     headers = {"Content-Type": "application/json"}
     if role == "bad":
         headers["X-API-Key"] = "cm_nope_nope"
@@ -248,16 +233,16 @@ def test_a_malformed_body_answers_who_may_call_first(env, role, status):
     problem(r, status)
 
 
-def test_options_lists_every_method_of_the_path(env):
-    client, *_ = env
+def test_options_lists_every_method_of_the_path(api_env):
+    client = api_env.client
     r = client.options("/api/v1/enterprises/ANY")
     assert r.status_code == 204 and set(r.headers["allow"].split(", ")) >= {"GET", "PUT", "DELETE", "OPTIONS"}
     r = client.post("/api/v1/enterprises/ANY")
     assert r.status_code == 405 and set(r.headers["allow"].split(", ")) >= {"GET", "PUT", "DELETE"}
 
 
-def test_numbers_are_neither_dates_nor_booleans(env):
-    client, keys, _, _ = env
+def test_numbers_are_neither_dates_nor_booleans(api_env):
+    client, keys = api_env.client, api_env.keys
     body = problem(client.post("/api/v1/incentives/calculate", json={"on": 0}), 422)
     assert body["errors"][0]["field"] == "on"
     problem(client.post("/api/v1/land/assign", json={"include_pairs": 0}), 422)

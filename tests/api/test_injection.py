@@ -16,13 +16,9 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
-from fastapi.testclient import TestClient
 
-from api.app import create_app
-from api.auth import create_key
-from api.routers.nodes import RESOURCES
-from api.settings import Settings
-from conftest import new_store
+from api.resources import RESOURCES
+from factories import seeded
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "browser"))
 from pagewalk import html_pages, page_refs  # noqa: E402
@@ -51,17 +47,8 @@ HTML_BAD = [f"<script>window.{MARK}", "<img src=x onerror", "<svg onload", f"</s
 
 
 @pytest.fixture(scope="module")
-def env(backend, tmp_path_factory):
-    from seed_data.seed import seed_store
-
-    d = tmp_path_factory.mktemp("inject")
-    store = new_store(backend, d / "inj.db")
-    seed_store(store, scale=120, seed=3, progress=False)
-    admin = create_key(store, name="安全测试", role="admin")[1]
-    app = create_app(Settings(sqlite_path=str(d / "inj.db"), snapshot_dir=str(d / "snaps")), store=store)
-    with TestClient(app) as client:
-        yield app, client, {"X-API-Key": admin}, store
-    store.close()
+def app_data():
+    return seeded(scale=120, seed=3)
 
 
 def _text_fields(client, res) -> dict[str, bool]:
@@ -94,8 +81,8 @@ def _counts(store):
     return store.counts()
 
 
-def test_payloads_in_every_text_field_are_stored_verbatim_or_refused_by_field(env):
-    app, client, headers, store = env
+def test_payloads_in_every_text_field_are_stored_verbatim_or_refused_by_field(api_env):
+    app, client, headers, store = api_env.app, api_env.client, api_env.h("admin"), api_env.store
     stored = refused = 0
     for res in RESOURCES:
         base = _base(client, headers, res)
@@ -124,8 +111,8 @@ def test_payloads_in_every_text_field_are_stored_verbatim_or_refused_by_field(en
     assert client.get("/ready").json()["status"] == "ready"
 
 
-def test_payloads_as_keys_are_text_or_refused(env):
-    _, client, headers, store = env
+def test_payloads_as_keys_are_text_or_refused(api_env):
+    client, headers, store = api_env.client, api_env.h("admin"), api_env.store
     n0 = store.counts()["nodes"]["IndustryChain"]
     created = 0
     for payload in PAYLOADS:
@@ -142,8 +129,8 @@ def test_payloads_as_keys_are_text_or_refused(env):
     assert store.counts()["nodes"]["IndustryChain"] == n0 + created
 
 
-def test_payloads_in_every_text_filter_of_every_list_endpoint(env):
-    app, client, _, _ = env
+def test_payloads_in_every_text_filter_of_every_list_endpoint(api_env):
+    app, client = api_env.app, api_env.client
     spec = client.get("/openapi.json").json()
     checked = 0
     for path, item in spec["paths"].items():
@@ -170,8 +157,8 @@ def test_payloads_in_every_text_filter_of_every_list_endpoint(env):
     assert hits and all("DROP TABLE" in c["name"] for c in hits)
 
 
-def test_pages_render_the_payloads_inert(env):
-    app, client, headers, store = env
+def test_pages_render_the_payloads_inert(api_env):
+    app, client, headers, store = api_env.app, api_env.client, api_env.h("admin"), api_env.store
     # objects whose every shown text is a payload, linked so that the pages draw them
     bad = PAYLOADS[8]  # breaks out of an inline <script> if JSON is embedded unescaped
     firm = client.get("/api/v1/enterprises", params={"limit": 1}).json()["items"][0]

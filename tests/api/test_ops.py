@@ -26,7 +26,8 @@ from api.app import create_app
 from api.auth import create_key
 from api.logs import JsonFormatter
 from api.settings import Settings
-from conftest import tiny_graph_objects, tiny_graph_relations, new_store
+from conftest import new_store
+from factories import graph_data, tiny_graph_objects, tiny_graph_relations
 from graph.sqlite_store import SQLiteStore
 from graph.writer import write_objects
 
@@ -42,12 +43,8 @@ def make(tmp, backend="sqlite", **settings):
 
 
 @pytest.fixture(scope="module")
-def env(backend, tmp_path_factory):
-    app, store = make(tmp_path_factory.mktemp("ops"), backend, max_body_bytes=64 * 1024)
-    admin = create_key(store, name="运维", role="admin")[1]
-    with TestClient(app) as client:
-        yield client, {"X-API-Key": admin}, store
-    store.close()
+def app_data():
+    return graph_data(tiny_graph_objects(), tiny_graph_relations(), max_body_bytes=64 * 1024)
 
 
 def is_problem(r, status):
@@ -59,8 +56,8 @@ def is_problem(r, status):
     return body
 
 
-def test_every_error_path_is_problem_json_in_chinese(env):
-    client, admin, _ = env
+def test_every_error_path_is_problem_json_in_chinese(api_env):
+    client, admin = api_env.client, api_env.h("admin")
     is_problem(client.get("/api/v1/no-such-thing"), 404)
     assert is_problem(client.get("/api/v1/chains/nope"), 404)["detail"] == "产业链 'nope' 不存在"
     assert is_problem(client.patch("/api/v1/chains/ic", json={}), 405)["detail"] == "不支持该请求方法"
@@ -76,8 +73,8 @@ def test_every_error_path_is_problem_json_in_chinese(env):
     is_problem(client.put("/api/v1/chains/ic", json={"name": "x"}), 401)
 
 
-def test_body_limit_declared_and_chunked(env):
-    client, admin, store = env
+def test_body_limit_declared_and_chunked(api_env):
+    client, admin, store = api_env.client, api_env.h("admin"), api_env.store
     v0 = store.version()
     big = json.dumps({"name": "大", "description": "字" * 40_000}).encode()
     is_problem(client.put("/api/v1/chains/big", content=big, headers=admin | {"content-type": "application/json"}), 413)
@@ -95,8 +92,8 @@ def test_body_limit_declared_and_chunked(env):
     assert r.status_code == 201
 
 
-def test_request_ids_are_returned_logged_and_in_errors(env):
-    client, _, _ = env
+def test_request_ids_are_returned_logged_and_in_errors(api_env):
+    client = api_env.client
     stream = io.StringIO()
     handler = logging.StreamHandler(stream)
     handler.setFormatter(JsonFormatter())

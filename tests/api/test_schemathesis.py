@@ -21,17 +21,13 @@ import pytest
 
 schemathesis = pytest.importorskip("schemathesis", reason="schemathesis 未安装（pip install -e '.[test]'）")
 
-from fastapi.testclient import TestClient  # noqa: E402
 from hypothesis import HealthCheck, Phase, given, settings  # noqa: E402
 from hypothesis.errors import Unsatisfiable  # noqa: E402
 from schemathesis import GenerationMode  # noqa: E402
 from schemathesis.checks import CHECKS as REGISTRY, load_all_checks  # noqa: E402
 from schemathesis.specs.openapi.checks import negative_data_rejection, positive_data_acceptance  # noqa: E402
 
-from api.app import create_app  # noqa: E402
-from api.auth import create_key  # noqa: E402
-from api.settings import Settings  # noqa: E402
-from conftest import new_store
+from factories import seeded  # noqa: E402
 
 MIN_CASES = 1000
 BUDGET_S = float(os.environ.get("CHAINMATCH_SCHEMATHESIS_BUDGET_S", "150"))
@@ -61,21 +57,12 @@ AMBIGUOUS_RULE = "名称对应多个对象时返回 422 并列出候选（kernel
 
 
 @pytest.fixture(scope="module")
-def app_and_key(backend, tmp_path_factory):
-    from seed_data.seed import seed_store
-
-    d = tmp_path_factory.mktemp("schemathesis")
-    store = new_store(backend, d / "st.db")
-    seed_store(store, scale=200, seed=7, progress=False)
-    admin = create_key(store, name="schemathesis", role="admin")[1]
-    app = create_app(Settings(sqlite_path=str(d / "st.db"), snapshot_dir=str(d / "snaps")), store=store)
-    with TestClient(app):  # runs the lifespan: app.state holds the store and the snapshot cache
-        yield app, admin
-    store.close()
+def app_data():
+    return seeded(scale=200, seed=7)
 
 
-def test_every_operation_conforms_to_the_openapi_document(app_and_key):
-    app, admin = app_and_key
+def test_every_operation_conforms_to_the_openapi_document(api_env):
+    app, admin = api_env.app, api_env.keys["admin"]
     schema = schemathesis.openapi.from_asgi("/openapi.json", app)
     operations = [r.ok() for r in schema.get_all_operations()]
     assert len(operations) >= 40, [op.label for op in operations]

@@ -121,28 +121,14 @@ def _check_console_and_requests(driver, url: str, allowed: tuple[str, ...], scre
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory):
     """The API (chain and page routers included) on the hand-built graph, served on 127.0.0.1."""
-    import uvicorn
-
     from chain_testgraph import make_app, write
     from graph.sqlite_store import SQLiteStore
 
     d = tmp_path_factory.mktemp("live")
     store = write(SQLiteStore(d / "live.db"))
-    app = make_app(store, d)
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.time() + 20
-    while not server.started and time.time() < deadline:
-        time.sleep(0.05)
-    assert server.started, "uvicorn did not start"
-    yield f"http://127.0.0.1:{port}", store
-    server.should_exit = True
-    thread.join(timeout=10)
-    sock.close()
+    base, server, thread = serve(make_app(store, d))
+    yield base, store
+    stop(server, thread)
     store.close()
 
 

@@ -36,11 +36,11 @@ def site(tmp_path_factory):
     from api.app import create_app
     from api.settings import Settings
     from graph.sqlite_store import SQLiteStore
-    from seed_data.seed import seed_store
+    from factories import seeded
 
     d = tmp_path_factory.mktemp("every-page")
     store = SQLiteStore(d / "pages.db")
-    seed_store(store, scale=300, seed=42, progress=False)
+    seeded(scale=300, seed=42).fill(store)
     # payloads in names every kind of page shows: a local firm, a park, a parcel, a project, the chain
     firm = store.find("Enterprise", filters={"region": "330800"}, limit=1)[0][0]
     park = store.find("Park", filters={"region": "330800"}, limit=1)[0]
