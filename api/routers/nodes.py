@@ -22,7 +22,7 @@ from graph.schema import MODELS, RELATIONS, Label, reject_bool_numbers
 from graph.schema import utc_timestamp_text
 from graph.snapshot import feature_fields
 from land.reservations import STATE_FIELDS
-from pipeline.projects import PROTECTED_FIELDS as PIPELINE_FIELDS
+from pipeline import PROTECTED_FIELDS as PIPELINE_FIELDS
 from kernel.errors import Forbidden, Invalid, NotFound
 
 T = TypeVar("T")

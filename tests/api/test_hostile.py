@@ -40,8 +40,8 @@ def env(backend, tmp_path_factory):
     seed_store(store, scale=300, seed=9, progress=False)
     keys = {r: create_key(store, name=f"{r}-user", role=r, park="quzhou_zhizao" if r == "park_admin" else None)[1]
             for r in ROLES}
-    settings = Settings(sqlite_path=str(d / "h.db"), snapshot_dir=str(d / "snaps"), import_max_rows=50,
-                        import_max_unpacked_bytes=200_000)
+    settings = Settings(sqlite_path=str(d / "h.db"), snapshot_dir=str(d / "snaps"),
+                        imports={"max_rows": 50, "max_unpacked_bytes": 200_000})
     app = create_app(settings, store=store)
     with TestClient(app) as client:
         yield client, keys, store, app
