@@ -21,7 +21,6 @@ from api.auth import Principal
 from api.deps import ImportLimitsDep, RulesDep, SnapshotDep, StoreDep, require
 from api.errors import problem
 from graph.schema import MODELS, Date, Label, bounded_text, reject_bool_numbers
-from graph.snapshot import Snapshot
 from kernel.downloads import XLSX, attachment
 from pipeline import board as pb, commands as cmd
 from pipeline.queries import named_refs, park_key
@@ -88,7 +87,7 @@ class TrackingIn(BaseModel):
     next_action_on: Date | None = Field(default=None, description="下一步计划日期")
 
 
-def _detail(snap: Snapshot, props: dict[str, Any], today: dt.date, rules: PipelineRules) -> dict[str, Any]:
+def _detail(snap: Any, props: dict[str, Any], today: dt.date, rules: PipelineRules) -> dict[str, Any]:
     return pb.detail(props, evaluate(props, parcel_of(snap, props["key"])), today=today, rules=rules)
 
 
