@@ -25,6 +25,7 @@ except ImportError:  # pragma: no cover - Typer on top of the click package
 
 if TYPE_CHECKING:
     from graph.snapshot import Snapshot
+    from api.settings import Settings
     from graph.store import GraphStore
 
 
@@ -125,6 +126,14 @@ class ChineseGroup(TyperGroup):
             return rv
         # without standalone mode click returns a command's typer.Exit code instead of exiting
         sys.exit(rv if isinstance(rv, int) else 0)
+
+
+def settings() -> "Settings":
+    """The deployment's one Settings, for commands that read a tunable (capability CLIs import api.cli_common, not
+    api.settings)."""
+    from api.settings import get_settings
+
+    return get_settings()
 
 
 def open_store() -> "GraphStore":

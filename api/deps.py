@@ -12,7 +12,7 @@ from api.settings import Settings
 from graph.snapshot import Snapshot, SnapshotCache
 from graph.store import GraphStore, open_store
 from kernel.errors import Forbidden, Unauthorized
-from pipeline.projects import PipelineRules
+from pipeline import ImportLimits, PipelineRules
 
 
 def open_configured_store(settings: Settings) -> GraphStore:
@@ -56,10 +56,20 @@ def get_pipeline_rules(
     major_wan: Annotated[float | None, Query(gt=0, description="重大项目阈值（万元），默认取设置")] = None,
     stall_days: Annotated[int | None, Query(ge=1, le=3650, description="停滞天数，默认取设置")] = None,
 ) -> PipelineRules:
-    return state.settings.pipeline_rules(key_wan, major_wan, stall_days)
+    """The project library's rules: the settings, each overridable for one request."""
+    ps = state.settings.pipeline
+    return PipelineRules.from_settings(key_wan=ps.key_wan if key_wan is None else key_wan,
+                                       major_wan=ps.major_wan if major_wan is None else major_wan,
+                                       stall_days=ps.stall_days if stall_days is None else stall_days)
+
+
+async def get_import_limits(state: StateDep) -> ImportLimits:
+    s = state.settings.imports
+    return ImportLimits.from_settings(max_rows=s.max_rows, max_unpacked_bytes=s.max_unpacked_bytes)
 
 
 RulesDep = Annotated[PipelineRules, Depends(get_pipeline_rules)]
+ImportLimitsDep = Annotated[ImportLimits, Depends(get_import_limits)]
 StoreDep = Annotated[GraphStore, Depends(get_store)]
 SnapshotDep = Annotated[Snapshot, Depends(get_snapshot)]
 

@@ -1,19 +1,43 @@
 """One pydantic-settings `Settings` for the whole service (environment variables prefixed CHAINMATCH_)."""
 from __future__ import annotations
 
-from decimal import Decimal
 from functools import lru_cache
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-if TYPE_CHECKING:
-    from pipeline.projects import ImportLimits, PipelineRules
+
+class PipelineSettings(BaseSettings):
+    """招商项目库: classification thresholds (总投资, 万元) and when a project counts as stalled. Read from
+    CHAINMATCH_PROJECT_KEY_WAN / _MAJOR_WAN / _STALL_DAYS (this model's own prefix, the documented names) or the
+    nested form CHAINMATCH_PIPELINE__KEY_WAN …; pipeline.PipelineRules.from_settings turns them into rules.
+
+    A nested BaseSettings with its own prefix (not a plain BaseModel): pydantic-settings reads a nested plain
+    model only through the parent's delimiter form, and a nested model's field aliases are not looked up in the
+    environment, so the documented flat names need the model to read them itself (env_file included)."""
+
+    model_config = SettingsConfigDict(env_prefix="CHAINMATCH_PROJECT_", env_file=".env", extra="ignore")
+
+    key_wan: float = Field(default=10_000, gt=0, description="重点项目总投资下限（万元）")
+    major_wan: float = Field(default=100_000, gt=0, description="重大项目总投资下限（万元）")
+    stall_days: int = Field(default=30, ge=1, description="超过多少天无阶段变化且无跟踪记录视为停滞")
+
+
+class ImportSettings(BaseSettings):
+    """Imports over the API (项目库 Excel): an .xlsx is a zip, so its unpacked size is bounded as well as its rows.
+    CHAINMATCH_IMPORT_MAX_ROWS / CHAINMATCH_IMPORT_MAX_UNPACKED_BYTES, or CHAINMATCH_IMPORTS__MAX_ROWS …"""
+
+    model_config = SettingsConfigDict(env_prefix="CHAINMATCH_IMPORT_", env_file=".env", extra="ignore")
+
+    max_rows: int = Field(default=20_000, ge=1, description="一次导入的最多数据行数，超过返回 413")
+    max_unpacked_bytes: int = Field(default=64 * 1024 * 1024, ge=1024,
+                                    description="一次导入的 .xlsx 解压后最大字节数，超过返回 413")
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="CHAINMATCH_", env_file=".env", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="CHAINMATCH_", env_file=".env", extra="ignore",
+                                      env_nested_delimiter="__")
 
     store_backend: Literal["sqlite", "neo4j"] = "sqlite"
     sqlite_path: str = Field(default="var/chainmatch.db", description="SQLite 数据库文件")
@@ -32,29 +56,9 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     seed_scale: int = 3000
     seed_value: int = 42
-    # 招商项目库: classification thresholds (总投资, 万元) and when a project counts as stalled
-    project_key_wan: float = Field(default=10_000, gt=0, description="重点项目总投资下限（万元）")
-    project_major_wan: float = Field(default=100_000, gt=0, description="重大项目总投资下限（万元）")
-    project_stall_days: int = Field(default=30, ge=1, description="超过多少天无阶段变化且无跟踪记录视为停滞")
-    # imports over the API (项目库 Excel): an .xlsx is a zip, so its unpacked size is bounded as well as its rows
-    import_max_rows: int = Field(default=20_000, ge=1, description="一次导入的最多数据行数，超过返回 413")
-    import_max_unpacked_bytes: int = Field(default=64 * 1024 * 1024, ge=1024,
-                                           description="一次导入的 .xlsx 解压后最大字节数，超过返回 413")
-
-    def import_limits(self) -> "ImportLimits":
-        from pipeline.projects import ImportLimits
-
-        return ImportLimits(self.import_max_rows, self.import_max_unpacked_bytes)
-
-    def pipeline_rules(self, key_wan: float | None = None, major_wan: float | None = None,
-                       stall_days: int | None = None) -> "PipelineRules":
-        """The project library's rules: these settings, each overridable for one request or command."""
-        from pipeline.projects import PipelineRules
-
-        key = self.project_key_wan if key_wan is None else key_wan
-        major = self.project_major_wan if major_wan is None else major_wan
-        return PipelineRules(Decimal(str(key)), Decimal(str(major)),
-                             self.project_stall_days if stall_days is None else stall_days)
+    # 招商项目库: classification thresholds and stall limit; imports over the API (read by their own prefixes too)
+    pipeline: PipelineSettings = Field(default_factory=PipelineSettings, description="招商项目库分类与停滞规则")
+    imports: ImportSettings = Field(default_factory=ImportSettings, description="项目库 Excel 导入上限")
 
 
 @lru_cache

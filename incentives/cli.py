@@ -18,7 +18,8 @@ app.add_typer(incentives_app, name="incentives")
 @incentives_app.command("items")
 def items(doc: Annotated[Optional[str], typer.Option(help="只列某文件（qz-fdi / qz-innovation-2019）")] = None) -> None:
     """列出政策条款：key、名称、文号与条款、公式。"""
-    from incentives.calculator import default_rules, formula_text
+    from incentives.formulas import formula_text
+    from incentives.rules import default_rules
 
     book = default_rules()
     for it in book.items.values():
@@ -37,9 +38,9 @@ def calc(
     as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False,
 ) -> None:
     """政策计算器：适用条款、金额、公式与出处。"""
-    from incentives.calculator import (
-        FactsError, UnknownSubject, calculate, default_rules, parse_facts, subject_facts,
-    )
+    from incentives.calculator import calculate
+    from incentives.facts import FactsError, UnknownSubject, parse_facts, subject_facts
+    from incentives.rules import default_rules
 
     book = default_rules()
     text = Path(facts).read_text(encoding="utf-8") if not facts.strip().startswith("{") and Path(facts).exists() else facts
@@ -73,7 +74,7 @@ def calc(
 @incentives_app.command("facts")
 def facts_list() -> None:
     """计算器可用的事实字段。"""
-    from incentives.calculator import default_rules
+    from incentives.rules import default_rules
 
     for f in default_rules().facts.values():
         extra = f" 可选：{'/'.join(f.choices)}" if f.choices else ""
@@ -87,7 +88,8 @@ def push_cmd(
     limit: Annotated[int, typer.Option(help="每类最多列出", min=1)] = 50,
 ) -> None:
     """免申即享：图谱中符合该条款的企业、项目及金额；以及需企业确认的候选。"""
-    from incentives.calculator import default_rules, push
+    from incentives.push import push
+    from incentives.rules import default_rules
 
     book = default_rules()
     if item not in book.items:

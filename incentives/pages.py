@@ -7,7 +7,8 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse
 
-from incentives.calculator import default_rules, item_summary
+from incentives.formulas import item_summary
+from incentives.rules import default_rules
 from kernel.pages import e as _e, page
 
 router = APIRouter(include_in_schema=False)

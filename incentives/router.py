@@ -15,10 +15,11 @@ from pydantic import BaseModel, ConfigDict, Field
 from api.deps import READ_ONLY, SnapshotDep
 from graph.schema import Date
 from kernel.errors import NotFound
-from incentives.calculator import (
-    calculate, default_rules, item_summary, parse_facts, subject_facts,
-    push,
-)
+from incentives.calculator import calculate
+from incentives.facts import parse_facts, subject_facts
+from incentives.formulas import item_summary
+from incentives.push import push
+from incentives.rules import default_rules
 
 router = APIRouter(tags=["政策兑现"])
 ItemPath = Annotated[str, Path(min_length=1, max_length=128, description="政策条款 key，如 qz-fdi.17.tiers")]

@@ -1,4 +1,13 @@
 """招商项目库 (project pipeline): stages 线索 → 达产 with legal, dated, audited transitions, weekly tracking, 一般/重点/
-重大 classification, overdue and stalled projects, 落地评价, Excel import/export — API router, pages and CLI."""
+重大 classification, overdue and stalled projects, 落地评价, Excel import/export — API router, pages and CLI.
 
-from pipeline.projects import PROTECTED_FIELDS  # noqa: E402,F401  (the fields only stage/tracking write)
+Rooms: rules.py (stages, transitions, classification, limits, refusals) · board.py (views, board, overdue,
+stalled — over project records) · queries.py (snapshot: which projects, landed projects) · evaluation.py (落地评价,
+snapshot) · excel.py (export, reading an import) · commands.py (the only module using the store: writes, import,
+fetching records with their logs) · router.py, pages.py, cli.py.
+
+Importing the package is light (rules only): api/deps.py and api/routers/nodes.py need just these names.
+"""
+from pipeline.rules import PROTECTED_FIELDS, ImportLimits, PipelineError, PipelineRules
+
+__all__ = ["PROTECTED_FIELDS", "ImportLimits", "PipelineError", "PipelineRules"]

@@ -14,10 +14,12 @@ from urllib.parse import quote, urlencode
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import HTMLResponse
 
-from api.deps import RulesDep, StoreDep
+from api.deps import RulesDep, SnapshotDep, StoreDep
 from kernel.pages import e as _e, page
-from pipeline import projects as pl
-from kernel.errors import NotFound
+from pipeline import board as pb, commands as cmd
+from pipeline.evaluation import evaluate, parcel_of
+from pipeline.queries import park_key
+from pipeline.rules import TRANSITIONS, is_landed
 
 router = APIRouter(include_in_schema=False)
 
@@ -69,18 +71,16 @@ def _card(v: dict[str, Any]) -> str:
 @router.get("/pages/pipeline", response_class=HTMLResponse)
 def board_page(
     store: StoreDep,
+    snap: SnapshotDep,
     r: RulesDep,
     park: Annotated[str | None, Query(max_length=128)] = None,
     owner: Annotated[str | None, Query(max_length=100)] = None,
     today: Annotated[dt.date | None, Query()] = None,
 ) -> HTMLResponse:
     day = today or dt.date.today()
-    recs = pl.project_records(store, park=park or None)
-    if owner:
-        recs = [p for p in recs if p.get("owner") == owner]
-    b = pl.board(recs, today=day, rules=r)
+    b = pb.board(cmd.project_records(store, snap, park=park_key(snap, park), owner=owner or None), today=day, rules=r)
     form = ("<form class='filters' method='get' action='/pages/pipeline'>"
-            f"<label>园区 key<input name='park' value='{_e(park)}'></label>"
+            f"<label>园区<input name='park' value='{_e(park)}'></label>"
             f"<label>责任人<input name='owner' value='{_e(owner)}'></label>"
             f"<label>日期<input name='today' value='{_e(day.isoformat())}'></label>"
             "<button type='submit'>筛选</button></form>")
@@ -100,18 +100,16 @@ def board_page(
 
 
 @router.get("/pages/pipeline/{key}", response_class=HTMLResponse)
-def project_page(store: StoreDep, r: RulesDep, key: Annotated[str, Path(min_length=1, max_length=128)],
+def project_page(store: StoreDep, snap: SnapshotDep, r: RulesDep, key: Annotated[str, Path(min_length=1, max_length=128)],
                  today: Annotated[dt.date | None, Query()] = None) -> HTMLResponse:
-    p = store.get("Project", key)
-    if p is None:
-        raise NotFound(f"项目 {key!r} 不存在")
+    p = cmd.project(store, key)
     day = today or dt.date.today()
-    v = pl.project_view(p, today=day, rules=r)
+    v = pb.project_view(p, today=day, rules=r)
     facts = [("阶段", f"{v['stage']}（{v['stage_on'] or '日期未记录'} 起）"), ("分类", v["classification"] or "未填总投资"),
              ("总投资", _money(p.get("total_investment_wan"))), ("责任人", p.get("owner")), ("投资方", p.get("investor")),
              ("产业链/环节", f"{p.get('chain') or '—'} / {p.get('segment') or '—'}"), ("园区", p.get("park")),
              ("签约日期", p.get("signed_on")), ("下一步", f"{p.get('next_action') or '—'}（{p.get('next_action_on') or '未定日期'}）"),
-             ("可转入阶段", "、".join(pl.TRANSITIONS.get(v["stage"], ())) or "无（已达产）")]
+             ("可转入阶段", "、".join(TRANSITIONS.get(v["stage"], ())) or "无（已达产）")]
     warn = ""
     if v["overdue"]:
         warn += f"<p class='warn'>下一步工作已逾期 {v['overdue_days']} 天</p>"
@@ -119,16 +117,16 @@ def project_page(store: StoreDep, r: RulesDep, key: Annotated[str, Path(min_leng
         warn += f"<p class='warn'>停滞：{'无任何记录' if v['idle_days'] is None else str(v['idle_days']) + ' 天无阶段变化、无跟踪'}</p>"
     rows = "".join(f"<tr><th>{_e(k)}</th><td>{_e(val if val is not None else '—')}</td></tr>" for k, val in facts)
     hist = "".join(f"<tr><td>{_e(e.get('on'))}</td><td>{_e(e.get('from') or '（建档）')} → {_e(e.get('to'))}</td>"
-                   f"<td>{_e(e.get('by'))}</td><td>{_e(e.get('note'))}</td></tr>" for e in pl.stage_history(p))
+                   f"<td>{_e(e.get('by'))}</td><td>{_e(e.get('note'))}</td></tr>" for e in pb.stage_history(p))
     track = "".join(f"<tr><td>{_e(e.get('on'))}</td><td>{_e(e.get('by'))}</td><td>{_e(e.get('note'))}</td></tr>"
-                    for e in reversed(pl.tracking_log(p)))
+                    for e in reversed(pb.tracking_log(p)))
     body = (f"<h2>{_e(p.get('name'))} <small class='muted'>{_e(key)}</small></h2>{warn}<table>{rows}</table>"
             f"<h3>阶段记录</h3><table><tr><th>日期</th><th>流转</th><th>操作人</th><th>说明</th></tr>"
             f"{hist or '<tr><td colspan=4>无</td></tr>'}</table>"
             f"<h3>跟踪记录（最近在前）</h3><table><tr><th>日期</th><th>记录人</th><th>情况</th></tr>"
             f"{track or '<tr><td colspan=3>无</td></tr>'}</table>")
-    if pl.STAGE_INDEX.get(v["stage"], 0) >= pl.SIGNED:
-        ev = pl.evaluate(p, pl.parcel_of(store, key))
+    if is_landed(v["stage"]):
+        ev = evaluate(p, parcel_of(snap, key))
         ind = "".join(f"<tr><td>{_e(i['name'])}</td><td class='{_e(i['outcome'])}'>{_e(i['message'])}</td>"
                       f"<td>{_e(i['basis'])}</td></tr>" for i in ev["indicators"])
         notes = "".join(f"<li>{_e(n)}</li>" for n in ev["notes"])

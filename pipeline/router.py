@@ -1,6 +1,7 @@
 """招商项目库 endpoints: the board by stage, overdue and stalled lists, project create / update / stage change /
-weekly tracking, evaluation after landing, and Excel export/import. Thin: roles and park scope, then
-pipeline.projects, whose errors map to problem+json.
+weekly tracking, evaluation after landing, and Excel export/import. Thin: roles, park scope and names resolved
+(kernel.resolve: a chain or park by key, name or 简称 — 集成电路 = ic, 智造新城 = quzhou_zhizao; unknown → 404 with
+suggestions), then the package's service functions, whose errors map to problem+json.
 
 Mounted under /api/v1. Reads are open; writes need officer or park_admin (a park_admin only for its own park's
 projects); admin may do everything; viewer none of the writes. Classification thresholds and the stall limit come
@@ -17,22 +18,27 @@ from fastapi import APIRouter, Body, Depends, Path, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, create_model, model_validator
 
 from api.auth import Principal
-from api.deps import RulesDep, StateDep, StoreDep, require
+from api.deps import ImportLimitsDep, RulesDep, SnapshotDep, StoreDep, require
 from api.errors import problem
-from kernel.downloads import XLSX, attachment
 from graph.schema import MODELS, Date, Label, bounded_text, reject_bool_numbers
-from pipeline import projects as pl
-from kernel.errors import NotFound
+from kernel.downloads import XLSX, attachment
+from pipeline import board as pb, commands as cmd
+from pipeline.queries import named_refs, park_key
+from pipeline.evaluation import evaluate, evaluation_of, evaluations as evaluations_of, parcel_of
+from pipeline.excel import export_xlsx
+from pipeline.rules import PROTECTED_FIELDS, PipelineRules, rules_info
 
 router = APIRouter(tags=["招商项目库"])
 KeyPath = Annotated[str, Path(min_length=1, max_length=128, description="项目 key")]
 writer = require("officer", "park_admin")
 R422: dict[int | str, dict[str, Any]] = {422: {"description": "参数无效"}}
 R404: dict[int | str, dict[str, Any]] = {404: {"description": "项目不存在"}, 422: {"description": "参数无效"}}
+RPARK: dict[int | str, dict[str, Any]] = {404: {"description": "园区不存在（附候选）"}, 422: {"description": "参数无效"}}
 
 
 TodayQ = Annotated[dt.date | None, Query(description="以哪一天为“今天”（默认今天；用于回看）")]
-ParkQ = Annotated[str | None, Query(max_length=128, description="只看某园区的项目")]
+ParkQ = Annotated[str | None, Query(max_length=128, description="只看某园区的项目（园区 key、名称或简称，如 智造新城）")]
+OwnerQ = Annotated[str | None, Query(max_length=100, description="只看某责任人")]
 
 
 def _scope(p: Principal) -> str | None:
@@ -40,7 +46,7 @@ def _scope(p: Principal) -> str | None:
 
 
 # ----------------------------------------------------------------------------------------------- bodies
-_FIELDS = {n: f for n, f in MODELS[Label.Project].model_fields.items() if n not in pl.PROTECTED_FIELDS or n == "stage"}
+_FIELDS = {n: f for n, f in MODELS[Label.Project].model_fields.items() if n not in PROTECTED_FIELDS or n == "stage"}
 ProjectCreate = create_model(
     "PipelineProjectCreate",
     __validators__={"_no_bool_numbers": model_validator(mode="before")(classmethod(reject_bool_numbers))},
@@ -81,66 +87,56 @@ class TrackingIn(BaseModel):
     next_action_on: Date | None = Field(default=None, description="下一步计划日期")
 
 
-def _detail(store: Any, props: dict[str, Any], today: dt.date, rules: pl.PipelineRules) -> dict[str, Any]:
-    return {"project": props, "view": pl.project_view(props, today=today, rules=rules),
-            "history": pl.stage_history(props), "tracking": pl.tracking_log(props),
-            "allowed_next": list(pl.TRANSITIONS.get(props.get("stage") or "线索", ())),
-            "evaluation": pl.evaluate(props, pl.parcel_of(store, props["key"]))
-            if pl.STAGE_INDEX.get(props.get("stage") or "线索", 0) >= pl.SIGNED else None}
+def _detail(snap: Any, props: dict[str, Any], today: dt.date, rules: PipelineRules) -> dict[str, Any]:
+    return pb.detail(props, evaluate(props, parcel_of(snap, props["key"])), today=today, rules=rules)
 
 
 # ----------------------------------------------------------------------------------------------- reads
 @router.get("/pipeline/rules", summary="阶段、合法流转与分类阈值", responses=R422)
 def rules(r: RulesDep) -> Any:
-    return pl.rules_info() | {"classification": r.as_dict()}
+    return rules_info() | {"classification": r.as_dict()}
 
 
-@router.get("/pipeline/board", summary="项目看板：按阶段分列，逾期、停滞标出", responses=R422)
-def board(store: StoreDep, r: RulesDep, today: TodayQ = None, park: ParkQ = None,
-          owner: Annotated[str | None, Query(max_length=100, description="只看某责任人")] = None) -> Any:
-    recs = pl.project_records(store, park=park)
-    if owner:
-        recs = [p for p in recs if p.get("owner") == owner]
-    return pl.board(recs, today=today or dt.date.today(), rules=r)
+@router.get("/pipeline/board", summary="项目看板：按阶段分列，逾期、停滞标出", responses=RPARK)
+def board(store: StoreDep, snap: SnapshotDep, r: RulesDep, today: TodayQ = None, park: ParkQ = None,
+          owner: OwnerQ = None) -> Any:
+    recs = cmd.project_records(store, snap, park=park_key(snap, park), owner=owner)
+    return pb.board(recs, today=today or dt.date.today(), rules=r)
 
 
-@router.get("/pipeline/overdue", summary="逾期项目（下一步计划日期已过）", responses=R422)
-def overdue(store: StoreDep, r: RulesDep, today: TodayQ = None, park: ParkQ = None) -> Any:
-    return pl.overdue(pl.project_records(store, park=park), today=today or dt.date.today(), rules=r)
+@router.get("/pipeline/overdue", summary="逾期项目（下一步计划日期已过）", responses=RPARK)
+def overdue(store: StoreDep, snap: SnapshotDep, r: RulesDep, today: TodayQ = None, park: ParkQ = None) -> Any:
+    recs = cmd.project_records(store, snap, park=park_key(snap, park))
+    return pb.overdue(recs, today=today or dt.date.today(), rules=r)
 
 
-@router.get("/pipeline/stalled", summary="停滞项目（长期无阶段变化、无跟踪）", responses=R422)
-def stalled(store: StoreDep, r: RulesDep, today: TodayQ = None, park: ParkQ = None) -> Any:
-    return pl.stalled(pl.project_records(store, park=park), today=today or dt.date.today(), rules=r)
+@router.get("/pipeline/stalled", summary="停滞项目（长期无阶段变化、无跟踪）", responses=RPARK)
+def stalled(store: StoreDep, snap: SnapshotDep, r: RulesDep, today: TodayQ = None, park: ParkQ = None) -> Any:
+    recs = cmd.project_records(store, snap, park=park_key(snap, park))
+    return pb.stalled(recs, today=today or dt.date.today(), rules=r)
 
 
-@router.get("/pipeline/evaluations", summary="落地项目评价：投资强度、亩均税收、亩均产出、就业对照标准地", responses=R422)
-def evaluations(store: StoreDep, park: ParkQ = None,
+@router.get("/pipeline/evaluations", summary="落地项目评价：投资强度、亩均税收、亩均产出、就业对照标准地", responses=RPARK)
+def evaluations(snap: SnapshotDep, park: ParkQ = None,
                 shortfalls_only: Annotated[bool, Query(description="只列有不达标项的")] = False) -> Any:
-    return pl.evaluations(store, park=park, only_shortfalls=shortfalls_only)
+    return evaluations_of(snap, park=park_key(snap, park), only_shortfalls=shortfalls_only)
 
 
 @router.get("/pipeline/projects/{key}", summary="项目详情：阶段记录、跟踪记录、评价", responses=R404)
-def get_project(store: StoreDep, key: KeyPath, r: RulesDep, today: TodayQ = None) -> Any:
-    p = store.get("Project", key)
-    if p is None:
-        raise NotFound(f"项目 {key!r} 不存在")
-    return _detail(store, p, today or dt.date.today(), r)
+def get_project(store: StoreDep, snap: SnapshotDep, key: KeyPath, r: RulesDep, today: TodayQ = None) -> Any:
+    return _detail(snap, cmd.project(store, key), today or dt.date.today(), r)
 
 
 @router.get("/pipeline/projects/{key}/evaluation", summary="一个项目的落地评价", responses=R404)
-def get_evaluation(store: StoreDep, key: KeyPath) -> Any:
-    p = store.get("Project", key)
-    if p is None:
-        raise NotFound(f"项目 {key!r} 不存在")
-    return pl.evaluate(p, pl.parcel_of(store, key))
+def get_evaluation(snap: SnapshotDep, key: KeyPath) -> Any:
+    return evaluation_of(snap, key)
 
 
 @router.get("/pipeline/export.xlsx", summary="导出项目库（Excel）", response_class=Response,
-            responses={200: {"content": {XLSX: {}}}, 422: {"description": "参数无效"}})
-def export(store: StoreDep, r: RulesDep, today: TodayQ = None, park: ParkQ = None) -> Response:
+            responses={200: {"content": {XLSX: {}}}, **RPARK})
+def export(store: StoreDep, snap: SnapshotDep, r: RulesDep, today: TodayQ = None, park: ParkQ = None) -> Response:
     buf = io.BytesIO()
-    pl.export_xlsx(pl.project_records(store, park=park), buf, today=today or dt.date.today(), rules=r)
+    export_xlsx(cmd.project_records(store, snap, park=park_key(snap, park)), buf, today=today or dt.date.today(), rules=r)
     name = f"招商项目库-{(today or dt.date.today()).isoformat()}.xlsx"
     return Response(buf.getvalue(), media_type=XLSX, headers=attachment(name))
 
@@ -148,39 +144,39 @@ def export(store: StoreDep, r: RulesDep, today: TodayQ = None, park: ParkQ = Non
 # ----------------------------------------------------------------------------------------------- writes
 @router.post("/pipeline/projects", status_code=201, summary="新建项目（建档并记录首个阶段）",
              responses={401: {}, 403: {}, 404: {}, 409: {}, 422: {}})
-def create(store: StoreDep, body: Annotated[ProjectCreate, Body()],  # type: ignore[valid-type]
+def create(store: StoreDep, snap: SnapshotDep, body: Annotated[ProjectCreate, Body()],  # type: ignore[valid-type]
            p: Annotated[Principal, Depends(writer)], r: RulesDep) -> Any:
-    data = body.model_dump(exclude_unset=True, mode="json")
+    data = named_refs(snap, body.model_dump(exclude_unset=True, mode="json"))
     on = data.pop("on", None)
-    out = pl.create_project(store, data=data, actor=p.actor, on=on, park=_scope(p))
-    return _detail(store, out, dt.date.today(), r)
+    out = cmd.create_project(store, data=data, actor=p.actor, on=on, park=_scope(p))
+    return _detail(snap, out, dt.date.today(), r)
 
 
 @router.patch("/pipeline/projects/{key}", summary="修改项目信息（不含阶段与跟踪记录）",
               responses={401: {}, 403: {}, 404: {}, 409: {}, 422: {}})
-def patch(store: StoreDep, key: KeyPath, body: Annotated[ProjectPatch, Body()],  # type: ignore[valid-type]
+def patch(store: StoreDep, snap: SnapshotDep, key: KeyPath, body: Annotated[ProjectPatch, Body()],  # type: ignore[valid-type]
           p: Annotated[Principal, Depends(writer)], r: RulesDep) -> Any:
-    out = pl.update_project(store, key=key, changes=body.model_dump(exclude_unset=True, mode="json"),
-                            actor=p.actor, park=_scope(p))
-    return _detail(store, out, dt.date.today(), r)
+    changes = named_refs(snap, body.model_dump(exclude_unset=True, mode="json"))
+    out = cmd.update_project(store, key=key, changes=changes, actor=p.actor, park=_scope(p))
+    return _detail(snap, out, dt.date.today(), r)
 
 
 @router.post("/pipeline/projects/{key}/stage", summary="阶段流转（只允许合法流转，记录日期与操作人）",
              responses={401: {}, 403: {}, 404: {}, 409: {"description": "非法流转或并发修改"}, 422: {}})
-def stage(store: StoreDep, key: KeyPath, body: Annotated[StageIn, Body()],
+def stage(store: StoreDep, snap: SnapshotDep, key: KeyPath, body: Annotated[StageIn, Body()],
           p: Annotated[Principal, Depends(writer)], r: RulesDep) -> Any:
-    out = pl.change_stage(store, key=key, to=body.to, on=body.on, note=body.note, actor=p.actor,
-                          park=_scope(p))
-    return _detail(store, out, dt.date.today(), r)
+    out = cmd.change_stage(store, key=key, to=body.to, on=body.on, note=body.note, actor=p.actor,
+                           park=_scope(p))
+    return _detail(snap, out, dt.date.today(), r)
 
 
 @router.post("/pipeline/projects/{key}/tracking", summary="添加每周跟踪记录，更新下一步工作",
              responses={401: {}, 403: {}, 404: {}, 409: {}, 422: {}})
-def tracking(store: StoreDep, key: KeyPath, body: Annotated[TrackingIn, Body()],
+def tracking(store: StoreDep, snap: SnapshotDep, key: KeyPath, body: Annotated[TrackingIn, Body()],
              p: Annotated[Principal, Depends(writer)], r: RulesDep) -> Any:
-    out = pl.add_tracking(store, key=key, note=body.note, on=body.on, next_action=body.next_action,
-                          next_action_on=body.next_action_on, actor=p.actor, park=_scope(p))
-    return _detail(store, out, dt.date.today(), r)
+    out = cmd.add_tracking(store, key=key, note=body.note, on=body.on, next_action=body.next_action,
+                           next_action_on=body.next_action_on, actor=p.actor, park=_scope(p))
+    return _detail(snap, out, dt.date.today(), r)
 
 
 @router.post("/pipeline/import", summary="导入项目库（Excel .xlsx，请求体为文件内容；全部成功或全部不写）",
@@ -188,11 +184,10 @@ def tracking(store: StoreDep, key: KeyPath, body: Annotated[TrackingIn, Body()],
              openapi_extra={"requestBody": {"required": True, "description": "Excel .xlsx 文件的字节内容",
                                             "content": {"application/octet-stream": {"schema": {
                                                 "type": "string", "format": "binary"}}}}})
-async def import_xlsx(request: Request, store: StoreDep, state: StateDep, p: Annotated[Principal, Depends(writer)],
+async def import_xlsx(request: Request, store: StoreDep, limits: ImportLimitsDep, p: Annotated[Principal, Depends(writer)],
                       file_name: Annotated[str, Query(max_length=200, description="文件名（出现在问题报告中）")] = "项目库.xlsx") -> Any:
     data = await request.body()
     if not data:
         return problem(422, "请求体为空：请上传 .xlsx 文件内容", request=request)
-    res = pl.import_xlsx(store, data, actor=p.actor, file_name=file_name, park=_scope(p),
-                         limits=state.settings.import_limits())
+    res = cmd.import_xlsx(store, data, actor=p.actor, file_name=file_name, park=_scope(p), limits=limits)
     return res.as_dict()

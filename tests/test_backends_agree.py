@@ -134,7 +134,7 @@ def test_after_the_same_writes_they_still_agree(pair):
     """The same writes on both — through the API, and through the services with one clock (a reservation and a
     tracking entry carry the moment they were made); each snapshot is patched from its store's change log and
     equals a full build of the other backend."""
-    from pipeline import projects as pl
+    from pipeline import commands as pl
     from land.reservations import reserve_parcel
 
     stores, clients, _ = pair

@@ -255,7 +255,7 @@ class Project(Node):
     power_need_kva: float | None = Field(default=None, ge=0, description="用电需求（kVA）")
     needs_rail: bool | None = Field(default=None, description="是否需要铁路专用线")
     land_needed_by: Text | None = Field(default=None, description="最晚用地时间（YYYY-MM-DD）")
-    # 招商项目库（pipeline/projects.py）：stage / stage_on / stage_history 只经阶段流转写入（合法流转、日期、审计）
+    # 招商项目库（pipeline/commands.py）：stage / stage_on / stage_history 只经阶段流转写入（合法流转、日期、审计）
     stage_on: Text | None = Field(default=None, description="进入当前阶段日期（YYYY-MM-DD）")
     stage_history: list[LogEntry] = Field(
         default_factory=list, max_length=LOG_MAX, description="阶段流转记录：每条为 JSON 对象文本 {on, from, to, by, at, note}，按日期先后")

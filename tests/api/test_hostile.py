@@ -30,7 +30,7 @@ from graph.writer import write_objects
 
 @pytest.fixture(scope="module")
 def app_data():
-    return seeded(scale=300, seed=9, import_max_rows=50, import_max_unpacked_bytes=200_000)
+    return seeded(scale=300, seed=9, imports={"max_rows": 50, "max_unpacked_bytes": 200_000})
 
 
 def h(keys, role):

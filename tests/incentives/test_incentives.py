@@ -16,9 +16,10 @@ from graph.snapshot import Snapshot
 from graph.sqlite_store import SQLiteStore
 from graph.store import RelRec
 from graph.writer import write_objects
-from incentives.calculator import (
-    RULES_FILE, FactsError, RulesError, build_rules, calculate, default_rules, parse_facts, push,
-)
+from incentives.calculator import calculate
+from incentives.facts import FactsError, parse_facts
+from incentives.push import push
+from incentives.rules import RULES_FILE, RulesError, build_rules, default_rules
 
 ON = dt.date(2025, 12, 31)
 FDI = {"registered_park": "quzhou_zhizao", "foreign_invested": True}
