@@ -606,3 +606,30 @@ def test_two_reservations_that_read_the_same_version_one_wins(store):
     g = store.get("LandParcel", "G")
     assert g["reserved_by"] == wins[0] and g["rev"] == 1
     assert len([a for a in store.list_audit(limit=10) if a["target"] == "LandParcel/G"]) == 1
+
+
+# ------------------------------------------------------------------------------------------------ issue 13 defects
+@pytest.mark.parametrize("have_field, need_field", [
+    ("total_investment_wan", "min_invest_intensity_wan_per_mu"),
+    ("expected_tax_wan", "min_tax_wan_per_mu"),
+    ("expected_output_wan", "min_output_wan_per_mu"),
+])
+def test_per_mu_figure_exactly_on_the_limit_passes(have_field, need_field):
+    # 136675 万元 on 273.35 亩 is exactly 500 万元/亩; in floating point 136675 / 273.35 = 499.99999999999994
+    bits, failures = _check({"land_min_mu": 200, "land_max_mu": 300, have_field: 136675},
+                            {"area_mu": 273.35, "min_invest_intensity_wan_per_mu": None, "min_tax_wan_per_mu": None,
+                             "min_output_wan_per_mu": None, need_field: 500})
+    assert bits == 0, [f.message for f in failures]
+    bits, failures = _check({"land_min_mu": 200, "land_max_mu": 300, have_field: 136674},
+                            {"area_mu": 273.35, "min_invest_intensity_wan_per_mu": None, "min_tax_wan_per_mu": None,
+                             "min_output_wan_per_mu": None, need_field: 500})
+    assert bits != 0  # one 万元 short is short
+
+
+def test_project_without_land_use_takes_any_parcel():
+    pr = Project(**{k: v for k, v in BASE_PROJECT.items()})
+    pc = LandParcel(**{**BASE_PARCEL, "land_use": "0604"})
+    d = LandData.from_records([pr], [pc])
+    assert check_pairs(d.projects, d.parcels, np.zeros(1, np.int64), np.zeros(1, np.int64), land.now_seconds(NOW))[0] == 0
+    assert _check({}, {"land_use": "0604"})[0] == 0  # the reservation path: the same rule
+    assert _check({"land_use": "0601"}, {"land_use": "0604"})[0] == land.RULE_BIT["land_use"]

@@ -458,3 +458,31 @@ def test_csv_reading_without_the_import_helpers(tmp_path, monkeypatch):
     with pytest.raises(ValidationFailed) as e:
         land_csv.load_inputs(pj, pc)
     assert [(p.file, p.row, p.field) for p in e.value.problems] == [("parcels.csv", 2, "area_mu")]
+
+
+def test_cli_missing_required_column_is_an_error_at_the_header(tmp_path):
+    pj, pc = cli_inputs(tmp_path)
+    write_csv(pc, [c for c in PARCEL_COLS if c != "area_mu"], [])
+    out = tmp_path / "A.csv"
+    r = CliRunner().invoke(land_cli, ["land-assign", "--projects", str(pj), "--parcels", str(pc), "--output", str(out)])
+    assert r.exit_code == 2, r.output
+    assert "parcels.csv 第1行 字段 area_mu: 缺少必需的列 area_mu" in r.output
+    assert r.output.count("area_mu") == 1 and not out.exists()
+
+
+def test_cli_project_without_land_use_is_unrestricted(tmp_path):
+    pj, pc = cli_inputs(tmp_path)
+    write_csv(pc, PARCEL_COLS, [["W", "仓储地块", "qz", "330802", "600", "0604", "20", "", "", "", "", "available"]])
+    out, scores = tmp_path / "A.csv", tmp_path / "S.csv"
+    r = CliRunner().invoke(land_cli, ["land-assign", "--projects", str(pj), "--parcels", str(pc),
+                                      "--output", str(out), "--scores", str(scores)])
+    assert r.exit_code == 0, r.output
+    assert {(p["project"], p["parcel"]) for p in read_csv(scores)} == {("P4", "W")}  # P4 left land_use empty
+
+
+def test_match_inline_project_without_land_use_is_unrestricted(env):
+    client, *_ = env
+    r = client.post("/api/v1/land/match", json={"project_data": {"chain": "ic"}, "infeasible_limit": 500})
+    assert r.status_code == 200, r.text
+    # 未填则不限: no land-use rule is checked at all (a project defaulting to 0601 would show a passed check)
+    assert r.json()["feasible"] and not [c for m in r.json()["feasible"] for c in m["checks"] if c["rule"] == "land_use"]
