@@ -310,7 +310,7 @@ def test_put_keeps_a_parcels_reservation_state_and_refuses_to_change_it(env):
 
 def test_a_reservation_landing_during_a_put_wins_and_the_put_gets_409(env, monkeypatch):
     from api.routers import nodes
-    from land.reservations import reserve_parcel
+    from land.commands import reserve_parcel
 
     _, client, keys, store = env
     write_objects(store, scoped_objects())
