@@ -3,21 +3,14 @@ written, a graph from --db/--store, required columns at the header, 未填则不
 from __future__ import annotations
 
 import csv
-import threading
-import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import httpx
 import pytest
-import uvicorn
 from typer.testing import CliRunner
 
 from conftest import point_cli_at
 from land.cli import app as land_cli
-from land_world import (  # noqa: F401  (env: a fixture)
-    INJECT, PARCEL_COLS, PROJECT_COLS, cli_inputs, env, h, read_csv, write_csv,
-)
+from land_world import PARCEL_COLS, PROJECT_COLS, cli_inputs, env, read_csv, write_csv  # noqa: F401  (fixtures)
 
 
 def test_cli_land_assign_writes_assignment_and_every_feasible_pair(tmp_path):
@@ -145,3 +138,45 @@ def test_cli_project_without_land_use_is_unrestricted(tmp_path):
                                       "--output", str(out), "--scores", str(scores)])
     assert r.exit_code == 0, r.output
     assert {(p["project"], p["parcel"]) for p in read_csv(scores)} == {("P4", "W")}  # P4 left land_use empty
+
+
+def _rewrite(path: Path, cols, row: int, col: str, value: str) -> None:
+    rows = list(csv.reader(path.open(encoding="utf-8")))
+    rows[row - 1][cols.index(col)] = value
+    write_csv(path, rows[0], rows[1:])
+
+
+def test_cli_chain_names_resolve_against_the_graph(tmp_path, env, monkeypatch):
+    from api.settings import get_settings
+
+    _, _, store, _ = env
+    graph = ["--db", str(store.path)] if store.backend == "sqlite" else ["--store"]
+    point_cli_at(monkeypatch, store)
+    try:
+        pj, pc = cli_inputs(tmp_path)
+        _rewrite(pj, PROJECT_COLS, 2, "chain", "集成电路")  # P1 by name
+        _rewrite(pc, PARCEL_COLS, 2, "allowed_chains", "集成电路")  # A's 产业准入 by name
+        out = tmp_path / "A.csv"
+        r = CliRunner().invoke(land_cli, ["land-assign", "--projects", str(pj), "--parcels", str(pc), "--output",
+                                          str(out), *graph])
+        assert r.exit_code == 0, r.output
+        p1 = {c["project"]: c for c in read_csv(out)}["P1"]
+        assert p1["score_chain_park"] == "1.0000" and "主导产业含「集成电路」" in p1["reasons"]
+        _rewrite(pj, PROJECT_COLS, 2, "chain", "集成电漏")
+        r = CliRunner().invoke(land_cli, ["land-assign", "--projects", str(pj), "--parcels", str(pc), "--output",
+                                          str(tmp_path / "x.csv"), *graph])
+        assert r.exit_code == 2
+        assert ("projects.csv 第2行 字段 chain: 未知产业链 '集成电漏'（库中不存在）；您是不是要找：集成电路（ic）"
+                in r.output)
+        assert not (tmp_path / "x.csv").exists()
+    finally:
+        get_settings.cache_clear()
+
+
+def test_cli_without_a_graph_reports_chains_only_one_file_uses(tmp_path):
+    pj, pc = cli_inputs(tmp_path)
+    _rewrite(pj, PROJECT_COLS, 4, "chain", "集成电漏")  # P3
+    r = CliRunner().invoke(land_cli, ["land-assign", "--projects", str(pj), "--parcels", str(pc),
+                                      "--output", str(tmp_path / "A.csv")])
+    assert r.exit_code == 0, r.output  # compared as written, as before: reported, not refused
+    assert "提示：projects.csv 第4行 字段 chain: 产业链 '集成电漏' 不在地块文件的任何产业准入中" in r.output

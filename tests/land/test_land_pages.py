@@ -1,22 +1,7 @@
 """土地超市 storefront page: filters, offline and escaped; a parcel's matching projects."""
 from __future__ import annotations
 
-import csv
-import threading
-import time
-from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
-
-import httpx
-import pytest
-import uvicorn
-from typer.testing import CliRunner
-
-from conftest import point_cli_at
-from land.cli import app as land_cli
-from land_world import (  # noqa: F401  (env: a fixture)
-    INJECT, PARCEL_COLS, PROJECT_COLS, cli_inputs, env, h, read_csv, write_csv,
-)
+from land_world import INJECT, env  # noqa: F401  (fixtures)
 
 
 def test_storefront_page_filters_offline_and_escaped(env):

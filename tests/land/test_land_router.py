@@ -2,22 +2,15 @@
 roles and park scope, 409 on conflict (also under 60 truly concurrent requests against a running server)."""
 from __future__ import annotations
 
-import csv
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import httpx
 import pytest
 import uvicorn
-from typer.testing import CliRunner
 
-from conftest import point_cli_at
-from land.cli import app as land_cli
-from land_world import (  # noqa: F401  (env: a fixture)
-    INJECT, PARCEL_COLS, PROJECT_COLS, cli_inputs, env, h, read_csv, write_csv,
-)
+from land_world import env, h  # noqa: F401  (fixtures)
 
 
 def test_match_by_key_ranks_and_explains(env):
@@ -214,3 +207,31 @@ def test_sixty_concurrent_reservations_exactly_one_wins(env):
     parcel = store.get("LandParcel", "RACE")
     assert parcel["status"] == "reserved" and parcel["rev"] == 1
     assert len([a for a in store.list_audit(limit=500) if a["target"] == "LandParcel/RACE"]) == 1
+
+
+# ------------------------------------------------------------------------------------------------ names
+def test_match_and_assign_take_chain_and_park_names(env):
+    client, *_ = env
+    inline = {"chain": "集成电路", "total_investment_wan": 26000, "land_min_mu": 70, "land_max_mu": 90,
+              "expected_tax_wan": 1300, "max_price_wan_per_mu": 40}
+    by_name = client.post("/api/v1/land/match", json={"project_data": inline, "park": "衢州智造新城"})
+    by_key = client.post("/api/v1/land/match", json={"project_data": {**inline, "chain": "ic"}, "park": "qz"})
+    assert by_name.status_code == 200, by_name.text
+    assert by_name.json()["project"]["chain"] == "集成电路"
+    assert by_name.json()["feasible"] == by_key.json()["feasible"]
+    assert "A" in [m["parcel"] for m in by_name.json()["feasible"]]  # A admits only ic: the name met its 产业准入
+    r = client.post("/api/v1/land/assign", json={"projects": ["P1"], "park": "衢州智造新城"})
+    assert r.status_code == 200 and {a["park"] for a in r.json()["assigned"]} == {"qz"}
+
+
+@pytest.mark.parametrize("body, field, text", [
+    ({"project_data": {"chain": "集成电漏"}}, "project_data.chain", "未知产业链 '集成电漏'；您是不是要找：集成电路（ic）"),
+    ({"project": "P1", "park": "衢州智造新成"}, "park", "未知园区 '衢州智造新成'；您是不是要找：衢州智造新城（qz）"),
+])
+def test_a_misspelt_name_is_refused_with_a_suggestion(env, body, field, text):
+    client, *_ = env
+    r = client.post("/api/v1/land/match", json=body)
+    assert r.status_code == 422, r.text
+    assert text in r.json()["detail"] and r.json()["errors"][0]["field"] == field
+    r = client.post("/api/v1/land/assign", json={"park": "衢州智造新成"})
+    assert r.status_code == 422 and "您是不是要找：衢州智造新城（qz）" in r.json()["errors"][0]["message"]

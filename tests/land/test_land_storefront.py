@@ -1,31 +1,8 @@
 """土地超市 storefront listing filters."""
 from __future__ import annotations
 
-import datetime as dt
-import math
-import threading
-
-import numpy as np
-import pytest
-from scipy.optimize import linear_sum_assignment
-
-from graph.schema import LandParcel, Project
-from graph.snapshot import Snapshot
-from graph.writer import write_objects
-from land.assignment import assign, feasible_pairs, optimal_assignment
-from land.commands import release_parcel, reserve_parcel, sweep_expired_reservations, transfer_parcel
-from land.data import LandData, land_data
-from land.ranking import rank_parcels, rank_projects
-from land.reservations import (
-    InvalidRequest, ParcelForbidden, ParcelNotFound, ReservationConflict, RuleViolation, effective_status,
-)
-from land.rules import RULE_BIT, RULES, check_pairs, now_seconds
-from land.scoring import COMPONENTS, DEFAULT_SCALES, LandWeights
 from land.storefront import list_parcels
-from land_world import (  # noqa: F401  (store, data: fixtures)
-    BASE_PARCEL, BASE_PROJECT, NOW, brute_force_best, by_key, check_pair, data, random_instance, reference_failures,
-    store,
-)
+from land_world import NOW, data, store  # noqa: F401  (fixtures: data needs store)
 
 
 def test_list_parcels_filters(data):
