@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import os
 import re
 import sys
 from typing import TYPE_CHECKING, Any, Iterator, NoReturn, Sequence
@@ -136,20 +137,25 @@ def settings() -> "Settings":
     return get_settings()
 
 
-def open_store() -> "GraphStore":
+def open_store(db: "str | os.PathLike[str] | None" = None) -> "GraphStore":
+    """The configured store — or, for a command's `--db FILE`, the SQLite graph in that file."""
     from api.deps import open_configured_store
     from api.settings import get_settings
 
-    return open_configured_store(get_settings())
+    s = get_settings()
+    if db is not None:
+        s = s.model_copy(update={"store_backend": "sqlite", "sqlite_path": str(db)})
+    return open_configured_store(s)
 
 
 @contextlib.contextmanager
-def store_snapshot(*, require_data: bool = True) -> Iterator[tuple["GraphStore", "Snapshot"]]:
-    """The store and its current snapshot (cached on disk); the store is closed afterwards."""
+def store_snapshot(*, require_data: bool = True, db: "str | os.PathLike[str] | None" = None
+                   ) -> Iterator[tuple["GraphStore", "Snapshot"]]:
+    """The store (see open_store) and its current snapshot (cached on disk); the store is closed afterwards."""
     from api.settings import get_settings
     from graph.snapshot import SnapshotCache
 
-    store = open_store()
+    store = open_store(db)
     try:
         if require_data and sum(store.counts()["nodes"].values()) == 0:
             fail("空库：请先运行 chainmatch seed（或 chainmatch import）")

@@ -4,7 +4,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Literal
 
-from pydantic import Field
+from pydantic import BaseModel, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -35,6 +35,35 @@ class ImportSettings(BaseSettings):
                                     description="一次导入的 .xlsx 解压后最大字节数，超过返回 413")
 
 
+class LandSettings(BaseModel):
+    """土地超市 tunables (land/): the soft score's default weights and constants, and reservation lengths.
+    Environment: CHAINMATCH_LAND as a JSON object, e.g. CHAINMATCH_LAND='{"weight_price": 5, "distance_scale_km": 30}'."""
+
+    weight_chain_park: float = Field(default=20, ge=0, le=1000, description="默认权重：园区主导产业契合")
+    weight_cluster: float = Field(default=20, ge=0, le=1000, description="默认权重：上下游配套")
+    weight_area: float = Field(default=15, ge=0, le=1000, description="默认权重：面积契合")
+    weight_price: float = Field(default=10, ge=0, le=1000, description="默认权重：地价")
+    weight_readiness: float = Field(default=10, ge=0, le=1000, description="默认权重：开发程度")
+    weight_preferred: float = Field(default=15, ge=0, le=1000, description="默认权重：意向园区/行政区")
+    weight_distance: float = Field(default=10, ge=0, le=1000, description="默认权重：距离")
+    neutral: float = Field(default=0.5, ge=0, le=1, description="事实未知的分项按此分计（0–1）")
+    cluster_scale: float = Field(default=5.0, gt=0, description="上下游配套：1 − exp(−n / 该值)")
+    partner_weight: float = Field(default=2.0, ge=0, description="上下游配套：投资方供应商/客户每家按几家计")
+    region_pref_score: float = Field(default=0.7, ge=0, le=1, description="意向区位：在拟落地行政区内（非意向园区）的分")
+    distance_scale_km: float = Field(default=50.0, gt=0, description="距离：exp(−d / 该值公里)")
+    reservation_ttl_hours: float = Field(default=168.0, gt=0, description="地块预留默认时长（小时）")
+    reservation_max_ttl_hours: float = Field(default=2160.0, gt=0, le=2160.0,
+                                             description="地块预留最长时长（小时；不超过接口文档中的上限 2160）")
+
+    def default_weights(self) -> dict[str, float]:
+        """The weights as the matcher names them (chain_park, cluster, …)."""
+        return {k.removeprefix("weight_"): v for k, v in self.model_dump().items() if k.startswith("weight_")}
+
+    def score_scales(self) -> dict[str, float]:
+        return {k: getattr(self, k) for k in ("neutral", "cluster_scale", "partner_weight", "region_pref_score",
+                                              "distance_scale_km")}
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CHAINMATCH_", env_file=".env", extra="ignore",
                                       env_nested_delimiter="__")
@@ -59,6 +88,7 @@ class Settings(BaseSettings):
     # 招商项目库: classification thresholds and stall limit; imports over the API (read by their own prefixes too)
     pipeline: PipelineSettings = Field(default_factory=PipelineSettings, description="招商项目库分类与停滞规则")
     imports: ImportSettings = Field(default_factory=ImportSettings, description="项目库 Excel 导入上限")
+    land: LandSettings = Field(default_factory=LandSettings, description="土地超市评分权重与预留时长")
 
 
 @lru_cache

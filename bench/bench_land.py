@@ -7,11 +7,11 @@ scipy's linear_sum_assignment alone on the same cost matrix.
 Steps, all in one run so the ratios compare like with like on this machine:
   1. a synthetic world (regions, chains with UPSTREAM_OF segments, parks, firms with IN_SEGMENT/SUPPLIES, parcels
      and projects with 标准地 figures drawn like seed_data/generator.py) written to a fresh SQLite store, then the
-     analytic snapshot and the matcher's arrays (land.matching.land_data) built from it — timed once, reported;
-  2. project → parcels: land.matching.rank_parcels for --queries random projects over all parcels, as the API
+     analytic snapshot and the matcher's arrays (land.data.land_data) built from it — timed once, reported;
+  2. project → parcels: land.ranking.rank_parcels for --queries random projects over all parcels, as the API
      calls it (hard rules, scores, top 20 with breakdown and checks, 50 nearest misses with reasons); median and
      p90 against the 20 ms target; the vectorised core alone (rules + scores + sort) is shown too;
-  3. batch: land.matching.assign over every project × every parcel (feasible pairs, scores, exact optimum),
+  3. batch: land.assignment.assign over every project × every parcel (feasible pairs, scores, exact optimum),
      --repeats times, median against the 3 s target, with its stages;
   4. the lower bound: scipy.optimize.linear_sum_assignment alone on the same cost matrix — every feasible pair's
      −score, +inf elsewhere, plus one zero-cost dummy column per project so leaving a project unmatched is
@@ -41,10 +41,11 @@ from graph.snapshot import Snapshot  # noqa: E402
 from graph.sqlite_store import SQLiteStore  # noqa: E402
 from graph.store import RelRec  # noqa: E402
 from graph.writer import write_objects  # noqa: E402
-from land.matching import (  # noqa: E402
-    assign, check_pairs, feasible_pairs, land_data, now_seconds, optimal_assignment, rank_parcels, score_pairs,
-    solver_for,
-)
+from land.assignment import assign, feasible_pairs, optimal_assignment, solver_for  # noqa: E402
+from land.data import land_data  # noqa: E402
+from land.ranking import rank_parcels  # noqa: E402
+from land.rules import check_pairs, now_seconds  # noqa: E402
+from land.scoring import score_pairs  # noqa: E402
 
 SINGLE_TARGET_MS = 20.0
 BATCH_TARGET_S = 3.0

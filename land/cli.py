@@ -1,6 +1,7 @@
 """`chainmatch land-assign` (and `land-sweep`): the 土地超市 batch assignment from CSV files, same code as the API.
 
-Register in api/cli.py with `app.add_typer(cli_land.app)` (no name: the commands join the top level).
+Registered in api/cli.py (no name: the commands join the top level). The graph (--db FILE or --store) is opened
+through api.cli_common's one store helper; defaults (weights, score constants) come from Settings.land.
 """
 from __future__ import annotations
 
@@ -11,19 +12,21 @@ from typing import Annotated, Optional
 
 import typer
 
-from api.cli_common import fail, open_store
+from api.cli_common import fail, open_store, settings, store_snapshot
 
 app = typer.Typer(help="土地超市：项目与地块的批量最优匹配。", add_completion=False)
 
 
-def parse_weights(text: str | None):
-    """`chain_park=30,price=5` or a JSON object → LandWeights (unspecified weights keep their defaults)."""
+def parse_weights(text: str | None, defaults: dict[str, float] | None = None):
+    """`chain_park=30,price=5` or a JSON object → LandWeights (unspecified weights keep `defaults`, the configured
+    ones)."""
     from pydantic import ValidationError
 
-    from land.matching import LandWeights
+    from land.scoring import LandWeights
 
+    defaults = dict(defaults or {})
     if not text:
-        return LandWeights()
+        return LandWeights(**defaults)
     try:
         if text.strip().startswith("{"):
             data = json.loads(text)
@@ -36,7 +39,7 @@ def parse_weights(text: str | None):
                 if not sep:
                     raise ValueError(f"权重应写成 名称=数值，实际 {part!r}")
                 data[k.strip()] = float(v)
-        return LandWeights(**data)
+        return LandWeights(**{**defaults, **data})
     except (ValueError, ValidationError) as e:
         raise typer.BadParameter(f"{e}；可用权重：{', '.join(LandWeights.model_fields)}", param_hint="--weights") from None
 
@@ -56,35 +59,28 @@ def land_assign(
 
     输入有任何问题（负面积、下限大于上限、未知园区、未知用地性质 …）时列出文件、行、列，且不写任何输出。"""
     from graph.validation import ValidationFailed
-    from land.matching import LandData, assign
+    from land.assignment import assign
     from land.csv_files import load_inputs, write_outputs
+    from land.data import LandData
+    from land.scoring import from_settings
 
-    w = parse_weights(weights)
+    cfg = settings().land
+    w = parse_weights(weights, cfg.default_weights())
+    _, scales = from_settings(cfg)
     t0 = time.perf_counter()
-    store = None
-    snap = None
     if db is not None and use_store:
         fail("--db 与 --store 只能选一个")
-    if db is not None:
-        from graph.sqlite_store import SQLiteStore
-
-        store = SQLiteStore(db)
-    elif use_store:
-        store = open_store()
+    snap = None
+    if db is not None or use_store:
+        with store_snapshot(require_data=False, db=db) as (_, snap):
+            pass  # the snapshot is all the matcher reads; the store closes here
     try:
-        try:
-            pj, pc = load_inputs(projects, parcels, store=store)
-        except ValidationFailed as e:
-            fail(str(e))
-        if store is not None:
-            from graph.snapshot import Snapshot
-
-            snap = Snapshot.build(store)
-    finally:
-        if store is not None:
-            store.close()
-    data = LandData.from_records(pj, pc, snap)
-    result = assign(data, weights=w)
+        pj, pc, notes = load_inputs(projects, parcels, snap=snap)
+    except ValidationFailed as e:
+        fail(str(e))
+    for note in notes:
+        typer.secho(f"提示：{note}", fg=typer.colors.YELLOW, err=True)
+    result = assign(LandData.from_records(pj, pc, snap), weights=w, scales=scales)
     try:
         write_outputs(result, output, scores)
     except OSError as e:
@@ -99,7 +95,7 @@ def land_assign(
 @app.command("land-sweep")
 def land_sweep(actor: Annotated[str, typer.Option(help="审计日志中的操作人")] = "cli") -> None:
     """释放所有已过期的地块预留（每块一次带版本校验的写入，记入审计日志）。"""
-    from land.reservations import sweep_expired_reservations
+    from land.commands import sweep_expired_reservations
 
     store = open_store()
     try:

@@ -5,6 +5,11 @@ LandParcel (the Chinese headers and unit suffixes that `chainmatch import` accep
 总投资(亿元)); list cells separated by ; 、 or |. Every row is validated by the model; all problems of both files
 are collected, each naming file, row (header = row 1) and column, and then nothing is written.
 
+Every column the model requires (key; for parcels also region and area_mu) must be in the header: a missing one is
+one problem at the header (row 1), whatever the number of rows. Names: with a graph (--db/--store) the chain,
+segment, park and 产业准入 cells are resolved to keys by the one resolver (集成电路 = ic); without one they are
+compared as written and values only one file uses are reported as notes (land/names.py).
+
 Outputs (UTF-8 with BOM so Excel opens them): the chosen pairs (A) and every feasible pair with its score
 (S). Both are written to temporary files first and moved into place together, so a failure leaves no output.
 """
@@ -19,9 +24,12 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from graph.schema import MODELS, LandParcel, Label, Node, Project
-from graph.store import GraphStore
+from graph.snapshot import Snapshot
 from graph.validation import Loc, Problem, ValidationFailed, validate
-from land.matching import COMPONENTS, Assignment, explain_components
+from land.assignment import Assignment
+from land.names import resolve_record_names, unmatched_chains
+from land.reasons import explain_components
+from land.scoring import COMPONENTS
 
 # The import module's cell parsing (Chinese headers, units such as 亿元/公顷, GBK files) when it is there; else
 # the plain contract of this tool: headers are the model's field names, cells are read by the model itself.
@@ -109,8 +117,7 @@ def read_table(path: Path, label: Label) -> tuple[list[tuple[int, Node]], list[P
             continue
         seen[fname] = h
         columns.append((k, h, fname, factor))
-    if "key" not in seen:
-        problems.append(Problem(name, 1, "key", "缺少必需的列 key（唯一键）"))
+    problems += _missing_columns(label, name, seen)
     if problems:
         return [], problems
     out: list[tuple[int, Node]] = []
@@ -146,33 +153,45 @@ def read_table(path: Path, label: Label) -> tuple[list[tuple[int, Node]], list[P
     return out, problems
 
 
-def load_inputs(projects_path: Path, parcels_path: Path, *, store: GraphStore | None = None
-                ) -> tuple[list[Project], list[LandParcel]]:
-    """Both files, validated; raises ValidationFailed listing every problem (file, row, column).
+def _missing_columns(label: Label, file: str, seen: dict[str, str]) -> list[Problem]:
+    """The model's required columns absent from the header, each one problem at row 1 (name may be left out: it
+    defaults to the key)."""
+    required = [n for n, f in MODELS[label].model_fields.items() if f.is_required() and n != "name"]
+    return [Problem(file, 1, n, "缺少必需的列 key（唯一键）" if n == "key" else "缺少必需的列")
+            for n in required if n not in seen]
 
-    Parks: with a store, every park named (parcel.park, project.park) must exist in it; without one, a
-    project's 意向园区 must be one of the parks of the parcels file."""
+
+def load_inputs(projects_path: Path, parcels_path: Path, *, snap: Snapshot | None = None
+                ) -> tuple[list[Project], list[LandParcel], list[Problem]]:
+    """Both files, validated: (projects, parcels, notes). Raises ValidationFailed listing every problem (file, row,
+    column); notes are what the caller should show without refusing (chain values only one file uses, when there
+    is no graph to resolve them against).
+
+    With a graph (`snap`): chains, segments, parks and 产业准入 are resolved to keys, and an unknown one is a
+    problem. Without one, a project's 意向园区 must be one of the parks of the parcels file."""
     projects, p1 = read_table(projects_path, Label.Project)
     parcels, p2 = read_table(parcels_path, Label.LandParcel)
     problems = p1 + p2
-    pj_col = _column_of(projects_path, Label.Project, "park")
-    pc_col = _column_of(parcels_path, Label.LandParcel, "park")
-    if store is not None:
-        wanted = {o.park for _, o in projects + parcels if o.park}  # type: ignore[attr-defined]
-        known = store.existing_keys("Park", sorted(wanted))
-        for r, q in parcels:
-            if q.park and q.park not in known:  # type: ignore[attr-defined]
-                problems.append(Problem(parcels_path.name, r, pc_col, f"未知园区 {q.park!r}（库中不存在）"))  # type: ignore[attr-defined]
-        where = "库中不存在"
+    if any(p.row is None or p.row == 1 for p in problems):  # a file unread (header, encoding): nothing to cross-check
+        raise ValidationFailed(problems)
+    pj_cols = {f: _column_of(projects_path, Label.Project, f) for f in ("chain", "segment", "park")}
+    pc_cols = {f: _column_of(parcels_path, Label.LandParcel, f) for f in ("allowed_chains", "park")}
+    notes: list[Problem] = []
+    if snap is not None:
+        projects, q1 = resolve_record_names(snap, projects, projects_path.name, pj_cols)
+        parcels, q2 = resolve_record_names(snap, parcels, parcels_path.name, pc_cols)
+        problems += q1 + q2
     else:
         known = {q.park for _, q in parcels if q.park}  # type: ignore[attr-defined]
-        where = "不是地块文件中出现的园区"
-    for r, p in projects:
-        if p.park and p.park not in known:  # type: ignore[attr-defined]
-            problems.append(Problem(projects_path.name, r, pj_col, f"未知园区 {p.park!r}（{where}）"))  # type: ignore[attr-defined]
+        for r, p in projects:
+            if p.park and p.park not in known:  # type: ignore[attr-defined]
+                problems.append(Problem(projects_path.name, r, pj_cols["park"],
+                                        f"未知园区 {p.park!r}（不是地块文件中出现的园区）"))  # type: ignore[attr-defined]
+        notes = unmatched_chains(projects, parcels, (projects_path.name, parcels_path.name),  # type: ignore[arg-type]
+                                 (pj_cols["chain"], pc_cols["allowed_chains"]))
     if problems:
         raise ValidationFailed(problems)
-    return [p for _, p in projects], [q for _, q in parcels]  # type: ignore[misc]
+    return [p for _, p in projects], [q for _, q in parcels], notes  # type: ignore[misc]
 
 
 def _column_of(path: Path, label: Label, fname: str) -> str:
@@ -193,7 +212,8 @@ def assignment_rows(result: Assignment) -> list[dict[str, Any]]:
     rows = []
     edges = sorted(result.chosen.tolist(), key=lambda e: str(d.projects.keys[result.pair_projects[e]]))
     breakdowns = explain_components(d.projects, d.parcels, d.ctx, result.pair_projects[edges],
-                                    result.pair_parcels[edges], result.pair_components[edges], result.weights)
+                                    result.pair_parcels[edges], result.pair_components[edges], result.weights,
+                                    result.scales)
     for e, bd in zip(edges, breakdowns):
         i, j = int(result.pair_projects[e]), int(result.pair_parcels[e])
         comps = result.pair_components[e]

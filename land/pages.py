@@ -13,12 +13,15 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse
 
-from api.deps import SnapshotDep
+from api.deps import SnapshotDep, StateDep
+from graph.schema import LAND_USES, POLLUTION_CLASSES
 from kernel.pages import e as _e, page
-from land.matching import (
-    LAND_USE_CODES, LAND_USES, POLLUTION_CLASSES, STATUS_CN, LandData, land_data, list_parcels, now_seconds,
-    rank_projects,
-)
+from land.data import LandData, land_data
+from land.ranking import rank_projects
+from land.rules import STATUS_CN, now_seconds
+from land.scoring import from_settings
+from land.storefront import filter_keys, list_parcels
+from land.tables import LAND_USE_CODES
 
 router = APIRouter(include_in_schema=False)
 
@@ -90,6 +93,7 @@ def _chains_cell(data: LandData, j: int) -> str:
 @router.get("/pages/land", response_class=HTMLResponse)
 def land_page(
     snap: SnapshotDep,
+    state: StateDep,
     chain: Annotated[str | None, Query(max_length=128)] = None,
     area_min: Annotated[str | None, Query(max_length=32)] = None,
     area_max: Annotated[str | None, Query(max_length=32)] = None,
@@ -102,26 +106,39 @@ def land_page(
 ) -> HTMLResponse:
     data = land_data(snap)
     if parcel:
-        return _detail(data, parcel)
+        return _detail(data, parcel, state)
     errors: list[str] = []
     amin = _float(area_min, "面积下限", errors)
     amax = _float(area_max, "面积上限", errors)
     inv = _float(invest, "投资规模", errors)
     status = status if status in ("available", "reserved", "transferred", "all") else "available"
     std = standard in ("1", "on", "true", "yes")
+    chain_key, park_key = filter_keys(snap, chain, park, errors)
+    rows_idx, total = list_parcels(data, chain=chain_key, area_min=amin, area_max=amax, invest_wan=inv,
+                                   park=park_key, standard_only=std, status=status, limit=PAGE_SIZE, offset=offset)
+    form = _filter_form(data, chain_key, area_min, area_max, invest, park_key, status, std)
+    err_html = "".join(f"<div class='err'>{_e(e)}</div>" for e in errors)
+    params = {k: v for k, v in (("chain", chain), ("area_min", area_min), ("area_max", area_max), ("invest", invest),
+                                ("park", park), ("standard", "1" if std else None), ("status", status)) if v}
+    pager = []
+    if offset > 0:
+        pager.append(f"<a href='{_e('/pages/land?' + urlencode({**params, 'offset': max(0, offset - PAGE_SIZE)}))}'>上一页</a>")
+    if offset + PAGE_SIZE < total:
+        pager.append(f"<a href='{_e('/pages/land?' + urlencode({**params, 'offset': offset + PAGE_SIZE}))}'>下一页</a>")
+    shown = f"第 {offset + 1}–{min(offset + PAGE_SIZE, total)} 块" if total else ""
+    body = (form + err_html + f"<p>共 <b>{total}</b> 块地块{('，' + shown) if shown else ''}。</p>"
+            + _listing(data, rows_idx.tolist()) + f"<div class='pager'>{''.join(pager)}</div>")
+    return _page("土地超市", body)
+
+
+def _filter_form(data: LandData, chain: str | None, area_min: str | None, area_max: str | None, invest: str | None,
+                 park: str | None, status: str, std: bool) -> str:
     ctx = data.ctx
-    if chain and ctx.chains.code(chain) < 0:
-        errors.append(f"未知产业链：{chain}")
-    if park and ctx.parks.code(park) < 0:
-        errors.append(f"未知园区：{park}")
-    rows_idx, total = list_parcels(data, chain=chain or None, area_min=amin, area_max=amax, invest_wan=inv,
-                                   park=park or None, standard_only=std, status=status, limit=PAGE_SIZE, offset=offset)
-    now_s = now_seconds()
     chain_opts = [(str(k), str(ctx.chain_names[c])) for c, k in enumerate(ctx.chains.keys.tolist())]
     used_parks = sorted({int(p) for p in data.parcels.park.tolist() if p >= 0}, key=lambda c: str(ctx.park_names[c]))
     park_opts = [(str(ctx.parks.keys[c]), str(ctx.park_names[c])) for c in used_parks]
     status_opts = [("available", "可供（含预留已过期）"), ("reserved", "已预留"), ("transferred", "已出让"), ("all", "全部")]
-    form = (
+    return (
         "<form class='filters' method='get' action='/pages/land'>"
         f"<label>产业类型<select name='chain'>{_options(chain_opts, chain, '不限')}</select></label>"
         f"<label>面积下限（亩）<input name='area_min' inputmode='decimal' value='{_e(area_min)}'></label>"
@@ -133,10 +150,13 @@ def land_page(
         f"<label>标准地<span><input type='checkbox' name='standard' value='1'{' checked' if std else ''}> 仅标准地</span></label>"
         "<button type='submit'>筛选</button></form>"
     )
-    err_html = "".join(f"<div class='err'>{_e(e)}</div>" for e in errors)
-    Q = data.parcels
+
+
+def _listing(data: LandData, rows: list[int]) -> str:
+    Q, ctx = data.parcels, data.ctx
+    now_s = now_seconds()
     body_rows = []
-    for j in rows_idx.tolist():
+    for j in rows:
         pk = int(Q.park[j])
         far = _range(Q.num["far_min"][j], Q.num["far_max"][j])
         lu = LAND_USE_CODES[Q.land_use[j]] if Q.land_use[j] >= 0 else ""
@@ -153,24 +173,13 @@ def land_page(
             f"<td>{_chains_cell(data, j)}</td><td>{_status_cell(data, j, now_s)}</td>"
             "</tr>"
         )
-    params = {k: v for k, v in (("chain", chain), ("area_min", area_min), ("area_max", area_max), ("invest", invest),
-                                ("park", park), ("standard", "1" if std else None), ("status", status)) if v}
-    pager = []
-    if offset > 0:
-        pager.append(f"<a href='{_e('/pages/land?' + urlencode({**params, 'offset': max(0, offset - PAGE_SIZE)}))}'>上一页</a>")
-    if offset + PAGE_SIZE < total:
-        pager.append(f"<a href='{_e('/pages/land?' + urlencode({**params, 'offset': offset + PAGE_SIZE}))}'>下一页</a>")
-    shown = f"第 {offset + 1}–{min(offset + PAGE_SIZE, total)} 块" if total else ""
-    table = (
+    return (
         "<table><thead><tr><th>地块</th><th>园区</th><th>行政区</th><th>面积（亩）</th><th>用地性质</th><th>容积率</th>"
         "<th>起始价（万元/亩）</th><th>投资强度要求（万元/亩）</th><th>亩均税收要求（万元/亩）</th><th>开发程度</th>"
         "<th>产业准入</th><th>状态</th></tr></thead><tbody>"
         + ("".join(body_rows) or "<tr><td colspan='12' class='muted'>没有符合条件的地块</td></tr>")
         + "</tbody></table>"
     )
-    body = (form + err_html + f"<p>共 <b>{total}</b> 块地块{('，' + shown) if shown else ''}。</p>" + table
-            + f"<div class='pager'>{''.join(pager)}</div>")
-    return _page("土地超市", body)
 
 
 def _range(lo: float, hi: float) -> str:
@@ -184,7 +193,7 @@ def _range(lo: float, hi: float) -> str:
     return "—"
 
 
-def _detail(data: LandData, key: str) -> HTMLResponse:
+def _detail(data: LandData, key: str, state: StateDep) -> HTMLResponse:
     Q, ctx = data.parcels, data.ctx
     j = Q.pos(key)
     back = "<p><a href='/pages/land'>← 返回地块列表</a></p>"
@@ -208,7 +217,8 @@ def _detail(data: LandData, key: str) -> HTMLResponse:
     facts_html = "<table>" + "".join(f"<tr><th>{_e(k)}</th><td>{_e(v)}</td></tr>" for k, v in facts) + (
         f"<tr><th>产业准入</th><td>{_chains_cell(data, j)}</td></tr>"
         f"<tr><th>状态</th><td>{_status_cell(data, j, now_seconds())}</td></tr></table>")
-    r = rank_projects(data, j, limit=20, infeasible_limit=20)
+    weights, scales = from_settings(state.settings.land)
+    r = rank_projects(data, j, weights=weights, scales=scales, limit=20, infeasible_limit=20)
     ok_rows = []
     for m in r.feasible:
         reasons = "".join(f"<li>{_e(b['label'])}（{_n(b['points'])} 分）：{_e(b['reason'])}</li>" for b in m["breakdown"])

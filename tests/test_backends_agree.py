@@ -135,7 +135,7 @@ def test_after_the_same_writes_they_still_agree(pair):
     tracking entry carry the moment they were made); each snapshot is patched from its store's change log and
     equals a full build of the other backend."""
     from pipeline import commands as pl
-    from land.reservations import reserve_parcel
+    from land.commands import reserve_parcel
 
     stores, clients, _ = pair
     now = dt.datetime(2025, 6, 30, 9, 30, tzinfo=dt.timezone.utc)

@@ -242,7 +242,7 @@ class Project(Node):
     total_investment_wan: float | None = Field(default=None, ge=0, description="总投资（万元）")
     land_min_mu: float | None = Field(default=None, ge=0, description="用地需求下限（亩）")
     land_max_mu: float | None = Field(default=None, ge=0, description="用地需求上限（亩）")
-    land_use: Text | None = Field(default="0601", description="用地性质（GB/T 21010）")
+    land_use: Text | None = Field(default=None, description="用地性质（GB/T 21010）；未填则不限")
     expected_tax_wan: float | None = Field(default=None, ge=0, description="达产年税收（万元）")
     expected_output_wan: float | None = Field(default=None, ge=0, description="达产年产值（万元）")
     energy_tce_per_wan: float | None = Field(default=None, ge=0, description="单位能耗（吨标煤/万元）")

@@ -303,7 +303,7 @@ def test_put_keeps_a_parcels_reservation_state_and_refuses_to_change_it(api_env)
 
 def test_a_reservation_landing_during_a_put_wins_and_the_put_gets_409(api_env, monkeypatch):
     from api import node_service as nodes
-    from land.reservations import reserve_parcel
+    from land.commands import reserve_parcel
 
     client, keys, store = api_env.client, api_env.keys, api_env.store
     write_objects(store, scoped_objects())
