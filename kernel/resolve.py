@@ -2,8 +2,9 @@
 every capability, the API's filters and the CLI, so that 集成电路, ic and 半导体 mean the same chain everywhere.
 
 Each lookup tries, in order: the key; the exact name; the name without its usual suffix (衢州 = 衢州市, 新材料 =
-新材料产业链); an alias or keyword; a unique name starting with the text (中芯 → 中芯国际…); a unique name holding
-the text's characters in order (封测 → 封装测试). Several matches at one step raise Ambiguous listing them; no
+新材料产业链); an alias or keyword; a unique name starting with the text (中芯 → 中芯国际…); a unique name containing it
+(智造新城 → 衢州智造新城, the city prefix left out); a unique name holding the text's characters in order (封测 →
+封装测试). Several matches at one step raise Ambiguous listing them; no
 match raises NotFound with the closest names ("您是不是要找…"). Both name the parameter at fault.
 
 What "region" means, everywhere: a 行政区 given by its GB/T 2260 code, full name or short name, standing for itself
@@ -88,6 +89,7 @@ class Resolver:
         steps += [(lambda hits: lambda j, n: j in hits)(set(h)) for h in extra]  # aliases, keywords
         if fuzzy and len(q) >= 2:
             steps += [lambda j, n: norm(n, suffix).startswith(q),
+                      lambda j, n: q in norm(n, suffix),
                       lambda j, n: n[:1] == q[:1] and _subsequence(q, norm(n, suffix))]
         for step in steps:
             hits = self._collapse(label, [j for j in allowed if step(j, names[j])])
