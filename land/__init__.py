@@ -14,7 +14,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from land.reservations import PARCEL_STATE_FIELDS, STATE_FIELDS, effective_status
+from land.reservations import PARCEL_STATE_FIELDS, effective_status
 
 _LAZY = {
     "LandData": "land.data", "land_data": "land.data",
@@ -30,7 +30,7 @@ _LAZY = {
     "sweep_expired_reservations": "land.commands",
 }
 
-__all__ = ["PARCEL_STATE_FIELDS", "STATE_FIELDS", "effective_status", *_LAZY]
+__all__ = ["PARCEL_STATE_FIELDS", "effective_status", *_LAZY]
 
 
 def __getattr__(name: str) -> Any:

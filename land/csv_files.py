@@ -36,7 +36,7 @@ from land.scoring import COMPONENTS
 try:
     from graph.io.columns import resolve_header
     from graph.io.readers import decode_bytes
-    from graph.io.values import node_specs
+    from graph.io.specs import node_specs
 except ImportError:  # pragma: no cover - depends on graph.io's layout
     resolve_header = decode_bytes = node_specs = None  # type: ignore[assignment]
 

@@ -18,7 +18,6 @@ from kernel.errors import ChainMatchError, Conflict, Forbidden, Invalid, NotFoun
 DEFAULT_TTL_HOURS = 168.0  # 7 days (the default of api.settings.LandSettings.reservation_ttl_hours)
 MAX_TTL_HOURS = 2160.0  # 90 days (LandSettings.reservation_max_ttl_hours)
 PARCEL_STATE_FIELDS = ("status", "rev", "reserved_by", "reserved_at", "expires_at", "transferred_to", "transferred_at")
-STATE_FIELDS = PARCEL_STATE_FIELDS  # the former name, kept until every importer uses PARCEL_STATE_FIELDS
 
 
 class LandServiceError(ChainMatchError):

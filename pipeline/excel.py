@@ -170,7 +170,7 @@ def read_sheet(data: bytes | str | Path, *, file_name: str, limits: ImportLimits
     InvalidRequest / ValidationFailed. Cell problems are kept with their row, not raised."""
     from graph.io.readers import table_from_rows
     from graph.io.report import Log
-    from graph.io.values import node_specs
+    from graph.io.specs import node_specs
 
     raw_rows = _raw_rows(data, file_name, limits)
     # the importer's own header detection: blank rows and a title row above the header are skipped, and every row

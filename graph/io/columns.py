@@ -12,7 +12,8 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from graph.io.values import REL_PROP_SPECS, UNIT_CN, UnitError, clean_text, is_blank, node_specs, unit_factor
+from graph.io.specs import REL_PROP_SPECS, node_specs
+from graph.io.values import UNIT_CN, UnitError, clean_text, is_blank, unit_factor
 from graph.schema import LABEL_CN, MODELS, PLURALS, RELATIONS, Label, parse_label
 
 if TYPE_CHECKING:

@@ -18,7 +18,8 @@ from graph.io.columns import resolve_header
 from graph.io.native import Build, merge_stored
 from graph.io.readers import Table, csv_table, read_text
 from graph.io.report import Log
-from graph.io.values import cell_text, node_specs, parse_number, split_list
+from graph.io.specs import node_specs
+from graph.io.values import cell_text, parse_number, split_list
 from graph.schema import LABEL_CN, STREAM_ALIASES, Label
 from graph.store import RelRec
 from graph.validation import Loc, Problem, ValidationFailed, validate

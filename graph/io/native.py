@@ -14,7 +14,8 @@ from typing import Any
 from graph.io.columns import END_FIELDS, Column, cell, kind_text, label_from_text, map_columns
 from graph.io.readers import Table
 from graph.io.report import Log
-from graph.io.values import ABSENT, REL_PROP_RANGES, REL_PROP_SPECS, cell_text, is_blank, node_specs
+from graph.io.specs import REL_PROP_RANGES, REL_PROP_SPECS, node_specs
+from graph.io.values import ABSENT, cell_text, is_blank
 from graph.schema import CHECKED_FIELDS, LABEL_CN, MODELS, REFERENCE_FIELDS, RELATIONS, Label
 from graph.store import GraphStore, RelRec
 from graph.writer import Plan
