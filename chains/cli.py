@@ -19,7 +19,7 @@ def _build(chain: str, region: str, strong_lq: float | None, strong_min_count: i
     """The analysis and its view (plus the snapshot). `map_targets`: the interactive page carries every segment's
     recommended target firms in its click panel."""
     from chains.render import report as chain_render
-    from chains.analysis import AnalysisConfig, ChainLookupError
+    from chains import AnalysisConfig, ChainLookupError
 
     cfg = {k: v for k, v in (("strong_lq", strong_lq), ("strong_min_count", strong_min_count)) if v is not None}
     with store_snapshot() as (_, snap):

@@ -18,7 +18,7 @@ from chains.render.views import MAX_NODES, enterprise_view, park_view
 from chains.render.xlsx import chain_xlsx_bytes
 from kernel.downloads import XLSX, attachment
 from chains.router import ConfigDep, RegionQuery
-from chains.analysis import AnalysisConfig, ChainIndex
+from chains import AnalysisConfig, ChainIndex
 
 router = APIRouter(prefix="/pages", tags=["页面"])
 API_PREFIX = "/api/v1"

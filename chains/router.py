@@ -1,5 +1,5 @@
 """Chain analysis endpoints (产业链诊断): per-region summary of every chain, a chain's map, its gaps and moves,
-and the local firms of one segment. Thin: resolve names, call chains.analysis, map errors to 404/422.
+and the local firms of one segment. Thin: resolve names, call the chains package; its errors become 404/422 in the one handler.
 
 The list/get of chains themselves are in routers/nodes.py (/chains, /chains/{key}); these add sub-resources.
 """
@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Path, Query
 from pydantic import BaseModel, Field
 
 from api.deps import SnapshotDep
-from chains.analysis import (
+from chains import (
     AnalysisConfig, ChainIndex, ChainMap, ChainSummary, FirmBrief, Move, ScopeOut, SegmentStat,
     analyse_chain, resolve_chain, resolve_scope, segment_firms, summarise_chains,
 )

@@ -14,7 +14,7 @@ Per region (LRU of `region_cache` regions): which firms are local (the region an
 firms located in a park of the region), the local 链主 (of any chain), the region-dependent feature block E×8
 (ties to local 链主, second-tier supply, other local ties, local and partner funds, proximity, same zone, source
 hub) — a handful of sparse mat-vecs over the whole graph — and, per chain on demand, the chain gap analysis
-(chains.analysis: 优势/薄弱/空白, 补链/强链/延链).
+(chains.analyse_chain: 优势/薄弱/空白, 补链/强链/延链).
 
 A warm query is then: one CSC column slice per target segment (the candidates), a gather of their feature rows,
 a mat-vec with w/σ, argpartition for the top k, and reasons for those k only.
@@ -35,10 +35,8 @@ from kernel.derived import derived
 from kernel.errors import ChainMatchError
 from kernel.geo import distance_km
 from kernel.resolve import resolver
-from chains.analysis import (
-    EXTEND, FILL, GAP, STRENGTHEN, STRONG, WEAK, ChainIndex, ChainMap, analyse_chain, binary,
-    first_index,
-)
+from kernel.sparse import first_index
+from chains import EXTEND, FILL, GAP, STRENGTHEN, STRONG, WEAK, ChainIndex, ChainMap, analyse_chain, binary
 from targets import reasons as rs
 from targets.membership_fit import segment_fit
 from targets.model import (

@@ -19,7 +19,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from graph.snapshot import Snapshot
-from chains.analysis import ChainIndex
+from chains import ChainIndex
 from membership.dataset import Dataset
 
 MODEL_FIT_CAP = 0.8

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from graph.schema import SIZES
-from chains.analysis import FILL, GAP, WEAK
+from chains import FILL, GAP, WEAK
 from targets.model import FEATURES, QUALITY_TAG_SET, F
 
 if TYPE_CHECKING:  # pragma: no cover

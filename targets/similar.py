@@ -24,7 +24,7 @@ from sklearn.preprocessing import normalize
 from graph.schema import SIZES
 from graph.snapshot import Snapshot
 from kernel.derived import derived
-from chains.analysis import binary
+from chains import binary
 from targets.engine import TargetEngine, check_k
 from targets.model import QUALITY_TAG_SET, TargetConfig
 from targets.results import Ref, SimilarItem, SimilarList

@@ -13,7 +13,10 @@ from chains.render.svg import chain_map_svg
 from chains.render.views import GraphView, chain_map_view
 from chains.render.xlsx import chain_workbook
 from graph.snapshot import Snapshot
-from chains.analysis import AnalysisConfig, ChainMap, analyse_chain, chain_firms_by_segment, resolve_scope
+from chains.analysis import analyse_chain
+from chains.leaders import chain_firms_by_segment
+from chains.models import AnalysisConfig, ChainMap
+from chains.scope import resolve_scope
 
 Targets = Mapping[str, Sequence[Mapping[str, Any]]]
 

@@ -10,7 +10,7 @@ import datetime as dt
 from xml.sax.saxutils import escape
 
 from chains.render.views import BOTTOM, CLASS_STYLE, COL_W, LEFT, MOVE_COLOR, ROW_H, TOP, layered_layout, radius
-from chains.analysis import GAP, STRONG, WEAK, ChainMap
+from chains.models import GAP, STRONG, WEAK, ChainMap
 
 SVG_FONTS = ("'Noto Sans CJK SC', 'Noto Sans SC', 'Source Han Sans SC', 'PingFang SC', 'Microsoft YaHei', "
              "'WenQuanYi Micro Hei', 'Hiragino Sans GB', sans-serif")

@@ -17,10 +17,9 @@ from pyvis.network import Network
 from chains.render.assets import FONT_STACK
 from graph.snapshot import Snapshot
 from kernel.errors import UnknownName
-from chains.analysis import (
-    EXTEND, FILL, GAP, STRENGTHEN, STRONG, WEAK, ChainIndex, ChainMap, FirmBrief, SegmentStat,
-    firm_brief,
-)
+from chains.index import ChainIndex
+from chains.leaders import firm_brief
+from chains.models import EXTEND, FILL, GAP, STRENGTHEN, STRONG, WEAK, ChainMap, FirmBrief, SegmentStat
 
 MAX_NODES = 2000
 CLASS_STYLE = {  # background, border, font colour

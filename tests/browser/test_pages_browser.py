@@ -86,7 +86,7 @@ def test_index_and_error_pages_have_no_console_errors(browser, live_server):
 def test_saved_report_works_offline_from_disk(browser, live_server, tmp_path):
     from chains.render import report as chain_render
     from graph.snapshot import Snapshot
-    from chains.analysis import AnalysisConfig
+    from chains import AnalysisConfig
 
     _, store = live_server
     out = chain_render.build(Snapshot.build(store), chain="ic", region="900100",
