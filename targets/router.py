@@ -20,9 +20,8 @@ from api.deps import SnapshotDep
 from targets.xlsx import target_xlsx_bytes
 from kernel.downloads import XLSX, attachment
 from targets import (
-    SimilarList, TargetList, rank_fund_targets, rank_leader_targets, rank_targets, similar_enterprises,
+    MAX_K, SimilarList, TargetList, rank_fund_targets, rank_leader_targets, rank_targets, similar_enterprises,
 )
-from targets.engine import MAX_K
 
 router = APIRouter(tags=["招商目标推荐"])
 # Answers depend on the snapshot and the parameters only: a repeated query between writes is served from here.

@@ -25,7 +25,8 @@ from graph.schema import SIZES
 from graph.snapshot import Snapshot
 from kernel.derived import derived
 from chains import binary
-from targets.engine import TargetEngine, check_k
+from targets.engine import TargetEngine
+from targets.views import check_k
 from targets.model import QUALITY_TAG_SET, TargetConfig
 from targets.results import Ref, SimilarItem, SimilarList
 
