@@ -14,7 +14,8 @@ from api.deps import SnapshotDep
 from chains.render import report as chain_render
 from chains.render.html import graph_page, simple_page
 from chains.render.svg import chain_map_svg
-from chains.render.views import MAX_NODES, enterprise_view, park_view
+from chains.render.profiles import enterprise_view, park_view
+from chains.render.views import MAX_NODES
 from chains.render.xlsx import chain_xlsx_bytes
 from kernel.downloads import XLSX, attachment
 from chains.router import ConfigDep, RegionQuery

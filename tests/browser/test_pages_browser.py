@@ -101,7 +101,7 @@ def test_aggregated_view_says_so(browser, live_server, tmp_path):
     from selenium.webdriver.common.by import By
 
     from chains.render.html import graph_page
-    from chains.render.views import enterprise_view
+    from chains.render.profiles import enterprise_view
     from graph.snapshot import Snapshot
 
     _, store = live_server

@@ -189,7 +189,7 @@ def test_enterprise_page(env):
 
 def test_enterprise_view_aggregates_large_neighbourhoods(env):
     from chains.render.html import graph_page
-    from chains.render.views import enterprise_view
+    from chains.render.profiles import enterprise_view
 
     _, store = env
     snap = Snapshot.build(store)
