@@ -45,8 +45,6 @@ def enterprise_view(snap: Snapshot, key: str, *, max_nodes: int = MAX_NODES, lin
     regions = _rows(idx.e2r, f)
     segs = _rows(idx.mem, f)
     led = _rows(idx.leads.tocsr(), f)
-    fund_names = snap.labels["Fund"].names
-    fund_keys = snap.keys("Fund")
 
     net = new_network()
     details: dict[str, dict[str, Any]] = {}
@@ -56,10 +54,33 @@ def enterprise_view(snap: Snapshot, key: str, *, max_nodes: int = MAX_NODES, lin
     details[fid] = _firm_details(idx, f, me, link_base=None)
     n_fixed = 1 + len(funds) + len(parks) + len(regions) + len(segs) + len(led)
     aggregated = None
-    primary = _primary_segment(idx)
     if n_fixed + len(suppliers) + len(customers) > max_nodes:
         aggregated = (f"关联企业 {len(suppliers) + len(customers)} 家，超过 {max_nodes} 个节点的可读上限，"
                       f"供应商与客户已按其主环节汇总")
+    _add_partners(net, details, idx, fid, suppliers, customers, aggregated, link_base)
+    _add_firm_context(net, details, snap, idx, fid, funds, parks, regions, segs, led, link_base)
+    legend = [{"label": KIND_STYLE[k][2], "color": KIND_STYLE[k][0], "shape": KIND_STYLE[k][1]}
+              for k in ("focus", "supplier", "customer", "fund", "park", "region", "segment", "chain")]
+    if aggregated:
+        legend.append({"label": KIND_STYLE["group"][2], "color": KIND_STYLE["group"][0], "shape": "database"})
+    notes = []
+    if idx.e2p.nnz == 0:
+        notes.append("数据中没有企业→园区的位置关系，图中不显示所在园区")
+    if me.synthetic:
+        notes.append("合成示例企业（synthetic），仅供演示")
+    stats = [("供应商", f"{len(suppliers)} 家"), ("客户", f"{len(customers)} 家"), ("投资基金", str(len(funds))),
+             ("所属环节", str(len(segs))), ("链主", "、".join(str(idx.chain_names[c]) for c in led) or "否")]
+    n = len(net.nodes)
+    return GraphView(kind="enterprise", title=f"企业画像 · {me.name}", subtitle=firm_note(me) or "企业关系图",
+                     nodes=net.nodes, edges=net.edges, options=force_options(n), details=details, legend=legend,
+                     notes=notes, aggregated=aggregated, initial=fid, stats=stats)
+
+
+def _add_partners(net: Network, details: dict[str, dict[str, Any]], idx: ChainIndex, fid: str,
+                  suppliers: np.ndarray, customers: np.ndarray, aggregated: str | None,
+                  link_base: str | None) -> None:
+    """Suppliers (edges into the firm) and customers (edges out), one node each or grouped by main segment."""
+    primary = _primary_segment(idx)
     for role, group, inbound in (("supplier", suppliers, True), ("customer", customers, False)):
         colour, shape, role_cn = KIND_STYLE[role]
         if aggregated is None:
@@ -78,6 +99,14 @@ def enterprise_view(snap: Snapshot, key: str, *, max_nodes: int = MAX_NODES, lin
             src, dst = (nid, fid) if inbound else (fid, nid)
             if not _has_edge(net, src, dst):
                 net.add_edge(src, dst, arrows="to", color={"color": colour}, title=f"{role_cn}（供货方向）")
+
+
+def _add_firm_context(net: Network, details: dict[str, dict[str, Any]], snap: Snapshot, idx: ChainIndex, fid: str,
+                      funds: np.ndarray, parks: np.ndarray, regions: np.ndarray, segs: np.ndarray, led: np.ndarray,
+                      link_base: str | None) -> None:
+    """The firm's funds, park, region, segments and the chains it leads."""
+    fund_names = snap.labels["Fund"].names
+    fund_keys = snap.keys("Fund")
     for j in funds.tolist():
         nid = f"F:{fund_keys[j]}"
         net.add_node(nid, label=str(fund_names[j]), shape="diamond", size=18, color=KIND_STYLE["fund"][0],
@@ -113,21 +142,6 @@ def enterprise_view(snap: Snapshot, key: str, *, max_nodes: int = MAX_NODES, lin
                      color=KIND_STYLE["chain"][0], font=node_font(14), title=str(idx.chain_names[c]))
         details[nid] = {"title": str(idx.chain_names[c]), "subtitle": "当前企业为该产业链链主", "rows": []}
         net.add_edge(fid, nid, arrows="to", color={"color": KIND_STYLE["chain"][0]}, title="链主")
-    legend = [{"label": KIND_STYLE[k][2], "color": KIND_STYLE[k][0], "shape": KIND_STYLE[k][1]}
-              for k in ("focus", "supplier", "customer", "fund", "park", "region", "segment", "chain")]
-    if aggregated:
-        legend.append({"label": KIND_STYLE["group"][2], "color": KIND_STYLE["group"][0], "shape": "database"})
-    notes = []
-    if idx.e2p.nnz == 0:
-        notes.append("数据中没有企业→园区的位置关系，图中不显示所在园区")
-    if me.synthetic:
-        notes.append("合成示例企业（synthetic），仅供演示")
-    stats = [("供应商", f"{len(suppliers)} 家"), ("客户", f"{len(customers)} 家"), ("投资基金", str(len(funds))),
-             ("所属环节", str(len(segs))), ("链主", "、".join(str(idx.chain_names[c]) for c in led) or "否")]
-    n = len(net.nodes)
-    return GraphView(kind="enterprise", title=f"企业画像 · {me.name}", subtitle=firm_note(me) or "企业关系图",
-                     nodes=net.nodes, edges=net.edges, options=force_options(n), details=details, legend=legend,
-                     notes=notes, aggregated=aggregated, initial=fid, stats=stats)
 
 
 def _has_edge(net: Network, src: str, dst: str) -> bool:
@@ -201,23 +215,7 @@ def park_view(snap: Snapshot, key: str, *, max_nodes: int = MAX_NODES, link_base
     chains = _rows(idx.hosts, p)
     parcels = _rows(snap.relation("HAS_PARCEL", "Park", "LandParcel"), p)
     r = int(idx.park_region[p])
-    notes: list[str] = []
-    if idx.e2p.nnz:
-        firm_mask = np.zeros(idx.n_firms, dtype=bool)
-        firm_mask[_cols(idx.e2p, p)] = True
-        basis = "园区内企业（企业→园区位置关系）"
-    else:
-        firm_mask = np.zeros(idx.n_firms, dtype=bool)
-        if r >= 0 and idx.n_firms:
-            inside = idx.region_descendants(r)
-            firm_mask = np.asarray(idx.e2r @ inside.astype(np.float64)).ravel() > 0
-        in_chains = np.isin(idx.seg_chain, chains)
-        firm_mask &= (np.asarray(idx.mem_bin[:, np.flatnonzero(in_chains)].sum(axis=1)).ravel() > 0) \
-            if idx.n_firms else firm_mask
-        basis = (f"数据中没有企业→园区的位置关系：下列企业为园区所在行政区“{idx.region_names[r]}”（含下级）"
-                 f"中属于园区主导产业链的企业" if r >= 0 else "数据中没有企业→园区的位置关系，且园区未关联行政区")
-        notes.append(basis)
-    firms = np.flatnonzero(firm_mask)
+    firms, basis, notes = _park_firms(idx, p, chains, r)
     primary = _primary_segment(idx)
     net = new_network()
     details: dict[str, dict[str, Any]] = {}
@@ -249,7 +247,46 @@ def park_view(snap: Snapshot, key: str, *, max_nodes: int = MAX_NODES, link_base
         details[cid] = {"title": str(idx.chain_names[c]), "subtitle": "园区主导产业链", "rows": [],
                         "href": page_link(link_base, f"/pages/chains/{quote(str(idx.chain_keys[c]))}/map?region={quote(str(idx.park_keys[p]))}")}
         net.add_edge(pid, cid, arrows="to", color={"color": KIND_STYLE["chain"][0]}, width=2, title="主导产业链")
-    # parcels
+    scodes, svocab, area = _add_parcels(net, details, snap, pid, parcels)
+    aggregated = _add_park_firms(net, details, idx, firms, primary, chains, pid, max_nodes, link_base)
+    legend = [{"label": KIND_STYLE[k][2], "color": KIND_STYLE[k][0], "shape": KIND_STYLE[k][1]}
+              for k in ("park", "region", "chain", "firm", "parcel_available", "parcel_reserved", "parcel_transferred")]
+    if aggregated:
+        legend.append({"label": KIND_STYLE["group"][2], "color": KIND_STYLE["group"][0], "shape": "database"})
+    avail = [q for q in parcels.tolist() if scodes[q] >= 0 and svocab[scodes[q]] == "available"] if len(parcels) else []
+    stats = [("主导产业链", str(len(chains))), ("企业", f"{len(firms)} 家"), ("地块", f"{len(parcels)} 宗"),
+             ("可供地块", f"{len(avail)} 宗 / {sum(float(area[q]) for q in avail):.0f} 亩" if avail else "0")]
+    n = len(net.nodes)
+    return GraphView(kind="park", title=f"园区画像 · {pname}", subtitle=details[pid]["subtitle"], nodes=net.nodes,
+                     edges=net.edges, options=force_options(n), details=details, legend=legend, notes=notes,
+                     aggregated=aggregated, initial=pid, stats=stats)
+
+
+def _park_firms(idx: ChainIndex, p: int, chains: np.ndarray, r: int) -> tuple[np.ndarray, str, list[str]]:
+    """The park's firms (firm→park links; without any, its region's firms in its leading chains, said in a note)."""
+    notes: list[str] = []
+    if idx.e2p.nnz:
+        firm_mask = np.zeros(idx.n_firms, dtype=bool)
+        firm_mask[_cols(idx.e2p, p)] = True
+        basis = "园区内企业（企业→园区位置关系）"
+    else:
+        firm_mask = np.zeros(idx.n_firms, dtype=bool)
+        if r >= 0 and idx.n_firms:
+            inside = idx.region_descendants(r)
+            firm_mask = np.asarray(idx.e2r @ inside.astype(np.float64)).ravel() > 0
+        in_chains = np.isin(idx.seg_chain, chains)
+        firm_mask &= (np.asarray(idx.mem_bin[:, np.flatnonzero(in_chains)].sum(axis=1)).ravel() > 0) \
+            if idx.n_firms else firm_mask
+        basis = (f"数据中没有企业→园区的位置关系：下列企业为园区所在行政区“{idx.region_names[r]}”（含下级）"
+                 f"中属于园区主导产业链的企业" if r >= 0 else "数据中没有企业→园区的位置关系，且园区未关联行政区")
+        notes.append(basis)
+    return np.flatnonzero(firm_mask), basis, notes
+
+
+def _add_parcels(net: Network, details: dict[str, dict[str, Any]], snap: Snapshot, pid: str,
+                 parcels: np.ndarray) -> tuple[Any, Any, Any]:
+    """The park's land parcels, coloured by status; returns (status codes, status vocabulary, area) for the stats."""
+    scodes = svocab = area = None
     if snap.n("LandParcel"):
         scodes, svocab = snap.categorical("LandParcel", "status")
         area = snap.column("LandParcel", "area_mu")
@@ -265,7 +302,14 @@ def park_view(snap: Snapshot, key: str, *, max_nodes: int = MAX_NODES, link_base
         details[qid] = {"title": str(pnames[q]), "subtitle": "地块",
                         "rows": [["面积", f"{a:.2f} 亩"], ["状态", PARCEL_STATUS_CN.get(status, status)]]}
         net.add_edge(pid, qid, arrows="to", color={"color": "#9e9e9e"}, title="园区地块")
-    # firms, attached to the chain of their main segment (or to the park)
+    return scodes, svocab, area
+
+
+def _add_park_firms(net: Network, details: dict[str, dict[str, Any]], idx: ChainIndex, firms: np.ndarray,
+                    primary: np.ndarray, chains: np.ndarray, pid: str, max_nodes: int,
+                    link_base: str | None) -> str | None:
+    """Firms attached to the chain of their main segment (or to the park); grouped by segment when too many.
+    Returns the note on aggregation (None when every firm is drawn)."""
     fixed = len(net.nodes)
     aggregated = None
     chain_set = set(chains.tolist())
@@ -298,17 +342,7 @@ def park_view(snap: Snapshot, key: str, *, max_nodes: int = MAX_NODES, link_base
             c = int(idx.seg_chain[s]) if s >= 0 else -1
             net.add_edge(f"C:{idx.chain_keys[c]}" if c in chain_set else pid, nid, arrows="to",
                          color={"color": "#90caf9"})
-    legend = [{"label": KIND_STYLE[k][2], "color": KIND_STYLE[k][0], "shape": KIND_STYLE[k][1]}
-              for k in ("park", "region", "chain", "firm", "parcel_available", "parcel_reserved", "parcel_transferred")]
-    if aggregated:
-        legend.append({"label": KIND_STYLE["group"][2], "color": KIND_STYLE["group"][0], "shape": "database"})
-    avail = [q for q in parcels.tolist() if scodes[q] >= 0 and svocab[scodes[q]] == "available"] if len(parcels) else []
-    stats = [("主导产业链", str(len(chains))), ("企业", f"{len(firms)} 家"), ("地块", f"{len(parcels)} 宗"),
-             ("可供地块", f"{len(avail)} 宗 / {sum(float(area[q]) for q in avail):.0f} 亩" if avail else "0")]
-    n = len(net.nodes)
-    return GraphView(kind="park", title=f"园区画像 · {pname}", subtitle=details[pid]["subtitle"], nodes=net.nodes,
-                     edges=net.edges, options=force_options(n), details=details, legend=legend, notes=notes,
-                     aggregated=aggregated, initial=pid, stats=stats)
+    return aggregated
 
 
 def _short(text: str, n: int) -> str:
