@@ -23,14 +23,16 @@ def targets(
     k: Annotated[int, typer.Option("--k", help="条数（1–500）", min=1, max=500)] = 50,
 ) -> None:
     """写出招商目标清单：本地以外的企业，按得分排序，含推荐理由与各特征贡献。"""
+    from api.settings import get_settings
     from targets.xlsx import write_targets
-    from targets import TargetError, rank_targets
+    from targets import TargetConfig, TargetError, rank_targets
 
     if output.suffix.lower() not in (".xlsx", ".csv"):
         fail(f"--output {output}：只支持 .xlsx 或 .csv")
     with store_snapshot() as (_, snap):
         try:
-            out = rank_targets(snap, region=region, chain=chain, segment=segment, k=k)
+            out = rank_targets(snap, region=region, chain=chain, segment=segment, k=k,
+                               config=TargetConfig(**get_settings().targets.model_dump()))
         except TargetError as e:
             fail_lookup(e.message, e.candidates)
     write_targets(out, output)

@@ -67,7 +67,7 @@ def _row(m: sp.csr_matrix, i: int) -> np.ndarray:
 def similar_enterprises(snap: Snapshot, *, enterprise: str, k: int = 20, region: str | None = None,
                         config: TargetConfig | None = None) -> SimilarList:
     eng = TargetEngine.of(snap, config)
-    check_k(k)
+    check_k(k, eng.config.max_k)
     idx = eng.idx
     e = eng.resolve_enterprise(enterprise)
     pr = _profiles(eng)

@@ -22,9 +22,10 @@ from targets.results import Ref, TargetError, TargetItem, TargetList
 MAX_K = 500
 
 
-def check_k(k: int) -> int:
-    if not isinstance(k, int) or k < 1 or k > MAX_K:
-        raise TargetError("k", f"参数 k：应为 1–{MAX_K} 的整数，收到 {k!r}", status=422)
+def check_k(k: int, max_k: int = MAX_K) -> int:
+    """k within 1–max_k (TargetConfig.max_k, Settings.targets.max_k), else the 422 naming parameter k."""
+    if not isinstance(k, int) or k < 1 or k > max_k:
+        raise TargetError("k", f"参数 k：应为 1–{max_k} 的整数，收到 {k!r}", status=422)
     return k
 
 
@@ -37,7 +38,7 @@ def rank_targets(snap: Snapshot, *, region: str, chain: str | None = None, segme
                  config: TargetConfig | None = None) -> TargetList:
     """Attractability ranking for (region, chain[, segment]): enterprises outside the region, best first."""
     eng = TargetEngine.of(snap, config)
-    check_k(k)
+    check_k(k, eng.config.max_k)
     r = eng.resolve_region(region)
     if chain is None and segment is None:
         raise TargetError("chain", "请指定产业链（chain）或环节（segment）", status=422)
@@ -65,7 +66,7 @@ def targets_by_segment(snap: Snapshot, *, region: str, chain: str, segments: Seq
     """The top k targets of each segment of a chain (default: all of them) for a region — what a chain map shows
     in each segment's panel. Region, chain and the region's state are resolved once for all segments."""
     eng = TargetEngine.of(snap, config)
-    check_k(k)
+    check_k(k, eng.config.max_k)
     st = eng.region_state(eng.resolve_region(region))
     c = eng.resolve_chain(chain)
     segs = ([eng.resolve_segment(s, c) for s in segments] if segments is not None
@@ -85,7 +86,7 @@ def rank_leader_targets(snap: Snapshot, *, leader: str, region: str | None = Non
     `region` defaults to the 链主's own city (its region's city-level ancestor). The 链主 counts as an anchor of
     the region's 链主 ties even when located elsewhere (以商引商: bring its partners to where we are)."""
     eng = TargetEngine.of(snap, config)
-    check_k(k)
+    check_k(k, eng.config.max_k)
     idx = eng.idx
     e = eng.resolve_enterprise(leader)
     if not eng.leader_any[e]:
@@ -122,7 +123,7 @@ def rank_fund_targets(snap: Snapshot, *, fund: str, region: str, k: int = 20,
     """Fund view (以投促引): the fund's portfolio firms outside the region that fit the region's chains — the fund's
     focus chains and the chains the region's parks lead (all chains if neither is known), gaps first."""
     eng = TargetEngine.of(snap, config)
-    check_k(k)
+    check_k(k, eng.config.max_k)
     idx = eng.idx
     f = eng.resolve_fund(fund)
     r = eng.resolve_region(region)
@@ -153,7 +154,7 @@ def rank_parcel_targets(snap: Snapshot, *, parcel: str, chains: Sequence[str], r
     """Parcel view: enterprises outside the parcel's region fitting the chains the parcel admits (产业准入) or its
     park leads — for each chain the segments of the gap analysis (as when only a chain is given)."""
     eng = TargetEngine.of(snap, config)
-    check_k(k)
+    check_k(k, eng.config.max_k)
     idx = eng.idx
     j = snap.index_of("LandParcel", parcel) if snap.n("LandParcel") else -1
     if j < 0:

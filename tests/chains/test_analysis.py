@@ -218,3 +218,12 @@ def test_import_chains_is_light():
             " 'chains.router', 'openpyxl') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_settings_defaults_are_the_analysis_defaults():
+    from api.settings import AnalysisSettings, RenderSettings
+    from chains.render.png import PngOptions
+
+    assert AnalysisConfig(**AnalysisSettings().model_dump()) == AnalysisConfig()
+    r = RenderSettings()
+    assert PngOptions(r.png_timeout_s, r.png_default_width, r.png_default_height) == PngOptions()
