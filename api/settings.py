@@ -44,7 +44,7 @@ class TargetSettings(BaseModel):
     random_state: int = 0
     weights: dict[str, float] = Field(default_factory=dict,
                                       description="覆盖默认特征权重（特征名 → 权重）；空 = 文档中的默认权重")
-    max_k: int = Field(default=500, ge=1, description="一次推荐的最多条数（k 的上限）")
+    max_k: int = Field(default=500, ge=1, le=500, description="一次推荐的最多条数（k 的上限，不超过接口上限 500）")
 
 
 class RenderSettings(BaseModel):

@@ -33,7 +33,7 @@ OptRegionQ = Annotated[str | None, Query(min_length=1, max_length=128, descripti
 ChainQ = Annotated[str | None, Query(min_length=1, max_length=128, description="产业链 key、名称或别名（如 ic / 集成电路）")]
 SegmentQ = Annotated[str | None, Query(min_length=1, max_length=128,
                                        description="环节 key 或名称；不填时按本地产业链诊断取补链/强链/延链环节")]
-KQ = Annotated[int, Query(ge=1, description=f"返回条数（1 至设置的上限，默认 {MAX_K}）")]
+KQ = Annotated[int, Query(ge=1, le=MAX_K, description=f"返回条数（1–{MAX_K}；设置 targets.max_k 可调低上限）")]
 IdPath = Annotated[str, Path(min_length=1, max_length=128)]
 
 
