@@ -231,11 +231,12 @@ def test_a_repeated_query_is_served_again_until_a_write_changes_the_answer(tmp_p
     store.close()
 
 
-def test_settings_reach_the_recommender(backend, tmp_path):
-    """Settings.targets (weights, k limit) are what the API ranks with."""
+def test_settings_reach_the_recommender(tmp_path):
+    """Settings.targets (weights, k limit) are what the API ranks with (wiring only: on SQLite, so that the shared
+    test Neo4j of the module's fixture is left alone)."""
     from api.settings import TargetSettings
 
-    store = new_store(backend, tmp_path / "s.db")
+    store = SQLiteStore(tmp_path / "s.db")
     objs, rels = targets_graph()
     write_objects(store, objs, rels)
     settings = Settings(sqlite_path=str(tmp_path / "s.db"), snapshot_dir=str(tmp_path / "snaps"),
