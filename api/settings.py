@@ -64,6 +64,49 @@ class LandSettings(BaseModel):
                                               "distance_scale_km")}
 
 
+class AnalysisSettings(BaseModel):
+    """产业链诊断: the defaults of chains.AnalysisConfig (docs/chain-analysis.md); a request may override the
+    thresholds per query. Environment: CHAINMATCH_ANALYSIS='{"strong_lq": 1.5}'."""
+
+    strong_lq: float = Field(default=1.25, gt=0, description="优势：区位熵下限")
+    strong_min_count: int = Field(default=3, ge=1, description="优势：本地企业数下限")
+    leader_strong: bool = Field(default=True, description="本地链主所在且区位熵 ≥ 1 的环节也算优势")
+    gap_max_count: int = Field(default=0, ge=0, description="空白：本地企业数不超过此值")
+    main_path_min_share: float = Field(default=0.2, ge=0, le=1, description="主干环节：SPC 路径占比下限")
+    lq_basis: Literal["strength", "count"] = Field(default="strength", description="区位熵按规模加权强度或企业数")
+    size_weights: tuple[float, float, float, float] = Field(default=(0.5, 1.0, 3.0, 9.0),
+                                                            description="规模权重：微型、小型、中型、大型")
+    unknown_size_weight: float = Field(default=1.0, ge=0, description="规模未知企业的权重")
+    top_regions: int = Field(default=3, ge=0, le=20, description="全国分布：列出强度最高的同级地区数")
+
+
+class TargetSettings(BaseModel):
+    """招商目标推荐: the defaults of targets.TargetConfig (docs/targets.md). Environment:
+    CHAINMATCH_TARGETS='{"min_positives": 50, "weights": {"need": 1.0}}'."""
+
+    learn_weights: bool = Field(default=True, description="有足够已落地项目时学习权重，否则用默认权重")
+    min_positives: int = Field(default=30, ge=2, description="学习权重所需的最少已签约（含以后阶段）项目数")
+    negatives_per_project: int = Field(default=5, ge=0, le=100, description="每个项目随机抽取的同环节外地企业负样本数")
+    C: float = Field(default=1.0, gt=0, description="LogisticRegression 正则强度的倒数")
+    membership_model: bool = Field(default=True, description="用环节成员模型推断潜在成员（企业数不超过上限时）")
+    membership_max_firms: int = Field(default=50_000, ge=0, description="拟合环节成员模型的企业数上限")
+    membership_min_firms: int = Field(default=1000, ge=1, description="拟合环节成员模型所需的最少有环节归属企业数")
+    predicted_per_segment: int = Field(default=20, ge=0, le=1000, description="每个环节纳入的模型推断潜在成员数")
+    region_cache: int = Field(default=16, ge=1, le=256, description="缓存的地区状态数")
+    random_state: int = 0
+    weights: dict[str, float] = Field(default_factory=dict,
+                                      description="覆盖默认特征权重（特征名 → 权重）；空 = 文档中的默认权重")
+    max_k: int = Field(default=500, ge=1, le=500, description="一次推荐的最多条数（k 的上限，不超过接口上限 500）")
+
+
+class RenderSettings(BaseModel):
+    """PNG rendering of chain maps through headless Chromium (chains/render/png.py)."""
+
+    png_timeout_s: float = Field(default=60.0, gt=0, description="Chromium 截图超时（秒）")
+    png_default_width: int = Field(default=1200, ge=100, description="SVG 未注明尺寸时的 PNG 宽度（像素）")
+    png_default_height: int = Field(default=800, ge=100, description="SVG 未注明尺寸时的 PNG 高度（像素）")
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CHAINMATCH_", env_file=".env", extra="ignore",
                                       env_nested_delimiter="__")
@@ -89,6 +132,9 @@ class Settings(BaseSettings):
     pipeline: PipelineSettings = Field(default_factory=PipelineSettings, description="招商项目库分类与停滞规则")
     imports: ImportSettings = Field(default_factory=ImportSettings, description="项目库 Excel 导入上限")
     land: LandSettings = Field(default_factory=LandSettings, description="土地超市评分权重与预留时长")
+    analysis: AnalysisSettings = Field(default_factory=AnalysisSettings, description="产业链诊断阈值")
+    targets: TargetSettings = Field(default_factory=TargetSettings, description="招商目标推荐参数")
+    render: RenderSettings = Field(default_factory=RenderSettings, description="图谱 PNG 渲染")
 
 
 @lru_cache

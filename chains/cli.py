@@ -9,7 +9,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from api.cli_common import fail_lookup, store_snapshot
+from api.cli_common import fail_lookup, settings, store_snapshot
 
 app = typer.Typer(help="产业链图谱与招商报告导出。", add_completion=False)
 
@@ -19,16 +19,30 @@ def _build(chain: str, region: str, strong_lq: float | None, strong_min_count: i
     """The analysis and its view (plus the snapshot). `map_targets`: the interactive page carries every segment's
     recommended target firms in its click panel."""
     from chains.render import report as chain_render
-    from chains.analysis import AnalysisConfig, ChainLookupError
+    from chains import AnalysisConfig, ChainLookupError
 
-    cfg = {k: v for k, v in (("strong_lq", strong_lq), ("strong_min_count", strong_min_count)) if v is not None}
+    cfg = settings().analysis.model_dump()
+    cfg.update({k: v for k, v in (("strong_lq", strong_lq), ("strong_min_count", strong_min_count)) if v is not None})
     with store_snapshot() as (_, snap):
         try:
-            targets = chain_render.segment_targets(snap, chain, region) if map_targets else None
+            targets = chain_render.segment_targets(snap, chain, region, target_settings=_target_settings()) \
+                if map_targets else None
             return chain_render.build(snap, chain=chain, region=region, config=AnalysisConfig(**cfg),
                                       targets=targets), snap
         except ChainLookupError as e:
             fail_lookup(e.message, e.candidates)
+
+
+def _target_settings() -> dict:
+    return settings().targets.model_dump()
+
+
+def _png_options():
+    """PNG rendering as Settings.render says."""
+    from chains.render.png import PngOptions
+
+    r = settings().render
+    return PngOptions(timeout_s=r.png_timeout_s, default_width=r.png_default_width, default_height=r.png_default_height)
 
 
 Region = Annotated[str, typer.Option("--region", "-r", help="行政区（代码或名称，如 衢州 / 330800）或园区（key 或名称）")]
@@ -53,7 +67,7 @@ def map_(
     out, _ = _build(chain, region, strong_lq, strong_min_count, map_targets=interactive)
     path = output or Path(f"{out.stem}-map.html")
     try:
-        chain_render.write_map(out, path)
+        chain_render.write_map(out, path, png_options=_png_options())
     except BrowserMissing as e:
         typer.secho(str(e), fg=typer.colors.RED, err=True)
         raise typer.Exit(3) from None
@@ -78,9 +92,10 @@ def report(
     from chains.render import report as chain_render
 
     out, snap = _build(chain, region, strong_lq, strong_min_count)
-    targets = chain_render.segment_targets(snap, chain, region, chain_render.recruiting_segments(out))
+    targets = chain_render.segment_targets(snap, chain, region, chain_render.recruiting_segments(out),
+                                           target_settings=_target_settings())
     try:
-        written, note = chain_render.write_report(out, output, png=png, targets=targets)
+        written, note = chain_render.write_report(out, output, png=png, targets=targets, png_options=_png_options())
     except Exception as e:  # PNG explicitly requested but Chromium failed
         typer.secho(f"导出失败：{e}", fg=typer.colors.RED, err=True)
         raise typer.Exit(3) from None

@@ -10,15 +10,16 @@ from urllib.parse import quote, urlencode
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from api.deps import SnapshotDep
+from api.deps import SnapshotDep, StateDep
 from chains.render import report as chain_render
 from chains.render.html import graph_page, simple_page
 from chains.render.svg import chain_map_svg
-from chains.render.views import MAX_NODES, enterprise_view, park_view
+from chains.render.profiles import enterprise_view, park_view
+from chains.render.views import MAX_NODES
 from chains.render.xlsx import chain_xlsx_bytes
 from kernel.downloads import XLSX, attachment
 from chains.router import ConfigDep, RegionQuery
-from chains.analysis import AnalysisConfig, ChainIndex
+from chains import AnalysisConfig, ChainIndex
 
 router = APIRouter(prefix="/pages", tags=["页面"])
 API_PREFIX = "/api/v1"
@@ -73,18 +74,21 @@ def chain_map_redirect(chain: Annotated[str, Query(min_length=1, max_length=128)
 
 
 @router.get("/chains/{chain}/map", response_class=HTMLResponse, summary="产业链图谱（交互式离线页面）")
-def chain_map_page(snap: SnapshotDep, chain: ChainPath, region: RegionQuery, config: ConfigDep) -> HTMLResponse:
-    out = chain_render.build(snap, chain=chain, region=region, config=config, link_base="",
-                             targets=chain_render.segment_targets(snap, chain, region, link_base=""))
+def chain_map_page(snap: SnapshotDep, state: StateDep, chain: ChainPath, region: RegionQuery,
+                   config: ConfigDep) -> HTMLResponse:
+    targets = chain_render.segment_targets(snap, chain, region, link_base="",
+                                           target_settings=state.settings.targets.model_dump())
+    out = chain_render.build(snap, chain=chain, region=region, config=config, link_base="", targets=targets)
     return HTMLResponse(chain_render.map_html(out, links=_chain_links(out.cmap.chain.key, region, config)))
 
 
 @router.get("/chains/{chain}/report", response_class=HTMLResponse, summary="产业链招商报告（单文件 HTML）")
-def chain_report_page(snap: SnapshotDep, chain: ChainPath, region: RegionQuery, config: ConfigDep,
+def chain_report_page(snap: SnapshotDep, state: StateDep, chain: ChainPath, region: RegionQuery, config: ConfigDep,
                       download: Annotated[bool, Query(description="作为附件下载")] = False) -> HTMLResponse:
     out = chain_render.build(snap, chain=chain, region=region, config=config)
     headers = attachment(f"{out.stem}-report.html") if download else None
-    targets = chain_render.segment_targets(snap, chain, region, chain_render.recruiting_segments(out), link_base="")
+    targets = chain_render.segment_targets(snap, chain, region, chain_render.recruiting_segments(out), link_base="",
+                                           target_settings=state.settings.targets.model_dump())
     return HTMLResponse(chain_render.report_html(out, targets=targets,
                                                  links=_chain_links(out.cmap.chain.key, region, config)),
                         headers=headers)

@@ -1,5 +1,5 @@
 """Chain analysis endpoints (产业链诊断): per-region summary of every chain, a chain's map, its gaps and moves,
-and the local firms of one segment. Thin: resolve names, call chains.analysis, map errors to 404/422.
+and the local firms of one segment. Thin: resolve names, call the chains package; its errors become 404/422 in the one handler.
 
 The list/get of chains themselves are in routers/nodes.py (/chains, /chains/{key}); these add sub-resources.
 """
@@ -10,8 +10,8 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Path, Query
 from pydantic import BaseModel, Field
 
-from api.deps import SnapshotDep
-from chains.analysis import (
+from api.deps import SnapshotDep, StateDep
+from chains import (
     AnalysisConfig, ChainIndex, ChainMap, ChainSummary, FirmBrief, Move, ScopeOut, SegmentStat,
     analyse_chain, resolve_chain, resolve_scope, segment_firms, summarise_chains,
 )
@@ -24,6 +24,7 @@ ChainPath = Annotated[str, Path(min_length=1, max_length=128, description="产�
 
 
 def analysis_config(
+    state: StateDep,
     strong_lq: Annotated[float | None, Query(gt=0, description="优势：区位熵下限（默认 1.25）")] = None,
     strong_min_count: Annotated[int | None, Query(ge=1, le=1_000_000, description="优势：本地企业数下限（默认 3）")] = None,
     gap_max_count: Annotated[int | None, Query(ge=0, le=1_000_000, description="空白：本地企业数不超过（默认 0）")] = None,
@@ -31,9 +32,9 @@ def analysis_config(
     main_path_min_share: Annotated[float | None, Query(ge=0, le=1, description="主干环节路径占比下限（默认 0.2）")] = None,
     lq_basis: Annotated[Literal["strength", "count"] | None, Query(description="区位熵口径：规模加权强度或企业数")] = None,
 ) -> AnalysisConfig:
-    """Thresholds from the query string (unset = the documented defaults)."""
-    given = {k: v for k, v in locals().items() if v is not None}
-    return AnalysisConfig(**given)
+    """Thresholds from the query string; unset = Settings.analysis (whose defaults are the documented ones)."""
+    given = {k: v for k, v in locals().items() if v is not None and k != "state"}
+    return AnalysisConfig(**{**state.settings.analysis.model_dump(), **given})
 
 
 ConfigDep = Annotated[AnalysisConfig, Depends(analysis_config)]

@@ -241,12 +241,13 @@ def parcel_projects(
 @router.get("/parcels/{key}/enterprises",
             summary="地块 → 候选招商企业（招商目标推荐：地块产业准入或园区主导产业链的补链/强链/延链环节，外地企业）",
             responses={404: {"description": "地块不存在"}, 422: {"description": "地块无所在行政区等"}})
-def parcel_enterprises(request: Request, snap: SnapshotDep, key: KeyPath,
+def parcel_enterprises(request: Request, snap: SnapshotDep, state: StateDep, key: KeyPath,
                        limit: Annotated[int, Query(ge=1, le=200)] = 20) -> Any:
-    from targets import TargetRecommender
+    from targets import TargetConfig, TargetRecommender
 
     # app.state.land_enterprise_recommender overrides the built-in recommender (land.storefront.EnterpriseRecommender)
-    recommender = getattr(request.app.state, "land_enterprise_recommender", None) or TargetRecommender()
+    recommender = (getattr(request.app.state, "land_enterprise_recommender", None)
+                   or TargetRecommender(TargetConfig(**state.settings.targets.model_dump())))
     return queries.parcel_enterprises(snap, key, recommender, limit=limit)
 
 

@@ -122,9 +122,24 @@ def export_chainkg(raw_dir: str | Path, out_dir: str | Path, *, min_upstream_cou
         raise FileNotFoundError(f"{raw} 中缺少 chainkg 文件：{', '.join(missing)}")
     out.mkdir(parents=True, exist_ok=True)
     rep = ExportReport(out)
-    bad_codes = Counter()
+    seg = _export_segments(raw, out, rep)
+    _export_enterprises(raw, out, rep, seg)
+    _export_links(raw, out, rep, seg, min_upstream_count)
+    return rep
 
-    # ---- industries
+
+@dataclass
+class _Segments:
+    """The level-3 industries (segments) as exported, and what the later steps look them up by."""
+
+    l3: list[str]
+    industries: dict[str, str]
+    seg_name: dict[str, str]
+    ci_rows: list[dict]
+
+
+def _export_segments(raw: Path, out: Path, rep: ExportReport) -> _Segments:
+    """segments.csv: the level-3 industries with their chain (level 1), parent (level 2) and keywords."""
     industries = {r["code"]: r["name"] for r in _jsonl(raw / "industry.jsonl")}
     parent_of = {r["from_code"]: r["to_code"] for r in _jsonl(raw / "industry_parent.jsonl")}
     ci_rows = _jsonl(raw / "company_industry.jsonl")
@@ -144,8 +159,13 @@ def export_chainkg(raw_dir: str | Path, out_dir: str | Path, *, min_upstream_cou
     if name_disagree or len(set(ci_names) - set(industries)):
         rep.notes.append(f"industry.jsonl 与 company_industry 的行业名不一致 {name_disagree} 个、"
                          f"仅见于 company_industry 的代码 {len(set(ci_names) - set(industries))} 个（以 company_industry 为准）")
+    return _Segments(l3, industries, seg_name, ci_rows)
 
-    # ---- enterprises
+
+def _export_enterprises(raw: Path, out: Path, rep: ExportReport, seg: _Segments) -> None:
+    """enterprises.csv, memberships.csv and products.csv; codes normalised, unreadable codes counted."""
+    ci_rows = seg.ci_rows
+    bad_codes: Counter = Counter()
     ents: dict[str, dict[str, str]] = {}
     dup = 0
     for r in _jsonl(raw / "company.jsonl"):
@@ -191,7 +211,10 @@ def export_chainkg(raw_dir: str | Path, out_dir: str | Path, *, min_upstream_cou
     if bad_codes:
         rep.notes.append(f"无法识别的公司代码 {sum(bad_codes.values())} 行：{list(bad_codes)[:5]}")
 
-    # ---- product links (extension), segment links
+
+def _export_links(raw: Path, out: Path, rep: ExportReport, seg: _Segments, min_upstream_count: int) -> None:
+    """product_links.csv (extension) and segment_links.csv (industry_upstream pairs seen often enough)."""
+    l3, industries, seg_name = seg.l3, seg.industries, seg.seg_name
     with open(raw / "product_product.csv", encoding="utf-8", newline="") as fh:
         pl = [(r["from_product"].strip(), r["to_product"].strip(), r.get("rel", "").strip())
               for r in csv.DictReader(fh) if r.get("from_product", "").strip() and r.get("to_product", "").strip()]
@@ -219,7 +242,6 @@ def export_chainkg(raw_dir: str | Path, out_dir: str | Path, *, min_upstream_cou
     rep.notes.append(f"industry_upstream: {len(links)} 对行业，保留出现 ≥{min_upstream_count} 次的 {len(kept)} 对；"
                      f"无法对应代码的名称 {len(unmapped)} 个")
     rep.notes.append("supplies.csv 未生成：数据中没有企业间供货关系")
-    return rep
 
 
 def load_chainkg(raw_dir: str | Path | None = None, *, min_upstream_count: int = 2) -> Dataset:

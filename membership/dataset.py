@@ -202,7 +202,32 @@ def read_dataset(folder: str | Path) -> Dataset:
     for req in ("enterprises.csv", "segments.csv", "memberships.csv"):
         if not (folder / req).is_file():
             raise DatasetError(req, None, None, f"{folder} 中缺少必需文件")
+    ents, e_index = _read_enterprises(folder)
+    seg_ids, seg_cols, s_index = _read_segments(folder)
+    memberships = _read_memberships(folder, e_index, s_index)
+    kw = _read_optional(folder, e_index, s_index)
+    return Dataset(
+        enterprise_ids=np.asarray(ents["ids"], dtype=object),
+        enterprise_names=np.asarray(ents["names"], dtype=object),
+        segment_ids=np.asarray(seg_ids, dtype=object),
+        segment_names=np.asarray(seg_cols["name"], dtype=object),
+        segment_chains=np.asarray(seg_cols["chain"], dtype=object),
+        memberships=memberships,
+        enterprise_text=np.asarray(ents["text"], dtype=object),
+        enterprise_listed=np.asarray(ents["listed"], dtype=np.float64),
+        enterprise_board=np.asarray(ents["board"], dtype=object),
+        segment_streams=np.asarray(seg_cols["stream"], dtype=object),
+        segment_parents=np.asarray(seg_cols["parent_id"], dtype=object),
+        segment_text=np.asarray(seg_cols["text"], dtype=object),
+        name=folder.name,
+        **kw,
+    )
 
+
+
+
+def _read_enterprises(folder: Path) -> tuple[dict[str, list], dict[str, int]]:
+    """enterprises.csv: ids (unique), names, text columns, listing date, board; and id → position."""
     ent_ids: list[str] = []
     ent_names: list[str] = []
     ent_text: list[str] = []
@@ -223,6 +248,12 @@ def read_dataset(folder: str | Path) -> Dataset:
         ent_listed.append(listed)
         ent_board.append(r.get("board", ""))
 
+    return ({"ids": ent_ids, "names": ent_names, "text": ent_text, "listed": ent_listed, "board": ent_board},
+            e_index)
+
+
+def _read_segments(folder: Path) -> tuple[list[str], dict[str, list[str]], dict[str, int]]:
+    """segments.csv: ids (unique), name, chain, stream (上游/中游/下游 or an alias), parent, text; id → position."""
     seg_ids: list[str] = []
     seg_cols: dict[str, list[str]] = {k: [] for k in ("name", "chain", "stream", "parent_id", "text")}
     s_index: dict[str, int] = {}
@@ -247,6 +278,11 @@ def read_dataset(folder: str | Path) -> Dataset:
         seg_cols["parent_id"].append(parent)
         seg_cols["text"].append(" ".join(r[c] for c in SEGMENT_TEXT_COLUMNS if r.get(c)))
 
+    return seg_ids, seg_cols, s_index
+
+
+def _read_memberships(folder: Path, e_index: dict[str, int], s_index: dict[str, int]) -> sp.csr_matrix:
+    """memberships.csv as a 0/1 enterprises × segments matrix (every reference must exist)."""
     pairs: set[tuple[int, int]] = set()
     for row, r in _rows(folder / "memberships.csv", ("enterprise_id", "segment_id")):
         e = _ref("memberships.csv", row, r, "enterprise_id", e_index, "企业")
@@ -254,8 +290,13 @@ def read_dataset(folder: str | Path) -> Dataset:
         pairs.add((e, s))
     pe = np.fromiter((p[0] for p in sorted(pairs)), np.int64, len(pairs))
     ps = np.fromiter((p[1] for p in sorted(pairs)), np.int64, len(pairs))
-    memberships = sp.csr_matrix((np.ones(len(pairs), np.float32), (pe, ps)), shape=(len(ent_ids), len(seg_ids)))
+    memberships = sp.csr_matrix((np.ones(len(pairs), np.float32), (pe, ps)), shape=(len(e_index), len(s_index)))
 
+    return memberships
+
+
+def _read_optional(folder: Path, e_index: dict[str, int], s_index: dict[str, int]) -> dict:
+    """The optional files: products, segment links, supplies, product links (Dataset keyword arguments)."""
     kw: dict = {}
     if (folder / "products.csv").is_file():
         pe_l: list[int] = []
@@ -295,23 +336,7 @@ def read_dataset(folder: str | Path) -> Dataset:
             to.append(_need("product_links.csv", row, r, "to_product"))
             rel.append(r.get("rel", ""))
         kw["product_links"] = (np.asarray(fr, object), np.asarray(to, object), np.asarray(rel, object))
-
-    return Dataset(
-        enterprise_ids=np.asarray(ent_ids, dtype=object),
-        enterprise_names=np.asarray(ent_names, dtype=object),
-        segment_ids=np.asarray(seg_ids, dtype=object),
-        segment_names=np.asarray(seg_cols["name"], dtype=object),
-        segment_chains=np.asarray(seg_cols["chain"], dtype=object),
-        memberships=memberships,
-        enterprise_text=np.asarray(ent_text, dtype=object),
-        enterprise_listed=np.asarray(ent_listed, dtype=np.float64),
-        enterprise_board=np.asarray(ent_board, dtype=object),
-        segment_streams=np.asarray(seg_cols["stream"], dtype=object),
-        segment_parents=np.asarray(seg_cols["parent_id"], dtype=object),
-        segment_text=np.asarray(seg_cols["text"], dtype=object),
-        name=folder.name,
-        **kw,
-    )
+    return kw
 
 
 def write_csv(path: Path, header: list[str], rows: Iterable[Iterable[object]]) -> int:

@@ -9,7 +9,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from api.cli_common import fail, fail_lookup, store_snapshot
+from api.cli_common import fail, fail_lookup, settings, store_snapshot
 
 app = typer.Typer(help="招商目标推荐清单导出。", add_completion=False)
 
@@ -24,13 +24,14 @@ def targets(
 ) -> None:
     """写出招商目标清单：本地以外的企业，按得分排序，含推荐理由与各特征贡献。"""
     from targets.xlsx import write_targets
-    from targets import TargetError, rank_targets
+    from targets import TargetConfig, TargetError, rank_targets
 
     if output.suffix.lower() not in (".xlsx", ".csv"):
         fail(f"--output {output}：只支持 .xlsx 或 .csv")
     with store_snapshot() as (_, snap):
         try:
-            out = rank_targets(snap, region=region, chain=chain, segment=segment, k=k)
+            out = rank_targets(snap, region=region, chain=chain, segment=segment, k=k,
+                               config=TargetConfig(**settings().targets.model_dump()))
         except TargetError as e:
             fail_lookup(e.message, e.candidates)
     write_targets(out, output)

@@ -19,8 +19,8 @@ import numpy as np
 import scipy.sparse as sp
 
 from graph.snapshot import Snapshot
-from chains.analysis import ChainIndex
-from membership.dataset import Dataset
+from chains import ChainIndex
+from membership import Dataset
 
 MODEL_FIT_CAP = 0.8
 MODEL_MIN_PERCENTILE = 0.25
@@ -78,7 +78,7 @@ def segment_fit(snap: Snapshot, idx: ChainIndex, *, use_model: bool, max_firms: 
                                       "（模型推断的潜在成员未纳入候选）")
     if labelled < min_firms or int((sizes > 0).sum()) < 2:
         return known.tocsc(), empty, f"有环节归属的企业 {labelled} 家，少于环节成员模型所需的 {min_firms} 家，环节匹配仅按已知环节归属"
-    from membership.ranker import RELATED_SIGNALS, MembershipRanker
+    from membership import RELATED_SIGNALS, MembershipRanker
 
     ds = snapshot_dataset(snap, idx)
     model = MembershipRanker(signals=RELATED_SIGNALS, learn_weights=False, random_state=random_state).fit(ds)

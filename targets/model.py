@@ -25,10 +25,10 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from graph.schema import PROJECT_STAGES
 
@@ -86,6 +86,24 @@ class TargetConfig(BaseModel):
     predicted_per_segment: int = Field(default=20, ge=0, le=1000, description="每个环节纳入的模型推断潜在成员数")
     region_cache: int = Field(default=16, ge=1, le=256, description="缓存的地区状态数")
     random_state: int = 0
+    weights: tuple[tuple[str, float], ...] = Field(
+        default=(), description="覆盖默认特征权重（特征名 → 权重，可给 dict）；空 = DEFAULT_WEIGHTS")
+    max_k: int = Field(default=500, ge=1, description="一次推荐的最多条数（k 的上限）")
+
+    @field_validator("weights", mode="before")
+    @classmethod
+    def _weight_pairs(cls, v: Any) -> Any:
+        """A {feature: weight} mapping (as in Settings.targets) becomes sorted pairs (the config stays hashable)."""
+        if isinstance(v, dict):
+            v = tuple(sorted(v.items()))
+        unknown = sorted({str(k) for k, _ in v} - set(FEATURES))
+        if unknown:
+            raise ValueError(f"未知的特征 {unknown}；可用：{', '.join(FEATURES)}")
+        return v
+
+    def default_weights(self) -> dict[str, float]:
+        """The weights used when none are learned: DEFAULT_WEIGHTS with this config's overrides."""
+        return {**DEFAULT_WEIGHTS, **dict(self.weights)}
 
 
 @dataclass(frozen=True)
@@ -103,8 +121,10 @@ class Weights:
     auc: float | None = None
 
     @classmethod
-    def default(cls, *, positives: int, negatives: int, projects: int, note: str) -> "Weights":
-        return cls(np.asarray([DEFAULT_WEIGHTS[f] for f in FEATURES]), np.zeros(len(FEATURES)),
+    def default(cls, *, positives: int, negatives: int, projects: int, note: str,
+                weights: dict[str, float] | None = None) -> "Weights":
+        base = weights or DEFAULT_WEIGHTS
+        return cls(np.asarray([base[f] for f in FEATURES]), np.zeros(len(FEATURES)),
                    np.ones(len(FEATURES)), "default", positives, negatives, projects, note)
 
     @property
@@ -123,12 +143,13 @@ class Weights:
 def learn(X: np.ndarray, y: np.ndarray, *, projects: int, positives: int, config: TargetConfig) -> Weights:
     """LogisticRegression on standardised features when there are enough positives; documented defaults else."""
     negatives = int((y == 0).sum())
+    base = config.default_weights()
     if not config.learn_weights:
-        return Weights.default(positives=positives, negatives=negatives, projects=projects,
+        return Weights.default(positives=positives, negatives=negatives, projects=projects, weights=base,
                                note="已关闭权重学习（learn_weights=false），使用默认权重")
     if positives < config.min_positives or negatives == 0:
         return Weights.default(
-            positives=positives, negatives=negatives, projects=projects,
+            positives=positives, negatives=negatives, projects=projects, weights=base,
             note=(f"已签约（含以后阶段）的外地投资项目 {positives} 个，少于学习所需的 {config.min_positives} 个，"
                   "使用默认权重" if positives < config.min_positives else "没有负样本，使用默认权重"))
     from sklearn.linear_model import LogisticRegression
@@ -162,9 +183,9 @@ def learn(X: np.ndarray, y: np.ndarray, *, projects: int, positives: int, config
             raise ValueError("拟合得到非有限权重")
     except (ValueError, FloatingPointError, np.linalg.LinAlgError) as e:
         log.warning("attractability weights could not be learned (%s); using the documented defaults", e)
-        return Weights.default(positives=positives, negatives=negatives, projects=projects,
+        return Weights.default(positives=positives, negatives=negatives, projects=projects, weights=base,
                                note=f"无法从项目数据学习权重（{e}），使用默认权重")
-    w = np.asarray([DEFAULT_WEIGHTS[f] for f in FEATURES], dtype=np.float64)
+    w = np.asarray([base[f] for f in FEATURES], dtype=np.float64)
     w[learned] = coef
     w[const] = 0.0
     auc = float(roc_auc_score(y, Z[:, learned] @ w[learned]))

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from graph.schema import SIZES
-from chains.analysis import FILL, GAP, WEAK
+from chains import FILL, GAP, WEAK
 from targets.model import FEATURES, QUALITY_TAG_SET, F
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -55,73 +55,91 @@ def _leader_chain(eng: "TargetEngine", f: int) -> str:
     return "、".join(str(eng.idx.chain_names[c]) for c in cs[:2])
 
 
-def _text(eng: "TargetEngine", st: "RegionState", e: int, s: int, feat: str, ctx: ReasonContext,
-          inferred: bool) -> str | None:
-    idx = eng.idx
-    seg_name = str(idx.seg_names[s]) if s >= 0 else ""
-    if feat == "segment_fit":
-        if s < 0:
-            return None
-        if inferred:
-            return f"主营产品/名称与「{seg_name}」环节企业相似（成员模型推断）"
-        lo, hi = eng.mem_csr.indptr[e], eng.mem_csr.indptr[e + 1]
-        ss = eng.mem_csr.indices[lo:hi]
-        w = eng.mem_csr.data[lo:hi][ss == s]
-        if len(w) and w[0] < 0.999:
-            return f"业务涉及「{seg_name}」环节（占比约 {w[0]:.0%}）"
-        return f"主营「{seg_name}」环节"
-    if feat == "need":
-        klass = st.seg_class.get(s)
-        if klass == GAP:
-            return f"填补「{seg_name}」环节空白" + ("（补链：主干环节）" if FILL in st.seg_moves.get(s, []) else "")
-        if klass == WEAK:
-            return f"补强「{seg_name}」薄弱环节（本地仅 {st.seg_local_count.get(s, 0)} 家）"
+def _segment_fit_text(eng: "TargetEngine", st: "RegionState", e: int, s: int, ctx: ReasonContext,
+                      inferred: bool) -> str | None:
+    if s < 0:
         return None
-    if feat == "park_fit":
-        c = int(idx.seg_chain[s]) if s >= 0 else -1
-        p = int(st.chain_park[c]) if c >= 0 else -1
-        if p < 0:
-            return None
-        return f"契合「{idx.park_names[p]}」主导产业（{idx.chain_names[c]}）"
-    if feat == "leader_tie":
-        customers = _row(eng.S, e)
-        suppliers = _row(eng.ST, e)
-        to_l = _order_leaders(eng, customers[st.leader_mask[customers]], ctx)
-        from_l = _order_leaders(eng, suppliers[st.leader_mask[suppliers]], ctx)
-        parts = []
-        if to_l:
-            parts.append(f"链主{_names(eng, to_l)}（{_leader_chain(eng, to_l[0])}）的供应商")
-        if from_l:
-            parts.append(f"链主{_names(eng, from_l)}（{_leader_chain(eng, from_l[0])}）的客户")
-        return "，".join(parts) or None
-    if feat == "leader_tier2":
-        customers = _row(eng.S, e)
-        mids = customers[st.tier1[customers]]
-        if not len(mids):
-            return None
-        rev = eng.revenue0[mids]
-        best = None
-        for m in mids[np.lexsort((idx.firm_keys[mids], -rev))].tolist():
-            cs = _row(eng.S, m)
-            ls = _order_leaders(eng, cs[st.leader_mask[cs]], ctx)
-            if ls:
-                best = (m, ls[0])
-                break
-        if best is None:
-            return None
-        return f"链主「{idx.firm_names[best[1]]}」的二级供应商（经「{idx.firm_names[best[0]]}」）"
-    if feat == "local_ties":
-        partners = np.unique(np.concatenate([_row(eng.S, e), _row(eng.ST, e)]))
-        partners = partners[st.local[partners] & ~st.leader_mask[partners]]
-        if not len(partners):
-            return None
-        rev = eng.revenue0[partners]
-        ordered = [int(x) for x in partners[np.lexsort((idx.firm_keys[partners], -rev))]]
-        return f"与本地企业{_names(eng, ordered, 1)}有供需关系"
-    if feat in ("fund_local", "fund_partner"):
+    seg_name = str(eng.idx.seg_names[s])
+    if inferred:
+        return f"主营产品/名称与「{seg_name}」环节企业相似（成员模型推断）"
+    lo, hi = eng.mem_csr.indptr[e], eng.mem_csr.indptr[e + 1]
+    ss = eng.mem_csr.indices[lo:hi]
+    w = eng.mem_csr.data[lo:hi][ss == s]
+    if len(w) and w[0] < 0.999:
+        return f"业务涉及「{seg_name}」环节（占比约 {w[0]:.0%}）"
+    return f"主营「{seg_name}」环节"
+
+
+def _need_text(eng: "TargetEngine", st: "RegionState", e: int, s: int, ctx: ReasonContext,
+               inferred: bool) -> str | None:
+    seg_name = str(eng.idx.seg_names[s]) if s >= 0 else ""
+    klass = st.seg_class.get(s)
+    if klass == GAP:
+        return f"填补「{seg_name}」环节空白" + ("（补链：主干环节）" if FILL in st.seg_moves.get(s, []) else "")
+    if klass == WEAK:
+        return f"补强「{seg_name}」薄弱环节（本地仅 {st.seg_local_count.get(s, 0)} 家）"
+    return None
+
+
+def _park_fit_text(eng: "TargetEngine", st: "RegionState", e: int, s: int, ctx: ReasonContext,
+                   inferred: bool) -> str | None:
+    idx = eng.idx
+    c = int(idx.seg_chain[s]) if s >= 0 else -1
+    p = int(st.chain_park[c]) if c >= 0 else -1
+    if p < 0:
+        return None
+    return f"契合「{idx.park_names[p]}」主导产业（{idx.chain_names[c]}）"
+
+
+def _leader_tie_text(eng: "TargetEngine", st: "RegionState", e: int, s: int, ctx: ReasonContext,
+                     inferred: bool) -> str | None:
+    customers = _row(eng.S, e)
+    suppliers = _row(eng.ST, e)
+    to_l = _order_leaders(eng, customers[st.leader_mask[customers]], ctx)
+    from_l = _order_leaders(eng, suppliers[st.leader_mask[suppliers]], ctx)
+    parts = []
+    if to_l:
+        parts.append(f"链主{_names(eng, to_l)}（{_leader_chain(eng, to_l[0])}）的供应商")
+    if from_l:
+        parts.append(f"链主{_names(eng, from_l)}（{_leader_chain(eng, from_l[0])}）的客户")
+    return "，".join(parts) or None
+
+
+def _leader_tier2_text(eng: "TargetEngine", st: "RegionState", e: int, s: int, ctx: ReasonContext,
+                       inferred: bool) -> str | None:
+    idx = eng.idx
+    customers = _row(eng.S, e)
+    mids = customers[st.tier1[customers]]
+    if not len(mids):
+        return None
+    rev = eng.revenue0[mids]
+    for m in mids[np.lexsort((idx.firm_keys[mids], -rev))].tolist():
+        cs = _row(eng.S, m)
+        ls = _order_leaders(eng, cs[st.leader_mask[cs]], ctx)
+        if ls:
+            return f"链主「{idx.firm_names[ls[0]]}」的二级供应商（经「{idx.firm_names[m]}」）"
+    return None
+
+
+def _local_ties_text(eng: "TargetEngine", st: "RegionState", e: int, s: int, ctx: ReasonContext,
+                     inferred: bool) -> str | None:
+    idx = eng.idx
+    partners = np.unique(np.concatenate([_row(eng.S, e), _row(eng.ST, e)]))
+    partners = partners[st.local[partners] & ~st.leader_mask[partners]]
+    if not len(partners):
+        return None
+    rev = eng.revenue0[partners]
+    ordered = [int(x) for x in partners[np.lexsort((idx.firm_keys[partners], -rev))]]
+    return f"与本地企业{_names(eng, ordered, 1)}有供需关系"
+
+
+def _fund_text(local: bool):
+    """本地基金 (fund_local) or 合作基金 (fund_partner): the fund (the view's anchor first) and what it invested in."""
+
+    def text(eng: "TargetEngine", st: "RegionState", e: int, s: int, ctx: ReasonContext,
+             inferred: bool) -> str | None:
         funds = _row(eng.IFT, e)
-        mask = st.local_funds if feat == "fund_local" else st.partner_funds
-        hits = funds[mask[funds]]
+        hits = funds[(st.local_funds if local else st.partner_funds)[funds]]
         if not len(hits):
             return None
         if ctx.anchor_fund is not None and ctx.anchor_fund in hits.tolist():
@@ -129,42 +147,85 @@ def _text(eng: "TargetEngine", st: "RegionState", e: int, s: int, feat: str, ctx
         else:
             f = int(hits[np.argsort(eng.fund_keys[hits], kind="stable")][0])
         more = f"等 {len(hits)} 支基金" if len(hits) > 1 else ""
-        if feat == "fund_local":
+        if local:
             return f"本地基金「{eng.fund_names[f]}」{more}已投资"
         port = _row(eng.IF, f)
         loc = port[st.local[port]]
-        tail = f"（该基金也投资了本地企业「{idx.firm_names[int(np.sort(loc)[0])]}」）" if len(loc) else ""
+        tail = f"（该基金也投资了本地企业「{eng.idx.firm_names[int(np.sort(loc)[0])]}」）" if len(loc) else ""
         return f"「{eng.fund_names[f]}」{more}已投资{tail}"
-    if feat == "financing":
-        v = float(eng.raw_financing[e])
-        return f"近两年融资 {v:,.0f} 万元" if v > 0 else None
-    if feat == "branches":
-        v = int(eng.raw_branches[e])
-        return f"近两年新设分支机构 {v} 家" if v > 0 else None
-    if feat == "growth":
-        v = float(eng.raw_growth[e])
-        return f"产能/营收增速 {v:.0%}" if v > 0 else None
-    if feat == "patents":
-        v = int(eng.raw_patents[e])
-        return f"拥有专利 {v} 件" if v > 0 else None
-    if feat == "size":
-        size = int(idx.firm_size[e])
-        return f"{SIZES[size]}企业" if size >= 2 else None
-    if feat == "quality":
-        tags = idx.tag_csr
-        have = [str(idx.tag_vocab[j]) for j in _row(tags, e)] if tags.shape[1] else []
-        have = [t for t in QUALITY_TAG_SET if t in have]
-        return f"{'、'.join(have)}企业" if have else None
-    if feat == "proximity":
-        d = float(st.distance_km[e])
-        return None if math.isnan(d) else f"距{st.name}约 {d:,.0f} 公里"
-    if feat == "same_macro":
-        m = eng.macro_name(st.macro)
-        return f"与{st.name}同属{m}" if m else None
-    if feat == "source_hub":
-        m = eng.macro_name(int(eng.firm_macro[e]))
-        return f"来自{m}（产业转移主要来源地）" if m else None
-    return None
+
+    return text
+
+
+# The expansion signals: (engine column of the raw value, how it is read, the sentence when it is above zero).
+EXPANSION_SIGNALS = {
+    "financing": ("raw_financing", float, "近两年融资 {:,.0f} 万元"),
+    "branches": ("raw_branches", int, "近两年新设分支机构 {} 家"),
+    "growth": ("raw_growth", float, "产能/营收增速 {:.0%}"),
+    "patents": ("raw_patents", int, "拥有专利 {} 件"),
+}
+
+
+def _expansion_text(feat: str):
+    column, read, template = EXPANSION_SIGNALS[feat]
+
+    def text(eng: "TargetEngine", st: "RegionState", e: int, s: int, ctx: ReasonContext,
+             inferred: bool) -> str | None:
+        v = read(getattr(eng, column)[e])
+        return template.format(v) if v > 0 else None
+
+    return text
+
+
+def _size_text(eng: "TargetEngine", st: "RegionState", e: int, s: int, ctx: ReasonContext,
+               inferred: bool) -> str | None:
+    size = int(eng.idx.firm_size[e])
+    return f"{SIZES[size]}企业" if size >= 2 else None
+
+
+def _quality_text(eng: "TargetEngine", st: "RegionState", e: int, s: int, ctx: ReasonContext,
+                  inferred: bool) -> str | None:
+    idx = eng.idx
+    tags = idx.tag_csr
+    have = [str(idx.tag_vocab[j]) for j in _row(tags, e)] if tags.shape[1] else []
+    have = [t for t in QUALITY_TAG_SET if t in have]
+    return f"{'、'.join(have)}企业" if have else None
+
+
+def _proximity_text(eng: "TargetEngine", st: "RegionState", e: int, s: int, ctx: ReasonContext,
+                    inferred: bool) -> str | None:
+    d = float(st.distance_km[e])
+    return None if math.isnan(d) else f"距{st.name}约 {d:,.0f} 公里"
+
+
+def _same_macro_text(eng: "TargetEngine", st: "RegionState", e: int, s: int, ctx: ReasonContext,
+                     inferred: bool) -> str | None:
+    m = eng.macro_name(st.macro)
+    return f"与{st.name}同属{m}" if m else None
+
+
+def _source_hub_text(eng: "TargetEngine", st: "RegionState", e: int, s: int, ctx: ReasonContext,
+                     inferred: bool) -> str | None:
+    m = eng.macro_name(int(eng.firm_macro[e]))
+    return f"来自{m}（产业转移主要来源地）" if m else None
+
+
+# One sentence maker per feature (FEATURES): each names the real 链主, fund, park, segment or figure behind it.
+TEXTS = {
+    "segment_fit": _segment_fit_text, "need": _need_text, "park_fit": _park_fit_text,
+    "leader_tie": _leader_tie_text, "leader_tier2": _leader_tier2_text, "local_ties": _local_ties_text,
+    "fund_local": _fund_text(local=True), "fund_partner": _fund_text(local=False),
+    **{feat: _expansion_text(feat) for feat in EXPANSION_SIGNALS},
+    "size": _size_text, "quality": _quality_text, "proximity": _proximity_text, "same_macro": _same_macro_text,
+    "source_hub": _source_hub_text,
+}
+
+
+def _text(eng: "TargetEngine", st: "RegionState", e: int, s: int, feat: str, ctx: ReasonContext,
+          inferred: bool) -> str | None:
+    """The sentence for one feature of firm e (target segment s), or None when there is nothing true to say."""
+    make = TEXTS.get(feat)
+    return make(eng, st, e, s, ctx, inferred) if make else None
 
 
 def _present(x: np.ndarray, feat: str) -> bool:

@@ -5,7 +5,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from chains.analysis import Ref
+from chains import Ref
 from kernel.errors import ChainMatchError
 
 

@@ -24,8 +24,9 @@ from sklearn.preprocessing import normalize
 from graph.schema import SIZES
 from graph.snapshot import Snapshot
 from kernel.derived import derived
-from chains.analysis import binary
-from targets.engine import TargetEngine, check_k
+from chains import binary
+from targets.engine import TargetEngine
+from targets.views import check_k
 from targets.model import QUALITY_TAG_SET, TargetConfig
 from targets.results import Ref, SimilarItem, SimilarList
 
@@ -66,7 +67,7 @@ def _row(m: sp.csr_matrix, i: int) -> np.ndarray:
 def similar_enterprises(snap: Snapshot, *, enterprise: str, k: int = 20, region: str | None = None,
                         config: TargetConfig | None = None) -> SimilarList:
     eng = TargetEngine.of(snap, config)
-    check_k(k)
+    check_k(k, eng.config.max_k)
     idx = eng.idx
     e = eng.resolve_enterprise(enterprise)
     pr = _profiles(eng)

@@ -10,7 +10,7 @@ from pathlib import Path
 from openpyxl import Workbook
 from openpyxl.styles import Alignment
 
-from chains.render.xlsx import _sheet
+from chains import table_sheet
 from targets.model import FEATURE_DOCS, FEATURE_LABELS, FEATURES
 from targets.results import TargetList
 
@@ -62,7 +62,7 @@ def weight_rows(out: TargetList) -> list[list[object]]:
 
 def target_workbook(out: TargetList) -> Workbook:
     wb = Workbook()
-    ws = _sheet(wb, "招商目标", header(), rows(out), first=True)
+    ws = table_sheet(wb, "招商目标", header(), rows(out), first=True)
     for col in ("推荐理由1", "推荐理由2", "推荐理由3"):
         j = BASE_COLUMNS.index(col) + 1
         letter = ws.cell(row=1, column=j).column_letter
@@ -70,9 +70,9 @@ def target_workbook(out: TargetList) -> Workbook:
         for row in ws.iter_rows(min_row=2, min_col=j, max_col=j):
             for c in row:
                 c.alignment = Alignment(wrap_text=True, vertical="top")
-    about = _sheet(wb, "说明", ("项目", "内容"), about_rows(out))
+    about = table_sheet(wb, "说明", ("项目", "内容"), about_rows(out))
     about.column_dimensions["B"].width = 110
-    _sheet(wb, "权重", ("特征", "代码", "权重", "取值"), weight_rows(out))
+    table_sheet(wb, "权重", ("特征", "代码", "权重", "取值"), weight_rows(out))
     return wb
 
 

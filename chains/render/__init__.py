@@ -2,7 +2,8 @@
 PNG through headless Chromium, and XLSX exports. Reads analysis results and the snapshot; never a store."""
 from chains.render.html import chain_map_page, chain_report_page, graph_page, simple_page
 from chains.render.svg import chain_map_svg
-from chains.render.views import GraphView, chain_map_view, enterprise_view, park_view
+from chains.render.profiles import enterprise_view, park_view
+from chains.render.views import GraphView, chain_map_view
 from chains.render.xlsx import chain_workbook, chain_xlsx_bytes
 
 __all__ = ["GraphView", "chain_map_page", "chain_map_svg", "chain_map_view", "chain_report_page", "chain_workbook",

@@ -15,7 +15,7 @@ from jinja2 import DictLoader, Environment, select_autoescape
 
 from chains.render.assets import FAVICON, FONT_STACK, json_for_script, vis_css, vis_js
 from chains.render.views import CLASS_STYLE, MOVE_COLOR, GraphView, firm_note
-from chains.analysis import EXTEND, FILL, MOVES, STRENGTHEN, ChainMap
+from chains.models import EXTEND, FILL, MOVES, STRENGTHEN, ChainMap
 
 CSS = """
 :root { --fg:#212121; --muted:#616161; --line:#e0e0e0; --accent:#0d47a1; }

@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 CHROMIUM_FLAGS = ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -15,6 +16,16 @@ CHROMIUM_FLAGS = ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-
 
 class BrowserMissing(RuntimeError):
     pass
+
+
+@dataclass(frozen=True)
+class PngOptions:
+    """How a PNG is rendered (Settings.render): Chromium's time limit, and the size used when an SVG does not
+    state its own."""
+
+    timeout_s: float = 60.0
+    default_width: int = 1200
+    default_height: int = 800
 
 
 def find_chromium() -> str | None:
@@ -44,13 +55,15 @@ def screenshot(source: Path, output: Path, *, width: int, height: int, timeout: 
     return output
 
 
-def svg_size(svg: str) -> tuple[int, int]:
+def svg_size(svg: str, default: tuple[int, int] = (1200, 800)) -> tuple[int, int]:
+    """The SVG's own width × height, else `default`."""
     import re
 
     m = re.search(r'<svg[^>]*\bwidth="(\d+)"[^>]*\bheight="(\d+)"', svg)
-    return (int(m.group(1)), int(m.group(2))) if m else (1200, 800)
+    return (int(m.group(1)), int(m.group(2))) if m else default
 
 
-def svg_to_png(svg_path: Path, png_path: Path) -> Path:
-    w, h = svg_size(Path(svg_path).read_text(encoding="utf-8"))
-    return screenshot(svg_path, png_path, width=w, height=h)
+def svg_to_png(svg_path: Path, png_path: Path, options: PngOptions | None = None) -> Path:
+    o = options or PngOptions()
+    w, h = svg_size(Path(svg_path).read_text(encoding="utf-8"), (o.default_width, o.default_height))
+    return screenshot(svg_path, png_path, width=w, height=h, timeout=o.timeout_s)

@@ -8,12 +8,15 @@ from typing import Any, Mapping, Sequence
 from urllib.parse import quote
 
 from chains.render.html import chain_map_page, chain_report_page
-from chains.render.png import find_chromium, svg_to_png
+from chains.render.png import PngOptions, find_chromium, svg_to_png
 from chains.render.svg import chain_map_svg
 from chains.render.views import GraphView, chain_map_view
 from chains.render.xlsx import chain_workbook
 from graph.snapshot import Snapshot
-from chains.analysis import AnalysisConfig, ChainMap, analyse_chain, chain_firms_by_segment, resolve_scope
+from chains.analysis import analyse_chain
+from chains.leaders import chain_firms_by_segment
+from chains.models import AnalysisConfig, ChainMap
+from chains.scope import resolve_scope
 
 Targets = Mapping[str, Sequence[Mapping[str, Any]]]
 
@@ -37,14 +40,17 @@ def build(snap: Snapshot, *, chain: str, region: str, config: AnalysisConfig | N
 
 
 def segment_targets(snap: Snapshot, chain: str, region: str, segments: Sequence[str] | None = None, k: int = 5,
-                    link_base: str | None = None) -> dict[str, list[dict[str, Any]]] | None:
+                    link_base: str | None = None, target_settings: Mapping[str, Any] | None = None
+                    ) -> dict[str, list[dict[str, Any]]] | None:
     """The recommender's top k target firms per segment (default: every segment of the chain), shaped for the
     pages' targets hook. `link_base` "" links each firm to its served page; None (files written to disk) gives no
-    links. None when chain or region cannot be resolved (the page reports that itself)."""
-    from targets import TargetError, targets_by_segment
+    links. `target_settings`: the recommender's parameters (Settings.targets; None = its defaults). None when chain
+    or region cannot be resolved (the page reports that itself)."""
+    from targets import TargetConfig, TargetError, targets_by_segment
 
+    config = TargetConfig(**target_settings) if target_settings is not None else None
     try:
-        ranked = targets_by_segment(snap, region=region, chain=chain, segments=segments, k=k)
+        ranked = targets_by_segment(snap, region=region, chain=chain, segments=segments, k=k, config=config)
     except TargetError:
         return None
     return {key: [{"name": it.name, "key": it.enterprise, "score": it.score, "reasons": it.reasons,
@@ -69,7 +75,7 @@ def report_html(out: ChainOutputs, *, targets: Targets | None = None,
                              targets=targets, links=links)
 
 
-def write_map(out: ChainOutputs, path: Path) -> Path:
+def write_map(out: ChainOutputs, path: Path, *, png_options: PngOptions | None = None) -> Path:
     """Write the map; the suffix chooses the format: .html (interactive page), .svg, .png (needs Chromium),
     .json (the analysis as data)."""
     path = Path(path)
@@ -83,14 +89,14 @@ def write_map(out: ChainOutputs, path: Path) -> Path:
         with tempfile.TemporaryDirectory(prefix="cm-map-") as tmp:
             svg = Path(tmp) / "map.svg"
             svg.write_text(chain_map_svg(out.cmap), encoding="utf-8")
-            svg_to_png(svg, path)
+            svg_to_png(svg, path, png_options)
     else:
         path.write_text(map_html(out), encoding="utf-8")
     return path
 
 
-def write_report(out: ChainOutputs, directory: Path, *, png: bool | None = None,
-                 targets: Targets | None = None) -> tuple[list[Path], str | None]:
+def write_report(out: ChainOutputs, directory: Path, *, png: bool | None = None, targets: Targets | None = None,
+                 png_options: PngOptions | None = None) -> tuple[list[Path], str | None]:
     """Report HTML, segment XLSX, map SVG and (when Chromium is there, or png=True) map PNG in `directory`.
     Returns (written files, a note when the PNG was skipped)."""
     directory = Path(directory)
@@ -108,5 +114,5 @@ def write_report(out: ChainOutputs, directory: Path, *, png: bool | None = None,
         if not png:
             note = "未找到 Chromium，跳过 PNG（运行 tools/ensure-browser.sh 安装后可生成；SVG 已写出）"
     if png:  # explicitly asked for (png=True) and Chromium missing or failing: raise
-        written.append(svg_to_png(svg_path, directory / f"{out.stem}-map.png"))
+        written.append(svg_to_png(svg_path, directory / f"{out.stem}-map.png", png_options))
     return written, note

@@ -10,7 +10,7 @@ import datetime as dt
 from xml.sax.saxutils import escape
 
 from chains.render.views import BOTTOM, CLASS_STYLE, COL_W, LEFT, MOVE_COLOR, ROW_H, TOP, layered_layout, radius
-from chains.analysis import GAP, STRONG, WEAK, ChainMap
+from chains.models import GAP, STRONG, WEAK, ChainMap, SegmentStat
 
 SVG_FONTS = ("'Noto Sans CJK SC', 'Noto Sans SC', 'Source Han Sans SC', 'PingFang SC', 'Microsoft YaHei', "
              "'WenQuanYi Micro Hei', 'Hiragino Sans GB', sans-serif")
@@ -21,6 +21,7 @@ def _attr(text: str) -> str:
 
 
 def chain_map_svg(cmap: ChainMap) -> str:
+    """The chain map as a static SVG (for reports, PNG export and print): layered like the interactive map."""
     nodes = cmap.segments + cmap.context_segments
     xy = layered_layout(cmap)
     by_key = {s.key: s for s in nodes}
@@ -46,7 +47,22 @@ def chain_map_svg(cmap: ChainMap) -> str:
         f'<text x="24" y="66" font-size="14" fill="#616161">优势 {s.strong} · 薄弱 {s.weak} · 空白 {s.gap} · '
         f'本地企业 {s.local_firms} 家 · 本地链主 {s.leaders} 家 · 补链 {s.fill} / 强链 {s.strengthen} / 延链 {s.extend}</text>',
     ]
-    # legend
+    out += _legend()
+    out += _edges(cmap, xy, by_key)
+    out += _nodes(nodes, xy, moves)
+    foot = f"度量：{cmap.measure}"
+    out.append(f'<text x="24" y="{height - 40}" font-size="11" fill="#757575">{escape(foot)}</text>')
+    tail = f"ChainMatch 生成于 {dt.date.today().isoformat()}" + ("；含合成示例数据，仅供演示" if cmap.synthetic else "")
+    if cmap.scope.note:
+        tail += f"；{cmap.scope.note}"
+    out.append(f'<text x="24" y="{height - 20}" font-size="11" fill="#757575">{escape(tail)}</text>')
+    out.append("</svg>")
+    return "\n".join(out)
+
+
+def _legend() -> list[str]:
+    """The legend row: the three classes, context segments, cross-chain links, how to read sizes."""
+    out: list[str] = []
     lx, ly = 24, 92
     for label, (bg, border, _), dashed in (("优势", CLASS_STYLE[STRONG], False), ("薄弱", CLASS_STYLE[WEAK], False),
                                            ("空白", CLASS_STYLE[GAP], True)):
@@ -61,7 +77,12 @@ def chain_map_svg(cmap: ChainMap) -> str:
                f'<text x="{lx + 32}" y="{ly + 5}" font-size="13" fill="#424242">跨链上下游</text>')
     lx += 120
     out.append(f'<text x="{lx}" y="{ly + 5}" font-size="13" fill="#424242">圆大小 = 本地企业数；粗框 = 主干环节；上游 → 下游</text>')
-    # edges
+    return out
+
+
+def _edges(cmap: ChainMap, xy: dict[str, tuple[float, float]], by_key: dict[str, SegmentStat]) -> list[str]:
+    """Upstream → downstream curves: main-path links bold, cross-chain links dashed purple."""
+    out: list[str] = []
     out.append('<g class="edges">')
     for ln in cmap.links:
         if ln.up not in xy or ln.down not in xy:
@@ -79,7 +100,12 @@ def chain_map_svg(cmap: ChainMap) -> str:
             colour, w = ("#455a64", 2.6) if ln.main else ("#b0bec5", 1.3)
             out.append(f'<path d="{d}" fill="none" stroke="{colour}" stroke-width="{w}" marker-end="url(#arrow)"/>')
     out.append("</g>")
-    # nodes
+    return out
+
+
+def _nodes(nodes: list[SegmentStat], xy: dict[str, tuple[float, float]], moves: dict[str, list[str]]) -> list[str]:
+    """Segments: circles (in chain) or squares (context), class colours, local count, name, class and moves."""
+    out: list[str] = []
     for seg in nodes:
         x, y = xy[seg.key]
         bg, border, fc = CLASS_STYLE[seg.klass]
@@ -108,11 +134,4 @@ def chain_map_svg(cmap: ChainMap) -> str:
             colour = MOVE_COLOR[kinds[0]]
             out.append(f'<text x="{x}" y="{y - r - 7}" font-size="12" font-weight="bold" text-anchor="middle" fill="{colour}">{escape(label)}</text>')
         out.append("</g>")
-    foot = f"度量：{cmap.measure}"
-    out.append(f'<text x="24" y="{height - 40}" font-size="11" fill="#757575">{escape(foot)}</text>')
-    tail = f"ChainMatch 生成于 {dt.date.today().isoformat()}" + ("；含合成示例数据，仅供演示" if cmap.synthetic else "")
-    if cmap.scope.note:
-        tail += f"；{cmap.scope.note}"
-    out.append(f'<text x="24" y="{height - 20}" font-size="11" fill="#757575">{escape(tail)}</text>')
-    out.append("</svg>")
-    return "\n".join(out)
+    return out

@@ -8,7 +8,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from graph.io.export import text_cell
-from chains.analysis import MOVES, ChainMap
+from chains.models import MOVES, ChainMap
 
 SEGMENT_COLUMNS = ("环节", "环节代码", "所属产业链", "上中下游", "链条层级", "分类", "分类依据", "本地企业数", "规模加权强度",
                    "区位熵", "全国企业数", "全国强度", "本地占全国", "同级排名", "同级地区数", "链主", "专精特新", "高新技术",
@@ -32,7 +32,7 @@ def segment_rows(cmap: ChainMap) -> list[list[object]]:
     return rows
 
 
-def _sheet(wb: Workbook, title: str, header: tuple[str, ...] | list[str], rows: list[list[object]], *, first: bool = False):
+def table_sheet(wb: Workbook, title: str, header: tuple[str, ...] | list[str], rows: list[list[object]], *, first: bool = False):
     ws = wb.active if first else wb.create_sheet()
     ws.title = title
     ws.append([text_cell(ws, h) for h in header])
@@ -51,7 +51,7 @@ def _sheet(wb: Workbook, title: str, header: tuple[str, ...] | list[str], rows: 
 
 def chain_workbook(cmap: ChainMap) -> Workbook:
     wb = Workbook()
-    ws = _sheet(wb, "环节分析", SEGMENT_COLUMNS, segment_rows(cmap), first=True)
+    ws = table_sheet(wb, "环节分析", SEGMENT_COLUMNS, segment_rows(cmap), first=True)
     klass_col = SEGMENT_COLUMNS.index("分类") + 1
     for row in ws.iter_rows(min_row=2, min_col=klass_col, max_col=klass_col):
         for c in row:
@@ -65,12 +65,12 @@ def chain_workbook(cmap: ChainMap) -> Workbook:
                 c.number_format = "0.0%"
     moves = [[m.kind, m.segment_name, m.segment, m.chain_name, "是" if m.cross_chain else "", m.current_class,
               "、".join(m.anchors), m.priority, m.reason] for k in MOVES for m in cmap.moves_of(k)]
-    _sheet(wb, "招商方向", ("方向", "环节", "环节代码", "所属产业链", "跨链", "本地现状", "依据的优势环节", "优先级", "理由"), moves)
+    table_sheet(wb, "招商方向", ("方向", "环节", "环节代码", "所属产业链", "跨链", "本地现状", "依据的优势环节", "优先级", "理由"), moves)
     leaders = [[f.name, f.key, f.size or "", f.revenue_wan, "、".join(f.tags), f.region_name or ""] for f in cmap.leaders]
-    _sheet(wb, "本地链主", ("企业", "代码", "规模", "营业收入（万元）", "标签", "所在地"), leaders)
+    table_sheet(wb, "本地链主", ("企业", "代码", "规模", "营业收入（万元）", "标签", "所在地"), leaders)
     parks = [[p.name, p.key, p.level or "", p.kind or "", p.region_name or "", "是" if p.hosts_chain else "",
               p.parcels_available, p.area_available_mu] for p in cmap.parks]
-    _sheet(wb, "承载园区", ("园区", "代码", "级别", "类型", "所在地", "主导本产业链", "可供地块", "可供面积（亩）"), parks)
+    table_sheet(wb, "承载园区", ("园区", "代码", "级别", "类型", "所在地", "主导本产业链", "可供地块", "可供面积（亩）"), parks)
     cfg = cmap.config
     about = [
         ["产业链", f"{cmap.chain.name}（{cmap.chain.key}）"],
@@ -83,7 +83,7 @@ def chain_workbook(cmap: ChainMap) -> Workbook:
         ["补链/强链/延链", "补链 = 主干空白；强链 = 与优势相邻的薄弱；延链 = 优势环节的上下游（含跨链）"],
         ["说明", "；".join(cmap.notes) or "—"],
     ]
-    ws = _sheet(wb, "说明", ("项目", "内容"), about)
+    ws = table_sheet(wb, "说明", ("项目", "内容"), about)
     ws.column_dimensions["B"].width = 100
     return wb
 

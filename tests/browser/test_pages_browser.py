@@ -86,7 +86,7 @@ def test_index_and_error_pages_have_no_console_errors(browser, live_server):
 def test_saved_report_works_offline_from_disk(browser, live_server, tmp_path):
     from chains.render import report as chain_render
     from graph.snapshot import Snapshot
-    from chains.analysis import AnalysisConfig
+    from chains import AnalysisConfig
 
     _, store = live_server
     out = chain_render.build(Snapshot.build(store), chain="ic", region="900100",
@@ -101,7 +101,7 @@ def test_aggregated_view_says_so(browser, live_server, tmp_path):
     from selenium.webdriver.common.by import By
 
     from chains.render.html import graph_page
-    from chains.render.views import enterprise_view
+    from chains.render.profiles import enterprise_view
     from graph.snapshot import Snapshot
 
     _, store = live_server

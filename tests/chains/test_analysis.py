@@ -11,7 +11,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "browser"))
 from chain_testgraph import build_snapshot  # noqa: E402
 
-from chains.analysis import (  # noqa: E402
+from chains import (  # noqa: E402
     AnalysisConfig, ChainLookupError, analyse_chain, resolve_chain, resolve_place, resolve_scope, segment_firms,
     summarise_chains,
 )
@@ -198,13 +198,32 @@ def test_empty_region_is_all_gaps(snap):
     assert s["ic.s1"].local_count == 1 and s["ic.s3"].klass == "空白"
 
 
-def test_matching_never_imports_a_store_backend():
-    src = (ROOT / "chains" / "analysis.py").read_text(encoding="utf-8")
+READ_SIDE = ("__init__", "analysis", "classify", "index", "leaders", "mainpath", "models", "moves", "scope",
+             "strength")
+
+
+@pytest.mark.parametrize("module", READ_SIDE)
+def test_matching_never_imports_a_store_backend(module):
+    src = (ROOT / "chains" / f"{module}.py").read_text(encoding="utf-8")
     imported = {n.module for n in ast.walk(ast.parse(src)) if isinstance(n, ast.ImportFrom)} | {
         a.name for n in ast.walk(ast.parse(src)) if isinstance(n, ast.Import) for a in n.names}
     assert not {m for m in imported if m and (m.startswith("graph.sqlite") or m.startswith("graph.neo4j")
-                                              or m.startswith("neo4j") or m == "sqlite3")}
-    code = ("import sys, chains.analysis; "
-            "print(sorted(m for m in ('graph.sqlite_store', 'graph.neo4j_store', 'neo4j', 'sqlite3') if m in sys.modules))")
+                                              or m.startswith("neo4j") or m == "sqlite3" or m.startswith("api"))}
+
+
+def test_import_chains_is_light():
+    """`import chains` (every read-side module) loads no store backend, no API and no XLSX writer."""
+    code = ("import sys, chains; "
+            "print(sorted(m for m in ('graph.sqlite_store', 'graph.neo4j_store', 'neo4j', 'sqlite3', 'api', 'fastapi',"
+            " 'chains.router', 'openpyxl') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_settings_defaults_are_the_analysis_defaults():
+    from api.settings import AnalysisSettings, RenderSettings
+    from chains.render.png import PngOptions
+
+    assert AnalysisConfig(**AnalysisSettings().model_dump()) == AnalysisConfig()
+    r = RenderSettings()
+    assert PngOptions(r.png_timeout_s, r.png_default_width, r.png_default_height) == PngOptions()

@@ -189,7 +189,7 @@ def test_enterprise_page(env):
 
 def test_enterprise_view_aggregates_large_neighbourhoods(env):
     from chains.render.html import graph_page
-    from chains.render.views import enterprise_view
+    from chains.render.profiles import enterprise_view
 
     _, store = env
     snap = Snapshot.build(store)
@@ -272,4 +272,26 @@ def test_empty_store_answers_cleanly(tmp_path):
         assert r.status_code == 404 and "不存在" in r.json()["detail"]
         assert client.get("/pages/chains/ic/map", params={"region": "330800"}).status_code == 404
         assert client.get("/pages/enterprises/x").status_code == 404
+    store.close()
+
+
+def test_settings_set_the_analysis_defaults(tmp_path):
+    """Settings.analysis are the thresholds a request gets unless it overrides them in the query."""
+    from api.app import create_app
+    from api.settings import AnalysisSettings, Settings
+    from chains import pages, router as chains_router
+
+    store = write(SQLiteStore(tmp_path / "g.db"))
+    settings = Settings(sqlite_path=str(tmp_path / "g.db"), snapshot_dir=str(tmp_path / "snaps"),
+                        analysis=AnalysisSettings(strong_lq=2.5, strong_min_count=2))
+    app = create_app(settings, store=store)
+    paths = {getattr(r, "path", None) for r in app.routes}
+    if "/api/v1/chains/{chain}/map" not in paths:
+        app.include_router(chains_router.router, prefix="/api/v1")
+        app.include_router(pages.router)
+    with TestClient(app) as client:
+        cfg = client.get("/api/v1/chains/ic/map", params={"region": "900100"}).json()["config"]
+        assert cfg["strong_lq"] == 2.5 and cfg["strong_min_count"] == 2
+        cfg = client.get("/api/v1/chains/ic/map", params={"region": "900100", "strong_lq": 1.1}).json()["config"]
+        assert cfg["strong_lq"] == 1.1 and cfg["strong_min_count"] == 2
     store.close()

@@ -27,7 +27,7 @@ def test_storefront_page_filters_offline_and_escaped(env):
     assert "深圳B地块" in p and "智造新城C地块" not in p
     p = only(standard="1")
     assert "智造新城A地块" in p and "智造新城C地块" not in p
-    p = only(area_min="abc", park=INJECT)
+    p = only(area_min="abc", park=f"无此园{INJECT}")  # (INJECT alone names 深圳园…, the one park containing it)
     assert "面积下限应为数字" in p and "<script>alert" not in p and "未知园区" in p
 
 

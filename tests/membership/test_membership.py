@@ -190,7 +190,7 @@ def test_row_calibration_is_learned_and_can_be_switched_off():
 
 
 def test_main_product_centroid_feeds_row_clf_and_is_optional():
-    from membership.ranker import main_product_docs
+    from membership.text import main_product_docs
     ds = make_dataset()
     docs = main_product_docs(ds)
     e = 0  # the first firm's main product is its highest-share one

@@ -229,3 +229,22 @@ def test_a_repeated_query_is_served_again_until_a_write_changes_the_answer(tmp_p
         after = client.get(f"{V1}/recommendations/targets", params=params).json()
         assert "A" not in keys(after) and after["excluded_local"] == first.json()["excluded_local"] + 1
     store.close()
+
+
+def test_settings_reach_the_recommender(tmp_path):
+    """Settings.targets (weights, k limit) are what the API ranks with (wiring only: on SQLite, so that the shared
+    test Neo4j of the module's fixture is left alone)."""
+    from api.settings import TargetSettings
+
+    store = SQLiteStore(tmp_path / "s.db")
+    objs, rels = targets_graph()
+    write_objects(store, objs, rels)
+    settings = Settings(sqlite_path=str(tmp_path / "s.db"), snapshot_dir=str(tmp_path / "snaps"),
+                        targets=TargetSettings(weights={"need": 2.5}, max_k=5))
+    with TestClient(create_app(settings, store=store)) as client:
+        r = client.get(f"{V1}/recommendations/targets", params={"region": "甲市", "chain": "ic", "k": 5})
+        assert r.status_code == 200, r.text
+        assert r.json()["weights"]["values"]["need"] == 2.5
+        assert_problem(client.get(f"{V1}/recommendations/targets", params={"region": "甲市", "chain": "ic", "k": 6}),
+                       422, "k")
+    store.close()

@@ -328,3 +328,24 @@ def test_engine_is_cached_per_snapshot_and_region_state_reused(snap):
     st = eng.region_state(snap.index_of("Region", "900100"))
     assert eng.region_state(snap.index_of("Region", "900100")) is st
     assert set(eng.idx.firm_keys[st.local].tolist()) == {"L1", "L2", "K", "P"}
+
+
+# ------------------------------------------------------------------------------------------- settings
+def test_settings_defaults_are_the_recommender_defaults():
+    from api.settings import TargetSettings
+
+    assert TargetConfig(**TargetSettings().model_dump()) == TargetConfig()
+    assert TargetSettings().min_positives == 30 and TargetSettings().max_k == 500
+
+
+def test_configured_weights_and_k_limit_reach_the_engine(snap):
+    cfg = TargetConfig(weights={"need": 3.0, "proximity": 0.0})
+    out = rank_targets(snap, region="甲市", chain="ic", segment="ic.mat", k=3, config=cfg)
+    assert out.weights.source == "default"  # too few projects to learn: the configured defaults are used
+    assert out.weights.values["need"] == 3.0 and out.weights.values["proximity"] == 0.0
+    assert out.weights.values["segment_fit"] == DEFAULT_WEIGHTS["segment_fit"]
+    with pytest.raises(ValueError, match="未知的特征"):
+        TargetConfig(weights={"nope": 1.0})
+    with pytest.raises(TargetError) as ei:
+        rank_targets(snap, region="甲市", chain="ic", segment="ic.mat", k=4, config=TargetConfig(max_k=3))
+    assert ei.value.param == "k" and ei.value.status == 422 and "1–3" in ei.value.message
