@@ -32,12 +32,13 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from graph.snapshot import SnapshotCache  # noqa: E402
+from graph.snapshot import Snapshot, SnapshotCache  # noqa: E402
 from graph.sqlite_store import (  # noqa: E402
     BIG_WRITE_CACHE_KIB, BIG_WRITE_ROWS, CACHE_KIB, DDL, INSERT_NODE_ID, IX_COLS, SQLiteStore, configure, node_row,
     rel_rows_by_id,
@@ -130,7 +131,7 @@ def verdict(ok: bool) -> str:
     return "达标" if ok else "未达标"
 
 
-def main() -> None:
+def parse_args() -> argparse.Namespace:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--scale", type=int, default=1_000_000, help="synthetic enterprises (default 1,000,000)")
     ap.add_argument("--seed", type=int, default=42)
@@ -138,41 +139,50 @@ def main() -> None:
     ap.add_argument("--dir", type=Path, default=None, help="working directory (default: a temporary one)")
     ap.add_argument("--keep", action="store_true", help="keep the databases and the snapshot cache")
     ap.add_argument("--small", type=int, default=100, help="firms in the small write after the import (default 100)")
-    args = ap.parse_args()
+    return ap.parse_args()
 
-    work = args.dir or Path(tempfile.mkdtemp(prefix="chainmatch-bench-"))
-    work.mkdir(parents=True, exist_ok=True)
-    ours_path, raw_path, cache_dir = work / "ours.db", work / "raw.db", work / "snapshots"
-    for p in (ours_path, raw_path):
-        for suffix in ("", "-wal", "-shm"):
-            Path(str(p) + suffix).unlink(missing_ok=True)
-    shutil.rmtree(cache_dir, ignore_errors=True)
-    print(f"ChainMatch import benchmark: scale={args.scale:,} seed={args.seed} chunk={args.chunk:,} dir={work}")
-    print(f"python {sys.version.split()[0]}, SQLite {sqlite3.sqlite_version}, {os.cpu_count()} CPUs, "
-          f"load average {os.getloadavg()[0]:.1f} (other processes share the CPUs: compare ratios, not absolutes)")
 
-    # --- facts (small; same rows copied into the raw database, untimed)
-    store = SQLiteStore(ours_path)
-    seed_facts(store)
-    raw = open_raw(raw_path, args.chunk)
-    src = store._conn()
-    raw.execute("BEGIN")
-    raw.executemany(RAW_NODE, src.execute(f"SELECT {NODE_COLS} FROM nodes ORDER BY id"))
-    raw.executemany(RAW_REL, src.execute("SELECT src, type, dst, props, w FROM rels"))
-    raw.execute("COMMIT")
+@dataclass(frozen=True)
+class Workdir:
+    """Where one run keeps its two databases (ours, raw) and the snapshot cache."""
+    path: Path
+    ours: Path
+    raw: Path
+    cache: Path
 
-    # --- generate + write, chunk by chunk
-    t = time.perf_counter()
-    world = generate(args.scale, args.seed)
-    t_plan = time.perf_counter() - t
-    t_format = t_ours = t_ser = t_raw = 0.0
-    cpu_ours = cpu_raw = 0.0
-    n_nodes = n_rels = 0
-    per_type: dict[str, int] = {}
-    batch = Batch()
+    @classmethod
+    def of(cls, path: Path) -> Workdir:
+        return cls(path, path / "ours.db", path / "raw.db", path / "snapshots")
 
-    def flush(batch: Batch) -> None:
-        nonlocal t_ours, t_ser, t_raw, n_nodes, n_rels, cpu_ours, cpu_raw
+    def remove_databases(self) -> None:
+        """Delete both databases (with their WAL files) and the snapshot cache."""
+        for p in (self.ours, self.raw):
+            for suffix in ("", "-wal", "-shm"):
+                Path(str(p) + suffix).unlink(missing_ok=True)
+        shutil.rmtree(self.cache, ignore_errors=True)
+
+
+@dataclass
+class ImportRun:
+    """What writing the synthetic world into both databases cost: generation, our store, the raw bound."""
+    t_plan: float = 0.0
+    t_format: float = 0.0
+    t_ours: float = 0.0
+    t_ser: float = 0.0
+    t_raw: float = 0.0
+    cpu_ours: float = 0.0
+    cpu_raw: float = 0.0
+    n_nodes: int = 0
+    n_rels: int = 0
+    per_type: dict[str, int] = field(default_factory=dict)
+    same_counts: bool = False
+
+    @property
+    def rows(self) -> int:
+        return self.n_nodes + self.n_rels
+
+    def write_chunk(self, store: SQLiteStore, raw: sqlite3.Connection, batch: Batch) -> None:
+        """One chunk into our store (timed), its rows made outside the timer, then the same rows into raw (timed)."""
         if not len(batch):
             return
         c0, t0 = time.process_time(), time.perf_counter()
@@ -185,57 +195,90 @@ def main() -> None:
         raw.executemany(RAW_REL, rr)
         raw.execute("COMMIT")
         c3, t3 = time.process_time(), time.perf_counter()
-        cpu_ours += c1 - c0
-        cpu_raw += c3 - c2
-        t_ours += t1 - t0
-        t_ser += t2 - t1
-        t_raw += t3 - t2
-        n_nodes += len(batch.nodes)
-        n_rels += len(batch.rels)
+        self.cpu_ours += c1 - c0
+        self.cpu_raw += c3 - c2
+        self.t_ours += t1 - t0
+        self.t_ser += t2 - t1
+        self.t_raw += t3 - t2
+        self.n_nodes += len(batch.nodes)
+        self.n_rels += len(batch.rels)
         for r in batch.rels:
-            per_type[r.type] = per_type.get(r.type, 0) + 1
+            self.per_type[r.type] = self.per_type.get(r.type, 0) + 1
 
+
+def print_header(args: argparse.Namespace, work: Path) -> None:
+    print(f"ChainMatch import benchmark: scale={args.scale:,} seed={args.seed} chunk={args.chunk:,} dir={work}")
+    print(f"python {sys.version.split()[0]}, SQLite {sqlite3.sqlite_version}, {os.cpu_count()} CPUs, "
+          f"load average {os.getloadavg()[0]:.1f} (other processes share the CPUs: compare ratios, not absolutes)")
+
+
+def copy_facts(store: SQLiteStore, raw: sqlite3.Connection) -> None:
+    """The seed facts (small) written by our store, copied row for row into the raw database, untimed."""
+    src = store._conn()
+    raw.execute("BEGIN")
+    raw.executemany(RAW_NODE, src.execute(f"SELECT {NODE_COLS} FROM nodes ORDER BY id"))
+    raw.executemany(RAW_REL, src.execute("SELECT src, type, dst, props, w FROM rels"))
+    raw.execute("COMMIT")
+
+
+def import_world(store: SQLiteStore, raw: sqlite3.Connection, scale: int, seed: int, chunk: int) -> ImportRun:
+    """Generate the synthetic world and write it chunk by chunk into both databases; closes `raw` at the end."""
+    run = ImportRun()
     t = time.perf_counter()
-    for nodes, rels in record_chunks(world, min(args.chunk, 50_000)):
-        t_format += time.perf_counter() - t
+    world = generate(scale, seed)
+    run.t_plan = time.perf_counter() - t
+    batch = Batch()
+    t = time.perf_counter()
+    for nodes, rels in record_chunks(world, min(chunk, 50_000)):
+        run.t_format += time.perf_counter() - t
         batch.nodes.extend(nodes)
         batch.rels.extend(rels)
-        if len(batch) >= args.chunk:
-            flush(batch)
+        if len(batch) >= chunk:
+            run.write_chunk(store, raw, batch)
             batch = Batch()
         t = time.perf_counter()
-    t_format += time.perf_counter() - t
-    flush(batch)
+    run.t_format += time.perf_counter() - t
+    run.write_chunk(store, raw, batch)
     del batch
-    rows = n_nodes + n_rels
-    t_gen = t_plan + t_format
-    ours_rate, raw_rate = rows / t_ours, rows / t_raw
-    ratio = t_ours / t_raw
     counts_ours = store.counts()
     raw_nodes = raw.execute("SELECT count(*) FROM nodes").fetchone()[0]
     raw_rels = raw.execute("SELECT count(*) FROM rels").fetchone()[0]
-    same = (sum(counts_ours["nodes"].values()), sum(counts_ours["relations"].values())) == (raw_nodes, raw_rels)
+    run.same_counts = ((sum(counts_ours["nodes"].values()), sum(counts_ours["relations"].values()))
+                       == (raw_nodes, raw_rels))
     raw.close()
+    return run
 
+
+def print_generation(run: ImportRun) -> None:
+    t_gen = run.t_plan + run.t_format
     print("\n== generation ==")
-    print(f"  plan (all randomness, arrays)   {t_plan:8.1f} s")
-    print(f"  format rows (NodeRec/RelRec)    {t_format:8.1f} s")
-    print(f"  total                           {t_gen:8.1f} s   ({n_nodes:,} nodes, {n_rels:,} relations)")
-    print("  relations: " + ", ".join(f"{k} {v:,}" for k, v in sorted(per_type.items(), key=lambda kv: -kv[1])))
+    print(f"  plan (all randomness, arrays)   {run.t_plan:8.1f} s")
+    print(f"  format rows (NodeRec/RelRec)    {run.t_format:8.1f} s")
+    print(f"  total                           {t_gen:8.1f} s   ({run.n_nodes:,} nodes, {run.n_rels:,} relations)")
+    print("  relations: " + ", ".join(f"{k} {v:,}" for k, v in sorted(run.per_type.items(), key=lambda kv: -kv[1])))
+
+
+def print_import(run: ImportRun, wd: Workdir) -> None:
+    """Our store against the raw executemany bound: rates, CPU time, the ratio and its target, database sizes."""
+    rows, t_ours, t_raw, cpu_ours, cpu_raw = run.rows, run.t_ours, run.t_raw, run.cpu_ours, run.cpu_raw
+    ours_rate, raw_rate = rows / t_ours, rows / t_raw
+    ratio = t_ours / t_raw
     print("\n== import ==")
-    print(f"  rows written                    {rows:>12,}   (both databases hold the same counts: {same})")
+    print(f"  rows written                    {rows:>12,}   (both databases hold the same counts: {run.same_counts})")
     print(f"  ours  SQLiteStore.write         {t_ours:8.1f} s   {ours_rate:>10,.0f} rows/s   "
           f"target >= {TARGET_ROWS_PER_S:,}: {verdict(ours_rate >= TARGET_ROWS_PER_S)}")
     print(f"  raw   executemany INSERT        {t_raw:8.1f} s   {raw_rate:>10,.0f} rows/s   (rows pre-serialised)")
-    print(f"  (rows to JSON, ends to ids      {t_ser:8.1f} s   — inside 'ours', outside 'raw')")
+    print(f"  (rows to JSON, ends to ids      {run.t_ser:8.1f} s   — inside 'ours', outside 'raw')")
     print(f"  CPU time: ours {cpu_ours:.1f} s ({rows / max(cpu_ours, 1e-9):,.0f} rows per CPU-s), raw {cpu_raw:.1f} s "
           f"({rows / max(cpu_raw, 1e-9):,.0f} rows per CPU-s); wall/CPU {t_ours / max(cpu_ours, 1e-9):.2f} "
           f"(> 1: waiting for the disk or for a CPU); load average now {os.getloadavg()[0]:.1f}")
     print(f"  ratio ours / raw                {ratio:8.2f} x   target <= {TARGET_RATIO}: {verdict(ratio <= TARGET_RATIO)}")
-    print(f"  database size                   ours {ours_path.stat().st_size / 2**30:.2f} GiB, "
-          f"raw {raw_path.stat().st_size / 2**30:.2f} GiB")
+    print(f"  database size                   ours {wd.ours.stat().st_size / 2**30:.2f} GiB, "
+          f"raw {wd.raw.stat().st_size / 2**30:.2f} GiB")
 
-    # --- snapshot
+
+def measure_snapshot(store: SQLiteStore, cache_dir: Path) -> tuple[SnapshotCache, Snapshot]:
+    """Build the analytic snapshot from the freshly imported store and save it to the cache."""
     print("\n== snapshot ==")
     cache = SnapshotCache(store, str(cache_dir))
     t = time.perf_counter()
@@ -248,26 +291,36 @@ def main() -> None:
     print(f"  Snapshot.build                  {t_build:8.1f} s   ({snap.n('Enterprise'):,} enterprises, "
           f"{sum(m.nnz for m in snap.adj.values()):,} edges)")
     print(f"  save to cache                   {t_get - t_build:8.1f} s   ({size / 2**20:,.0f} MiB)")
+    return cache, snap
 
-    # --- a small write, and the refresh it causes
-    print("\n== small write at this scale, then SnapshotCache.get() ==")
+
+def small_writes(store: SQLiteStore, snap: Snapshot, small: int) -> tuple[tuple[str, Batch], ...]:
+    """Two small writes as a user makes them after the import: `small` new firms with their relations (region,
+    segment, a customer), then `small` existing firms with a changed revenue."""
     regions, segments, firms = snap.keys("Region"), snap.keys("Segment"), snap.keys("Enterprise")
     new_firms = [NodeRec("Enterprise", f"91990000BENCH{i:05d}", {
         "name": f"基准测试新设企业{i}（合成）", "source": "bench_import（合成）", "synthetic": True,
         "region": str(regions[(i * 37) % len(regions)]), "size": "小型", "revenue_wan": 1000.0 + i,
-        "tags": ["专精特新"] if i % 3 == 0 else []}) for i in range(args.small)]
+        "tags": ["专精特新"] if i % 3 == 0 else []}) for i in range(small)]
     new_rels = [rel for i, n in enumerate(new_firms) for rel in (
         RelRec("LOCATED_IN", "Enterprise", n.key, "Region", n.props["region"], {"source": "bench_import（合成）"}),
         RelRec("IN_SEGMENT", "Enterprise", n.key, "Segment", str(segments[(i * 11) % len(segments)]), {"weight": 1.0}),
         RelRec("SUPPLIES", "Enterprise", n.key, "Enterprise", str(firms[(i * 7919) % len(firms)]), {"share": 0.1}),
     )]
     updated = [NodeRec("Enterprise", str(k), {**store.get("Enterprise", str(k)), "revenue_wan": 123.0})
-               for k in firms[:: max(1, len(firms) // args.small)][: args.small]]
+               for k in firms[:: max(1, len(firms) // small)][: small]]
     for n in updated:
         n.props.pop("key", None)
-    writes = ((f"{len(new_firms)} new firms + {len(new_rels)} relations", Batch(nodes=new_firms, rels=new_rels)),
-              (f"{len(updated)} firms updated", Batch(nodes=updated)))
-    for what, batch in writes:
+    return ((f"{len(new_firms)} new firms + {len(new_rels)} relations", Batch(nodes=new_firms, rels=new_rels)),
+            (f"{len(updated)} firms updated", Batch(nodes=updated)))
+
+
+def measure_small_writes(store: SQLiteStore, cache: SnapshotCache, snap: Snapshot, small: int) -> Snapshot:
+    """Each small write, the incremental refresh SnapshotCache.get() makes of it, and the background save; returns
+    the refreshed snapshot."""
+    print("\n== small write at this scale, then SnapshotCache.get() ==")
+    t_build = snap.built_seconds
+    for what, batch in small_writes(store, snap, small):
         t = time.perf_counter()
         store.write(batch)
         t_write = time.perf_counter() - t
@@ -280,14 +333,13 @@ def main() -> None:
         print(f"  {what:<36} write {t_write * 1000:6.0f} ms, refresh ({cache.last_refresh}) "
               f"{t_refresh * 1000:6.0f} ms (patch {snap.built_seconds * 1000:.0f} ms), background save {t_save:.1f} s")
     print(f"  versus a full rebuild           {t_build:8.1f} s   (the snapshot before this change)")
-    snap_version, snap_built = snap.version, snap.built_seconds
-    main_rss = rss_gb()
-    store.close()
-    del snap, cache
+    return snap
 
-    # --- cold start in a fresh interpreter
+
+def measure_cold_start(wd: Workdir, snap_version: int, snap_built: float) -> dict:
+    """A fresh interpreter opens the store and loads the snapshot from the cache; its own report."""
     launch = time.monotonic()
-    proc = subprocess.run([sys.executable, "-c", COLD_START, str(ROOT), str(ours_path), str(cache_dir), repr(launch)],
+    proc = subprocess.run([sys.executable, "-c", COLD_START, str(ROOT), str(wd.ours), str(wd.cache), repr(launch)],
                           capture_output=True, text=True)
     wall = time.monotonic() - launch
     if proc.returncode != 0:
@@ -300,18 +352,45 @@ def main() -> None:
           f"{verdict(cold['since_launch_s'] <= TARGET_COLD_S)}   (loaded from cache: {from_cache})")
     print(f"    of which imports {cold['imports_s']:.2f} s, open + load {cold['load_s']:.2f} s; "
           f"process wall incl. exit {wall:.2f} s")
+    return cold
+
+
+def print_memory(main_rss: float, cold: dict) -> None:
     print("\n== memory (peak RSS) ==")
     print(f"  main process                    {main_rss:8.2f} GB   target <= {TARGET_RSS_GB}: {verdict(main_rss <= TARGET_RSS_GB)}")
     print(f"  cold-start process              {cold['rss_gb']:8.2f} GB   target <= {TARGET_RSS_GB}: "
           f"{verdict(cold['rss_gb'] <= TARGET_RSS_GB)}")
 
+
+def main() -> None:
+    args = parse_args()
+    wd = Workdir.of(args.dir or Path(tempfile.mkdtemp(prefix="chainmatch-bench-")))
+    wd.path.mkdir(parents=True, exist_ok=True)
+    wd.remove_databases()
+    print_header(args, wd.path)
+
+    store = SQLiteStore(wd.ours)
+    seed_facts(store)
+    raw = open_raw(wd.raw, args.chunk)
+    copy_facts(store, raw)
+    run = import_world(store, raw, args.scale, args.seed, args.chunk)
+    print_generation(run)
+    print_import(run, wd)
+
+    cache, snap = measure_snapshot(store, wd.cache)
+    snap = measure_small_writes(store, cache, snap, args.small)
+    snap_version, snap_built = snap.version, snap.built_seconds
+    main_rss = rss_gb()
+    store.close()
+    del snap, cache
+
+    cold = measure_cold_start(wd, snap_version, snap_built)
+    print_memory(main_rss, cold)
+
     if not args.keep and args.dir is None:
-        shutil.rmtree(work, ignore_errors=True)
+        shutil.rmtree(wd.path, ignore_errors=True)
     elif not args.keep:
-        for p in (ours_path, raw_path):
-            for suffix in ("", "-wal", "-shm"):
-                Path(str(p) + suffix).unlink(missing_ok=True)
-        shutil.rmtree(cache_dir, ignore_errors=True)
+        wd.remove_databases()
 
 
 if __name__ == "__main__":

@@ -93,71 +93,79 @@ def rate(rows: int, seconds: float) -> str:
     return f"{seconds:8.1f} s   {rows / max(seconds, 1e-9):>10,.0f} rows/s"
 
 
-def main() -> None:
+FACT_LABELS = ("IndustryChain", "Segment", "Region", "Park", "Policy")
+
+
+def parse_args() -> argparse.Namespace:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--scale", type=int, default=1_000_000, help="synthetic enterprises (default 1,000,000)")
     ap.add_argument("--seed", type=int, default=42)
     ap.add_argument("--chunk", type=int, default=100_000, help="records per write transaction")
     ap.add_argument("--small", type=int, default=100, help="firms updated in the small write after the import")
-    args = ap.parse_args()
-    uri = os.environ.get("NEO4J_URI")
-    if not uri:
-        raise SystemExit("需要 NEO4J_URI：用 `make bench-neo4j` 或 `python tools/neo4j/local.py run -- …` 运行")
+    return ap.parse_args()
 
-    work = Path(tempfile.mkdtemp(prefix="chainmatch-bench-neo4j-"))
+
+def print_header(args: argparse.Namespace, uri: str) -> None:
     print(f"ChainMatch Neo4j import benchmark: scale={args.scale:,} seed={args.seed} chunk={args.chunk:,} "
           f"UNWIND batch={CHUNK:,}")
     print(f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}; Neo4j {os.environ.get('CHAINMATCH_NEO4J_VERSION', '?')}"
           f" at {uri} (server and this client share the CPUs: compare ratios, not absolutes)")
-    t = time.perf_counter()
-    world = generate(args.scale, args.seed)
-    print(f"\nplan the synthetic world            {time.perf_counter() - t:8.1f} s")
 
-    # --- SQLite (the embedded default), same batches
-    lite = SQLiteStore(work / "ours.db")
+
+def measure_sqlite(lite: SQLiteStore, world, chunk: int) -> tuple[int, float]:
+    """The embedded default: seed facts, then every batch with SQLiteStore.write; (rows per pass, seconds)."""
     seed_facts(lite)
     rows = 0
     t_lite = 0.0
-    for batch in chunks(world, args.chunk):
+    for batch in chunks(world, chunk):
         t = time.perf_counter()
         lite.write(batch)
         t_lite += time.perf_counter() - t
         rows += len(batch)
-    print(f"rows per pass                       {rows:>12,}")
+    return rows, t_lite
 
-    # --- raw driver UNWIND into Raw* labels, facts copied first (untimed)
+
+def open_neo4j(uri: str) -> Neo4jStore:
+    """The Neo4j store named by the environment, wiped."""
     neo = Neo4jStore(uri, user=os.environ.get("NEO4J_USER", "neo4j"), password=os.environ.get("NEO4J_PASSWORD", ""),
                      database=os.environ.get("NEO4J_DATABASE"))
     neo.wipe_for_tests()
+    return neo
+
+
+def measure_raw(neo: Neo4jStore, lite: SQLiteStore, world, chunk: int) -> float:
+    """The bound: the same batches with the driver's UNWIND MERGE into Raw* labels (facts copied first, rows shaped
+    outside the timer); the raw copy is deleted afterwards so ours writes into a database of the same size."""
     driver, db = neo._driver, neo.database
     with driver.session(database=db) as s:
         for lab in LABELS:
             s.run(f"CREATE CONSTRAINT raw_{lab}_key IF NOT EXISTS FOR (n:Raw{lab}) REQUIRE n.key IS UNIQUE").consume()
         s.run("CALL db.awaitIndexes(300)").consume()
-    facts = Batch(nodes=[NodeRec(lab, k, p) for lab in LABELS for k, p in lite.iter_nodes(lab)
-                         if lab in ("IndustryChain", "Segment", "Region", "Park", "Policy")],
-                  rels=[r for r in lite.iter_relations() if r.src_label in ("IndustryChain", "Segment", "Region", "Park",
-                                                                            "Policy")
-                        and r.dst_label in ("IndustryChain", "Segment", "Region", "Park", "Policy")])
+    facts = Batch(nodes=[NodeRec(lab, k, p) for lab in LABELS for k, p in lite.iter_nodes(lab) if lab in FACT_LABELS],
+                  rels=[r for r in lite.iter_relations() if r.src_label in FACT_LABELS and r.dst_label in FACT_LABELS])
     raw_write(driver, db, *raw_rows(facts))
     t_raw = 0.0
-    for batch in chunks(world, args.chunk):
+    for batch in chunks(world, chunk):
         nodes, rels = raw_rows(batch)
         t = time.perf_counter()
         raw_write(driver, db, nodes, rels)
         t_raw += time.perf_counter() - t
-
-    # the raw copy goes before ours is written, so both passes write into a database of the same size
     drop_raw(driver, db)
+    return t_raw
 
-    # --- ours
+
+def measure_ours(neo: Neo4jStore, world, chunk: int) -> float:
+    """Neo4jStore.write of every batch after the seed facts (validation, MERGE with change detection, change log)."""
     seed_facts(neo)
     t_ours = 0.0
-    for batch in chunks(world, args.chunk):
+    for batch in chunks(world, chunk):
         t = time.perf_counter()
         neo.write(batch)
         t_ours += time.perf_counter() - t
+    return t_ours
 
+
+def print_import(neo: Neo4jStore, lite: SQLiteStore, rows: int, t_lite: float, t_raw: float, t_ours: float) -> None:
     print("\n== import ==")
     print(f"  SQLiteStore.write                  {rate(rows, t_lite)}")
     print(f"  raw driver UNWIND MERGE (Neo4j)    {rate(rows, t_raw)}   (anchor: {ANCHOR})")
@@ -165,6 +173,9 @@ def main() -> None:
           f"vs SQLite {t_ours / t_lite:.2f} x")
     print(f"  Neo4j and SQLite hold the same counts: {neo.counts() == lite.counts()}")
 
+
+def measure_snapshot(neo: Neo4jStore, lite: SQLiteStore, small: int) -> None:
+    """Snapshot.build from Neo4j beside SQLite, then `small` firms updated and the patch SnapshotCache makes."""
     print("\n== snapshot ==")
     t = time.perf_counter()
     snap_lite = Snapshot.build(lite)
@@ -180,7 +191,7 @@ def main() -> None:
           f"{edges == sum(m.nnz for m in snap_lite.adj.values())})")
     firms = snap.keys("Enterprise")
     updated = []
-    for k in firms[:: max(1, len(firms) // args.small)][: args.small]:
+    for k in firms[:: max(1, len(firms) // small)][: small]:
         props = neo.get("Enterprise", str(k))
         props.pop("key", None)
         updated.append(NodeRec("Enterprise", str(k), {**props, "revenue_wan": 321.0}))
@@ -192,6 +203,28 @@ def main() -> None:
     t_patch = time.perf_counter() - t
     print(f"  {len(updated)} firms updated: write {t_w * 1000:.0f} ms, refresh ({cache.last_refresh}) "
           f"{t_patch * 1000:.0f} ms   (vs {t_snap:.1f} s full build)")
+
+
+def main() -> None:
+    args = parse_args()
+    uri = os.environ.get("NEO4J_URI")
+    if not uri:
+        raise SystemExit("需要 NEO4J_URI：用 `make bench-neo4j` 或 `python tools/neo4j/local.py run -- …` 运行")
+
+    work = Path(tempfile.mkdtemp(prefix="chainmatch-bench-neo4j-"))
+    print_header(args, uri)
+    t = time.perf_counter()
+    world = generate(args.scale, args.seed)
+    print(f"\nplan the synthetic world            {time.perf_counter() - t:8.1f} s")
+
+    lite = SQLiteStore(work / "ours.db")
+    rows, t_lite = measure_sqlite(lite, world, args.chunk)
+    print(f"rows per pass                       {rows:>12,}")
+    neo = open_neo4j(uri)
+    t_raw = measure_raw(neo, lite, world, args.chunk)
+    t_ours = measure_ours(neo, world, args.chunk)
+    print_import(neo, lite, rows, t_lite, t_raw, t_ours)
+    measure_snapshot(neo, lite, args.small)
     neo.close()
     lite.close()
     shutil.rmtree(work, ignore_errors=True)

@@ -27,6 +27,7 @@ import os
 import resource
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -98,7 +99,7 @@ def peak_rss_gb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 / 1024
 
 
-def main() -> None:
+def parse_args() -> argparse.Namespace:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--scale", type=int, default=1_000_000)
     ap.add_argument("--seed", type=int, default=42)
@@ -108,12 +109,11 @@ def main() -> None:
     ap.add_argument("--segment", default="ic.packaging", help="default 封装测试 (a gap of 衢州 in the seed)")
     ap.add_argument("--k", type=int, default=50)
     ap.add_argument("--repeat", type=int, default=200)
-    args = ap.parse_args()
+    return ap.parse_args()
 
-    from targets import (
-        TargetEngine, rank_fund_targets, rank_leader_targets, rank_targets, similar_enterprises,
-    )
 
+def open_snapshot(args: argparse.Namespace):
+    """The kept store for this scale and seed (built on first use) and its snapshot, loaded from the cache."""
     db, meta = ensure_store(args.dir, args.scale, args.seed)
     if meta.get("generator_sha256_16") != generator_hash():
         print(f"note: {db.name} was built by another version of seed_data/generator.py (or before the hash was kept);"
@@ -122,8 +122,13 @@ def main() -> None:
     t0 = time.perf_counter()
     snap = SnapshotCache(store, str(args.dir / "snapshots")).get()
     t_snap = time.perf_counter() - t0
-    E = snap.n("Enterprise")
-    print(f"store {db.name}: {E:,} enterprises · snapshot loaded in {t_snap:.1f} s")
+    print(f"store {db.name}: {snap.n('Enterprise'):,} enterprises · snapshot loaded in {t_snap:.1f} s")
+    return store, snap
+
+
+def build_engine(snap):
+    """TargetEngine for the snapshot (features, segment fit, adjacency, learned weights), timed once."""
+    from targets import TargetEngine
 
     t0 = time.perf_counter()
     eng = TargetEngine.of(snap)
@@ -131,6 +136,13 @@ def main() -> None:
     w = eng.weights_out()
     print(f"engine built in {t_engine:.1f} s · weights {w.source} ({w.positives} landed of {w.projects} projects"
           f"{'' if w.auc is None else f', AUC {w.auc:.2f}'}) · {eng.fit_note}")
+    return eng
+
+
+def measure_query(snap, args: argparse.Namespace):
+    """The first query for the region, then `--repeat` warm queries, then the first query for a region no project
+    is in; returns the warm timings (ms) and the warm answer."""
+    from targets import rank_targets
 
     q = dict(region=args.region, chain=args.chain, segment=args.segment, k=args.k)
     t0 = time.perf_counter()
@@ -144,9 +156,21 @@ def main() -> None:
     t0 = time.perf_counter()
     rank_targets(snap, region=cold, chain=args.chain, segment=args.segment, k=args.k)
     t_cold = time.perf_counter() - t0
+    print(f"first query for a region no project is in ({cold}: region state + gap analysis): {t_cold * 1000:.0f} ms")
+    return query_ms, out
 
-    # the bound: every firm's feature row for this region and segment, times the weights
-    st = eng.region_state(eng.resolve_region(args.region))
+
+@dataclass(frozen=True)
+class Bound:
+    """The mat-vec a query can never beat: every firm's feature row times the weights (and the candidates' alone)."""
+    shape: tuple[int, int]
+    ms: np.ndarray
+    cand_shape: tuple[int, int]
+    cand_ms: np.ndarray
+
+
+def measure_bound(eng, st, E: int, args: argparse.Namespace) -> Bound:
+    """The engine's feature matrix for this region and segment over all E firms, times the weight vector."""
     s = eng.resolve_segment(args.segment, eng.resolve_chain(args.chain))
     firms = np.arange(E)
     fit = np.asarray(eng.fit[:, [s]].toarray()).ravel()
@@ -157,15 +181,18 @@ def main() -> None:
     cand, seg, cfit = eng.candidates_for([s])
     Xc = np.nan_to_num(eng.features(st, cand, cfit, seg), nan=0.0)
     cand_ms, _ = timed(lambda: Xc @ wv, args.repeat)
+    return Bound(X.shape, bound_ms, Xc.shape, cand_ms)
 
-    print(f"first query for a region no project is in ({cold}: region state + gap analysis): {t_cold * 1000:.0f} ms")
+
+def print_ratio_table(args: argparse.Namespace, out, query_ms: np.ndarray, bound: Bound) -> None:
+    """Warm query against the bound: medians and p95s, the ratio and its goals, and the top 3 with reasons."""
     print(f"\ntop-{args.k} for {out.region.name} · {out.segments[0].name} ({out.segments[0].klass}), warm, "
           f"{args.repeat} runs:")
     print(f"  rank_targets (full answer with reasons)  {stats(query_ms)}")
-    print(f"  bound: X @ w, X = {X.shape[0]:,} × {X.shape[1]} float64     {stats(bound_ms)}")
-    print(f"  (candidates only: {Xc.shape[0]:,} × {Xc.shape[1]} mat-vec  {stats(cand_ms)})")
-    ratio = np.median(query_ms) / np.median(bound_ms)
-    ratio95 = np.percentile(query_ms, 95) / np.percentile(bound_ms, 95)
+    print(f"  bound: X @ w, X = {bound.shape[0]:,} × {bound.shape[1]} float64     {stats(bound.ms)}")
+    print(f"  (candidates only: {bound.cand_shape[0]:,} × {bound.cand_shape[1]} mat-vec  {stats(bound.cand_ms)})")
+    ratio = np.median(query_ms) / np.median(bound.ms)
+    ratio95 = np.percentile(query_ms, 95) / np.percentile(bound.ms, 95)
     p95 = float(np.percentile(query_ms, 95))
     print(f"  ratio query / bound: median {ratio:.2f}× · p95 {ratio95:.2f}× (goal ≤ {TARGET_RATIO:g}×)  "
           f"p95 {p95:.1f} ms (goal ≤ {TARGET_P95_MS:g} ms): "
@@ -173,6 +200,11 @@ def main() -> None:
     print("  top 3:")
     for it in out.items[:3]:
         print(f"    {it.rank}. {it.name} ({it.region_name}) {it.score:.3f}: {'；'.join(it.reasons)}")
+
+
+def measure_other_views(snap, eng, st, out, args: argparse.Namespace) -> None:
+    """Warm medians of the other recommenders: chain only, 链主, fund, similar enterprises."""
+    from targets import rank_fund_targets, rank_leader_targets, rank_targets, similar_enterprises
 
     print("\nother views, warm (median of 20):")
     reps = 20
@@ -193,6 +225,17 @@ def main() -> None:
         similar_enterprises(snap, enterprise=ek, k=args.k)
         ms, so = timed(lambda: similar_enterprises(snap, enterprise=ek, k=args.k), reps)
         print(f"  similar to {out.items[0].name} ({so.candidates:,} candidates)  {stats(ms)}")
+
+
+def main() -> None:
+    args = parse_args()
+    store, snap = open_snapshot(args)
+    eng = build_engine(snap)
+    query_ms, out = measure_query(snap, args)
+    st = eng.region_state(eng.resolve_region(args.region))
+    bound = measure_bound(eng, st, snap.n("Enterprise"), args)
+    print_ratio_table(args, out, query_ms, bound)
+    measure_other_views(snap, eng, st, out, args)
     print(f"\npeak RSS {peak_rss_gb():.2f} GB")
     store.close()
 
