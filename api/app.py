@@ -16,7 +16,7 @@ from api import errors
 from api import openapi as api_openapi
 from api.deps import AppState, open_configured_store
 from api.middleware import RequestContextMiddleware
-from api.routers import admin, health, home, nodes
+from api.routers import admin, health, home, nodes, session
 from api.settings import Settings, get_settings
 from chains import pages as chains_pages, router as chains_router
 from graph.snapshot import SnapshotCache
@@ -58,6 +58,7 @@ def _include_routers(app: FastAPI) -> None:
         app.include_router(r.router, prefix=API_PREFIX)
     for p in (chains_pages, land_pages, pipeline_pages, incentives_pages):
         app.include_router(p.router)
+    app.include_router(session.router)
     app.include_router(home.router)
     app.mount("/static/docs", StaticFiles(directory=home.DOCS_STATIC), name="docs-static")
 

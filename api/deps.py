@@ -1,17 +1,23 @@
-"""FastAPI dependencies: the store, the snapshot, the caller and role checks."""
+"""FastAPI dependencies: the store, the snapshot, the caller and role checks — for the API (X-API-Key header) and
+for the pages (the session cookie set by /pages/login, and a CSRF token on every form that changes data)."""
 from __future__ import annotations
 
+import hashlib
+import hmac
 from dataclasses import dataclass
 from typing import Annotated, Any, Callable
+from urllib.parse import parse_qsl, urlencode
 
 from fastapi import Depends, Query, Request
 from fastapi.security import APIKeyHeader
+from starlette.concurrency import run_in_threadpool
 
-from api.auth import Principal, authenticate
+from api.auth import ROLES, Principal, authenticate
 from api.settings import Settings
 from graph.snapshot import Snapshot, SnapshotCache
 from graph.store import GraphStore, open_store
 from kernel.errors import Forbidden, Unauthorized
+from kernel.pages import MSG, OK, PageContext, PageUser
 from pipeline import ImportLimits, PipelineRules
 
 
@@ -128,3 +134,56 @@ def api_routes(app: Any) -> list[Any]:
     from fastapi import routing
 
     return [rc for rc in routing.iter_route_contexts(app.routes) if isinstance(rc.original_route, routing.APIRoute)]
+
+
+# ------------------------------------------------------------------------------------------------ pages
+SESSION_COOKIE = "cm_session"  # the signed-in officer's API key (HttpOnly, SameSite=Strict); only pages read it
+SESSION_HOURS = 12
+PAGE_ROLES_ATTR = "chainmatch_page_roles"
+
+
+def page_csrf(token: str) -> str:
+    """The CSRF token of a session: derived from the key in the cookie, which another site cannot read."""
+    return hmac.new(token.encode(), b"chainmatch-page-form", hashlib.sha256).hexdigest()[:32]
+
+
+def _session(store: GraphStore, request: Request) -> tuple[Principal, str] | None:
+    token = request.cookies.get(SESSION_COOKIE)
+    p = authenticate(store, token) if token else None
+    return (p, token) if p is not None and token else None
+
+
+def get_page_context(request: Request, store: StoreDep) -> PageContext:
+    """Who is signed in to the pages and the message the last form left (cm_msg / cm_ok)."""
+    found = _session(store, request)
+    user = PageUser(found[0].name, found[0].role, found[0].park, page_csrf(found[1])) if found else None
+    q = request.query_params
+    rest = urlencode([(k, v) for k, v in parse_qsl(request.url.query, keep_blank_values=True) if k not in (MSG, OK)])
+    path = request.url.path + (f"?{rest}" if rest else "")
+    return PageContext(path=path, user=user, message=q.get(MSG), ok=q.get(OK, "1") != "0")
+
+
+PageCtxDep = Annotated[PageContext, Depends(get_page_context)]
+
+
+def page_form(*roles: str) -> Callable[..., Any]:
+    """Dependency of a page form that changes data: a signed-in user (else Unauthorized, which a page answers with
+    a redirect to /pages/login), whose role is one of `roles` (admin always passes; none given = any role), and
+    the session's CSRF token in the form. Returns the Principal, as require() does for the API."""
+    allowed = (("admin",) + tuple(r for r in roles if r != "admin")) if roles else ROLES
+
+    async def dep(request: Request, store: StoreDep) -> Principal:
+        found = await run_in_threadpool(_session, store, request)
+        if found is None:
+            raise Unauthorized("请先登录（输入 API key）")
+        p, token = found
+        if p.role not in allowed:
+            raise Forbidden(f"角色 {p.role} 无权执行此操作（需要 {'/'.join(allowed)}）")
+        form = await request.form()
+        if not hmac.compare_digest(str(form.get("csrf") or ""), page_csrf(token)):
+            raise Forbidden("表单已失效（CSRF 校验未通过），请刷新页面后重试")
+        return p
+
+    setattr(dep, PAGE_ROLES_ATTR, allowed)
+    return dep
+

@@ -109,9 +109,7 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(ChainMatchError)
     async def _service(request: Request, exc: ChainMatchError) -> Response:
         if request.url.path.startswith("/pages"):  # a page answers with a page
-            from kernel.pages import error_page
-
-            return error_page(exc.status, exc.message, exc.candidates)
+            return _page_answer(request, exc)
         # a parameter named in errors[] is placed where the caller sent it (path or query) unless the service said
         errors = [e if "in" in e or not e.get("field") else
                   e | ({"in": "path"} if e["field"] in request.path_params else
@@ -134,6 +132,24 @@ def install(app: FastAPI) -> None:
         # the others itself, keeping the connection), then re-raises so the server logs the traceback too.
         log.error("unhandled %s on %s %s", type(exc).__name__, request.method, request.url.path, exc_info=exc)
         return problem(500, "服务器内部错误，已记录；请将请求 ID 告知管理员", request=request)
+
+
+def _page_answer(request: Request, exc: ChainMatchError) -> Response:
+    """A refused page request: nobody signed in → the sign-in page, coming back to the page the form was on (or
+    the page asked for); anything else → an error page in the shell."""
+    from urllib.parse import urlencode, urlsplit, urlunsplit
+
+    from fastapi.responses import RedirectResponse
+
+    from kernel.errors import Unauthorized
+    from kernel.pages import error_page, local_path
+
+    if isinstance(exc, Unauthorized):
+        back = urlsplit(request.headers.get("referer") or "") if request.method != "GET" else request.url
+        same_site = not back.netloc or back.netloc == request.url.netloc
+        target = local_path(urlunsplit(("", "", back.path, back.query, ""))) if same_site else "/pages"
+        return RedirectResponse(f"/pages/login?{urlencode({'next': target})}", status_code=303)
+    return error_page(exc.status, exc.message, exc.candidates)
 
 
 def _methods_for(request: Request) -> set[str]:

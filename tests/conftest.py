@@ -147,6 +147,18 @@ class ApiEnv:
         """The header that authenticates as `role`."""
         return {"X-API-Key": self.keys[role]}
 
+    def signed_in(self, role: str) -> tuple[Any, str]:
+        """A browser-like client of the pages signed in as `role` through /pages/login (its own cookie jar, so the
+        module's client stays anonymous), and the CSRF token its forms carry."""
+        from fastapi.testclient import TestClient
+
+        from api.deps import page_csrf
+
+        c = TestClient(self.app, follow_redirects=False)
+        r = c.post("/pages/login", data={"key": self.keys[role], "next": "/pages"})
+        assert r.status_code == 303, r.text[:300]
+        return c, page_csrf(self.keys[role])
+
 
 @pytest.fixture(scope="module")
 def app_data() -> AppData:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-import html
+from urllib.parse import quote
 from pathlib import Path
 
 import fastapi_offline
@@ -12,7 +12,9 @@ from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
 from fastapi.responses import FileResponse, HTMLResponse, Response
 
 from api import node_service
-from api.deps import StoreDep
+from api.deps import PageCtxDep, StoreDep
+from graph.schema import LABEL_CN
+from kernel.pages import e, page
 
 API_PREFIX = "/api/v1"
 DOCS_STATIC = Path(fastapi_offline.__file__).parent / "static"
@@ -57,22 +59,20 @@ def redoc(request: Request) -> HTMLResponse:
 
 
 @router.get("/", response_class=HTMLResponse)
-def index(store: StoreDep) -> HTMLResponse:
+def index(store: StoreDep, ctx: PageCtxDep) -> HTMLResponse:
     chains, counts = node_service.overview(store)
     rows = "".join(
-        f"<li><a href='{API_PREFIX}/chains/{html.escape(c['key'])}'>{html.escape(c['name'])}</a>"
-        f" · <a href='{API_PREFIX}/segments?chain={html.escape(c['key'])}&limit=100'>环节</a></li>"
+        f"<li><a href='/pages/chains/{quote(c['key'])}/map'>{e(c['name'])}</a>"
+        f" · <a href='/pages/chains/{quote(c['key'])}/report'>招商报告</a></li>"
         for c in chains
     )
-    stats = " · ".join(f"{html.escape(k)} {v}" for k, v in counts.items() if v)
-    return HTMLResponse(
-        "<!doctype html><html lang='zh-CN'><head><meta charset='utf-8'><title>ChainMatch 产业链招商</title>"
-        "<style>body{font-family:sans-serif;max-width:860px;margin:2em auto;line-height:1.6}</style></head><body>"
-        "<h1>ChainMatch 产业链招商</h1>"
-        f"<p>数据概况：{stats or '（空库，请运行 chainmatch seed）'}</p>"
-        "<p><a href='/docs'>API 文档（Swagger）</a> · <a href='/redoc'>API 文档（ReDoc）</a> · "
-        "<a href='/ready'>就绪状态</a></p>"
-        "<p><a href='/pages'>页面：产业链图谱、企业与园区画像</a> · <a href='/pages/land'>土地超市</a> · "
-        "<a href='/pages/pipeline'>招商项目库</a> · <a href='/pages/incentives'>政策计算器</a></p>"
-        f"<h2>产业链</h2><ul>{rows}</ul></body></html>"
-    )
+    names = {label.value: cn for label, cn in LABEL_CN.items()}
+    stats = " · ".join(f"{e(names.get(k, k))} {v:,}" for k, v in counts.items() if v)
+    body = (f"<p id='cm-stats'>数据概况：{stats or '（空库，请运行 chainmatch seed）'}</p>"
+            "<p><a href='/pages'>工作台：产业链图谱、企业与园区画像</a> · <a href='/pages/land'>土地超市</a> · "
+            "<a href='/pages/pipeline'>招商项目库</a> · <a href='/pages/incentives'>政策计算器</a></p>"
+            f"<h2>产业链</h2><ul>{rows}</ul>"
+            "<p class='muted'><a href='/docs'>API 文档（Swagger）</a> · <a href='/redoc'>API 文档（ReDoc）</a> · "
+            "<a href='/ready'>就绪状态</a></p>")
+    return page("ChainMatch 产业链招商", "<h1>ChainMatch 产业链招商</h1><p>产业链图谱 · 招商目标 · 土地超市 · 项目库 · 政策兑现</p>",
+                body, ctx=ctx, active="/")
