@@ -7,8 +7,11 @@ CHAINMATCH_REQUIRE_NEO4J=1 (CI), where a skipped Neo4j test is a failure.
 
 The API. One fixture, `api_env` (module scope): a TestClient over an app whose store holds the module's
 `app_data` (default: factories.seeded(); a module overrides the `app_data` fixture with factories.seeded(...) or
-factories.graph_data(...)), with one key per role (admin, officer, park_admin of app_data.park, viewer), on each
-backend.
+factories.graph_data(...)), with one key per role (admin, officer, park_admin of app_data.park, viewer) plus
+app_data.extra_keys, on each backend. `open_api(store, directory, app_data)` is the same app over a store the test
+filled itself (function scope, or data the app must find at start-up); `store` is a fresh store of each
+backend holding the module's `app_data`, for tests below the API (commands, rankers) — a module uses it or
+`api_env`, not both on Neo4j (one Neo4j test store at a time).
 
 Neo4j Community has one user database, so at most one Neo4j test store is open at a time; opening a second while
 the first is still open is refused (two fixtures would wipe each other's data).
@@ -17,11 +20,12 @@ from __future__ import annotations
 
 import os
 import weakref
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator
 
 import pytest
-
-from dataclasses import dataclass
-from typing import Any
 
 from factories import USCC_A, USCC_B, USCC_C, AppData, seeded, tiny_graph_objects, tiny_graph_relations  # noqa: F401
 from graph.sqlite_store import SQLiteStore
@@ -135,7 +139,7 @@ def tiny(any_store):
 
 @dataclass
 class ApiEnv:
-    """One test module's app: the ASGI app, a started TestClient, the store and a key per role."""
+    """One test module's app: the ASGI app, a started TestClient, the store and a key per role (plus extra keys)."""
 
     app: Any
     client: Any
@@ -166,24 +170,44 @@ def app_data() -> AppData:
     return seeded()
 
 
-@pytest.fixture(scope="module")
-def api_env(backend, tmp_path_factory, app_data):
-    """The module's app on each backend (see the module docstring)."""
+@contextmanager
+def open_api(store, directory: Path, app_data: AppData) -> Iterator[ApiEnv]:
+    """A started TestClient over an app on `store` (already holding app_data), its settings from app_data and its
+    snapshots under `directory`, with a key per role (`<role>-user`; park_admin of app_data.park) and one per
+    app_data.extra_keys (named by its key). The caller closes the store."""
     from fastapi.testclient import TestClient
 
     from api.app import create_app
     from api.auth import create_key
     from api.settings import Settings
 
+    keys = {role: create_key(store, name=f"{role}-user", role=role,
+                             park=app_data.park if role == "park_admin" else None)[1] for role in ROLES}
+    keys |= {name: create_key(store, name=name, role=role, park=park)[1]
+             for name, (role, park) in app_data.extra_keys.items()}
+    settings = Settings(sqlite_path=str(directory / "api.db"), snapshot_dir=str(directory / "snaps"),
+                        **app_data.settings)
+    app = create_app(settings, store=store)
+    with TestClient(app) as client:
+        yield ApiEnv(app, client, store, keys, settings)
+
+
+@pytest.fixture(scope="module")
+def api_env(backend, tmp_path_factory, app_data):
+    """The module's app on each backend (see the module docstring)."""
     d = tmp_path_factory.mktemp(f"api-{backend}")
     store = new_store(backend, d / "api.db")
     try:
         app_data.fill(store)
-        keys = {role: create_key(store, name=f"{role}-user", role=role,
-                                 park=app_data.park if role == "park_admin" else None)[1] for role in ROLES}
-        settings = Settings(sqlite_path=str(d / "api.db"), snapshot_dir=str(d / "snaps"), **app_data.settings)
-        app = create_app(settings, store=store)
-        with TestClient(app) as client:
-            yield ApiEnv(app, client, store, keys, settings)
+        with open_api(store, d, app_data) as env:
+            yield env
     finally:
         store.close()
+
+
+@pytest.fixture
+def store(any_store, app_data):
+    """A fresh store of each backend holding the module's `app_data`, for tests below the API (a module may still
+    define its own `store`)."""
+    app_data.fill(any_store)
+    return any_store

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+import factories
+from conftest import open_api
 from graph.schema import (
     ITEM_MAX, KEY_MAX, LIST_MAX, MODELS, NAME_MAX, SCOPE_MAX, TEXT_MAX, Enterprise, Label, Project,
 )
@@ -90,17 +92,13 @@ def test_lists_are_bounded_in_items_and_item_length():
     assert probs[0].field == "tags.0"
 
 
-def test_real_texts_fit(tmp_path):
+def test_real_texts_fit(sqlite_store):
     """The seed's facts (real public documents) and synthetic data are within every bound."""
     from seed_data.seed import seed_store
-    from graph.sqlite_store import SQLiteStore
 
-    s = SQLiteStore(tmp_path / "t.db")
-    try:
-        seed_store(s, scale=200, seed=5, progress=False, validate_records=True)
-        assert s.counts()["nodes"]["Enterprise"] == 200
-    finally:
-        s.close()
+    s = sqlite_store
+    seed_store(s, scale=200, seed=5, progress=False, validate_records=True)
+    assert s.counts()["nodes"]["Enterprise"] == 200
 
 
 # ------------------------------------------------------------------------------------------------ snapshot
@@ -123,15 +121,14 @@ def _text_bytes(snap: Snapshot) -> dict[str, int]:
     return out
 
 
-@pytest.fixture
-def seeded(tmp_path):
-    from seed_data.seed import seed_store
-    from graph.sqlite_store import SQLiteStore
+SEEDED = factories.seeded(scale=2000, seed=3)
 
-    s = SQLiteStore(tmp_path / "big.db")
-    seed_store(s, scale=2000, seed=3, progress=False)
-    yield s
-    s.close()
+
+@pytest.fixture
+def seeded(sqlite_store):
+    """A SQLite store with 2000 synthetic firms, fresh for each test (the tests write odd records into it)."""
+    SEEDED.fill(sqlite_store)
+    return sqlite_store
 
 
 def _largest_others() -> list:
@@ -192,12 +189,8 @@ def test_a_record_the_snapshot_cannot_hold_is_left_out_and_reported(seeded, tmp_
     assert snap.labels["Enterprise"].keys.dtype.itemsize <= KEY_MAX * 4
     assert [(lab, why) for lab, _, why, _ in snap.skipped] == [("Enterprise", f"key 长 {len(too_long):,} 个字符，超过上限 {KEY_MAX}")]
     assert "left out" in caplog.text
-    from fastapi.testclient import TestClient
-
-    from api.app import create_app
-    from api.settings import Settings
-
-    with TestClient(create_app(Settings(snapshot_dir=str(tmp_path / "api-snaps")), store=seeded)) as client:
+    with open_api(seeded, tmp_path / "api", SEEDED) as api:
+        client = api.client
         assert client.get("/api/v1/chain-maps", params={"region": "衢州"}).status_code == 200  # still serving
         ready = client.get("/ready").json()
         assert ready["status"] == "ready" and "超过上限" in ready["skipped"][0]

@@ -8,12 +8,22 @@ import numpy as np
 import pytest
 from scipy.optimize import linear_sum_assignment
 
+from factories import graph_data, land_world
 from graph.schema import LandParcel, Project
+from graph.snapshot import Snapshot
 from land.assignment import assign, optimal_assignment
-from land.data import LandData
-from land_world import (  # noqa: F401  (fixtures: data needs store)
-    NOW, brute_force_best, data, random_instance, reference_failures, store,
-)
+from land.data import LandData, land_data
+from land_helpers import NOW, brute_force_best, random_instance, reference_failures
+
+
+@pytest.fixture(scope="module")
+def app_data():
+    return graph_data(*land_world(), park="qz")
+
+
+@pytest.fixture
+def data(store):
+    return land_data(Snapshot.build(store))
 
 
 @pytest.mark.parametrize("seed", range(60))

@@ -9,8 +9,14 @@ import pytest
 from typer.testing import CliRunner
 
 from conftest import point_cli_at
+from factories import graph_data, land_market
 from land.cli import app as land_cli
-from land_world import PARCEL_COLS, PROJECT_COLS, cli_inputs, env, read_csv, write_csv  # noqa: F401  (fixtures)
+from land_helpers import PARCEL_COLS, PROJECT_COLS, cli_inputs, read_csv, write_csv
+
+
+@pytest.fixture(scope="module")
+def app_data():
+    return graph_data(*land_market(), park="qz").with_keys(park_admin_sz=("park_admin", "sz"))
 
 
 def test_cli_land_assign_writes_assignment_and_every_feasible_pair(tmp_path):
@@ -61,10 +67,10 @@ def test_cli_bad_input_names_row_and_field_and_writes_nothing(tmp_path, which, r
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
 
 
-def test_cli_with_a_store_checks_parks_there_and_uses_the_graph(tmp_path, env, monkeypatch):
+def test_cli_with_a_store_checks_parks_there_and_uses_the_graph(tmp_path, api_env, monkeypatch):
     from api.settings import get_settings
 
-    _, _, store, _ = env
+    store = api_env.store
     pj, pc = cli_inputs(tmp_path)
     out = tmp_path / "A.csv"
     # --db names a SQLite file; --store uses the configured store, whichever backend it is
@@ -146,10 +152,10 @@ def _rewrite(path: Path, cols, row: int, col: str, value: str) -> None:
     write_csv(path, rows[0], rows[1:])
 
 
-def test_cli_chain_names_resolve_against_the_graph(tmp_path, env, monkeypatch):
+def test_cli_chain_names_resolve_against_the_graph(tmp_path, api_env, monkeypatch):
     from api.settings import get_settings
 
-    _, _, store, _ = env
+    store = api_env.store
     graph = ["--db", str(store.path)] if store.backend == "sqlite" else ["--store"]
     point_cli_at(monkeypatch, store)
     try:

@@ -7,13 +7,19 @@ import threading
 
 import pytest
 
+from factories import graph_data, land_world
 from graph.schema import Project
 from graph.writer import write_objects
 from land.commands import release_parcel, reserve_parcel, sweep_expired_reservations, transfer_parcel
 from land.reservations import (
     InvalidRequest, ParcelForbidden, ParcelNotFound, ReservationConflict, RuleViolation, effective_status,
 )
-from land_world import NOW, store  # noqa: F401  (fixtures)
+from land_helpers import NOW
+
+
+@pytest.fixture(scope="module")
+def app_data():
+    return graph_data(*land_world(), park="qz")
 
 
 def test_reserve_release_transfer_with_versions_and_audit(store):

@@ -1,11 +1,18 @@
 """土地超市 storefront page: filters, offline and escaped; a parcel's matching projects."""
 from __future__ import annotations
 
-from land_world import INJECT, env  # noqa: F401  (fixtures)
+import pytest
+
+from factories import INJECT, graph_data, land_market
 
 
-def test_storefront_page_filters_offline_and_escaped(env):
-    client, *_ = env
+@pytest.fixture(scope="module")
+def app_data():
+    return graph_data(*land_market(), park="qz").with_keys(park_admin_sz=("park_admin", "sz"))
+
+
+def test_storefront_page_filters_offline_and_escaped(api_env):
+    client = api_env.client
     r = client.get("/pages/land")
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
     page = r.text
@@ -31,8 +38,8 @@ def test_storefront_page_filters_offline_and_escaped(env):
     assert "面积下限应为数字" in p and "<script>alert" not in p and "未知园区" in p
 
 
-def test_storefront_parcel_detail_lists_projects(env):
-    client, *_ = env
+def test_storefront_parcel_detail_lists_projects(api_env):
+    client = api_env.client
     page = client.get("/pages/land", params={"parcel": "A"}).text
     assert "封测基地项目" in page and "适合的项目" in page and "园区主导产业契合" in page
     assert "项目未填达产年税收，无法满足亩均税收要求（≥ 15 万元/亩）" in page  # the 60 抢地项目 lack a tax figure

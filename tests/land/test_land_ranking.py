@@ -6,12 +6,23 @@ import math
 
 import pytest
 
+from factories import graph_data, land_world
 from graph.schema import Project
 from graph.snapshot import Snapshot
 from land.data import land_data
 from land.ranking import rank_parcels, rank_projects
 from land.scoring import COMPONENTS, DEFAULT_SCALES, LandWeights
-from land_world import NOW, by_key, data, store  # noqa: F401  (fixtures)
+from land_helpers import NOW, by_key
+
+
+@pytest.fixture(scope="module")
+def app_data():
+    return graph_data(*land_world(), park="qz")
+
+
+@pytest.fixture
+def data(store):
+    return land_data(Snapshot.build(store))
 
 
 def test_project_to_parcels_ranked_with_breakdown(data):

@@ -10,11 +10,20 @@ import httpx
 import pytest
 import uvicorn
 
-from land_world import env, h  # noqa: F401  (fixtures)
+from factories import graph_data, land_market
 
 
-def test_match_by_key_ranks_and_explains(env):
-    client, *_ = env
+@pytest.fixture(scope="module")
+def app_data():
+    return graph_data(*land_market(), park="qz").with_keys(park_admin_sz=("park_admin", "sz"))
+
+
+def h(keys, role):
+    return {"X-API-Key": keys[role]}
+
+
+def test_match_by_key_ranks_and_explains(api_env):
+    client = api_env.client
     r = client.post("/api/v1/land/match", json={"project": "P1"})
     assert r.status_code == 200, r.text
     body = r.json()
@@ -31,8 +40,8 @@ def test_match_by_key_ranks_and_explains(env):
     assert body["weights"]["chain_park"] == 20
 
 
-def test_match_inline_project_with_filters_and_weights(env):
-    client, *_ = env
+def test_match_inline_project_with_filters_and_weights(api_env):
+    client = api_env.client
     inline = {"chain": "ic", "total_investment_wan": 26000, "land_min_mu": 70, "land_max_mu": 90,
               "expected_tax_wan": 1300, "max_price_wan_per_mu": 40}
     r = client.post("/api/v1/land/match", json={"project_data": inline, "park": "qz", "limit": 2,
@@ -63,24 +72,24 @@ def test_match_inline_project_with_filters_and_weights(env):
     ({"project": "P1", "weights": {"cluster": 1e308, "readiness": 1e308}}, 422, "weights.cluster"),
     ({"project_data": {"total_investment_wan": False}}, 422, "total_investment_wan 应为数字"),
 ])
-def test_match_bad_requests_are_problem_json(env, body, status, text):
-    client, *_ = env
+def test_match_bad_requests_are_problem_json(api_env, body, status, text):
+    client = api_env.client
     r = client.post("/api/v1/land/match", json=body)
     assert r.status_code == status, r.text
     assert r.headers["content-type"].startswith("application/problem+json")
     assert text in r.text
 
 
-def test_match_inline_project_without_land_use_is_unrestricted(env):
-    client, *_ = env
+def test_match_inline_project_without_land_use_is_unrestricted(api_env):
+    client = api_env.client
     r = client.post("/api/v1/land/match", json={"project_data": {"chain": "ic"}, "infeasible_limit": 500})
     assert r.status_code == 200, r.text
     # 未填则不限: no land-use rule is checked at all (a project defaulting to 0601 would show a passed check)
     assert r.json()["feasible"] and not [c for m in r.json()["feasible"] for c in m["checks"] if c["rule"] == "land_use"]
 
 
-def test_parcel_to_projects_and_enterprise_extension_point(env):
-    client, _, _, app = env
+def test_parcel_to_projects_and_enterprise_extension_point(api_env):
+    client, app = api_env.client, api_env.app
     r = client.get("/api/v1/parcels/A/projects", params={"infeasible_limit": 500})
     assert r.status_code == 200
     body = r.json()
@@ -105,8 +114,8 @@ def test_parcel_to_projects_and_enterprise_extension_point(env):
         del app.state.land_enterprise_recommender
 
 
-def test_assign_is_one_to_one_and_reports_unmatched(env):
-    client, *_ = env
+def test_assign_is_one_to_one_and_reports_unmatched(api_env):
+    client = api_env.client
     r = client.post("/api/v1/land/assign", json={"projects": ["P1", "P2", "P9"], "include_pairs": True})
     assert r.status_code == 200, r.text
     body = r.json()
@@ -124,8 +133,8 @@ def test_assign_is_one_to_one_and_reports_unmatched(env):
     assert [e["message"] for e in r.json()["errors"]] == ["未知项目 'ghost'", "未知地块 'nowhere'"]
 
 
-def test_reservation_roles_scope_and_conflicts(env):
-    client, keys, store, _ = env
+def test_reservation_roles_scope_and_conflicts(api_env):
+    client, keys, store = api_env.client, api_env.keys, api_env.store
     url = "/api/v1/parcels/R/reserve"
     body = {"project": "P1", "ttl_hours": 48}
     assert client.post(url, json=body).status_code == 401
@@ -159,8 +168,8 @@ def test_reservation_roles_scope_and_conflicts(env):
                     ("land.reserve", "officer-user")]
 
 
-def test_reservation_rule_violation_and_missing(env):
-    client, keys, *_ = env
+def test_reservation_rule_violation_and_missing(api_env):
+    client, keys = api_env.client, api_env.keys
     r = client.post("/api/v1/parcels/S/reserve", json={"project": "P1"}, headers=h(keys, "officer"))
     assert r.status_code == 200  # unrestricted 80 亩 parcel
     r = client.post("/api/v1/parcels/A/reserve", json={"project": "P2"}, headers=h(keys, "officer"))
@@ -176,9 +185,9 @@ def test_reservation_rule_violation_and_missing(env):
     assert client.post("/api/v1/land/sweep", headers=h(keys, "admin")).json() == {"released": [], "count": 0}
 
 
-def test_sixty_concurrent_reservations_exactly_one_wins(env):
+def test_sixty_concurrent_reservations_exactly_one_wins(api_env):
     """A real server (uvicorn on 127.0.0.1) and 60 client threads released together at one parcel."""
-    _, keys, store, app = env
+    keys, store, app = api_env.keys, api_env.store, api_env.app
     config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
@@ -210,8 +219,8 @@ def test_sixty_concurrent_reservations_exactly_one_wins(env):
 
 
 # ------------------------------------------------------------------------------------------------ names
-def test_match_and_assign_take_chain_and_park_names(env):
-    client, *_ = env
+def test_match_and_assign_take_chain_and_park_names(api_env):
+    client = api_env.client
     inline = {"chain": "集成电路", "total_investment_wan": 26000, "land_min_mu": 70, "land_max_mu": 90,
               "expected_tax_wan": 1300, "max_price_wan_per_mu": 40}
     by_name = client.post("/api/v1/land/match", json={"project_data": inline, "park": "衢州智造新城"})
@@ -228,8 +237,8 @@ def test_match_and_assign_take_chain_and_park_names(env):
     ({"project_data": {"chain": "集成电漏"}}, "project_data.chain", "未知产业链 '集成电漏'；您是不是要找：集成电路（ic）"),
     ({"project": "P1", "park": "衢州智造新成"}, "park", "未知园区 '衢州智造新成'；您是不是要找：衢州智造新城（qz）"),
 ])
-def test_a_misspelt_name_is_refused_with_a_suggestion(env, body, field, text):
-    client, *_ = env
+def test_a_misspelt_name_is_refused_with_a_suggestion(api_env, body, field, text):
+    client = api_env.client
     r = client.post("/api/v1/land/match", json=body)
     assert r.status_code == 422, r.text
     assert text in r.json()["detail"] and r.json()["errors"][0]["field"] == field

@@ -7,14 +7,24 @@ import datetime as dt
 import numpy as np
 import pytest
 
+from factories import graph_data, land_world
 from graph.schema import LandParcel, Project
+from graph.snapshot import Snapshot
 from land.assignment import feasible_pairs
-from land.data import LandData
+from land.data import LandData, land_data
 from land.ranking import rank_parcels
 from land.rules import RULE_BIT, RULES, check_pairs, now_seconds
-from land_world import (  # noqa: F401  (fixtures)
-    BASE_PARCEL, BASE_PROJECT, NOW, by_key, check_pair, data, random_instance, reference_failures, store,
-)
+from land_helpers import BASE_PARCEL, BASE_PROJECT, NOW, by_key, check_pair, random_instance, reference_failures
+
+
+@pytest.fixture(scope="module")
+def app_data():
+    return graph_data(*land_world(), park="qz")
+
+
+@pytest.fixture
+def data(store):
+    return land_data(Snapshot.build(store))
 
 
 def test_base_pair_passes_every_rule():

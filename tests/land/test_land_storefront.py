@@ -1,8 +1,23 @@
 """土地超市 storefront listing filters."""
 from __future__ import annotations
 
+import pytest
+
+from factories import graph_data, land_world
+from graph.snapshot import Snapshot
+from land.data import land_data
 from land.storefront import list_parcels
-from land_world import NOW, data, store  # noqa: F401  (fixtures: data needs store)
+from land_helpers import NOW
+
+
+@pytest.fixture(scope="module")
+def app_data():
+    return graph_data(*land_world(), park="qz")
+
+
+@pytest.fixture
+def data(store):
+    return land_data(Snapshot.build(store))
 
 
 def test_list_parcels_filters(data):

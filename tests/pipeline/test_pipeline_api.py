@@ -8,17 +8,11 @@ import io
 import re
 
 import pytest
-from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 
-from api.app import create_app
-from api.auth import create_key
-from api.settings import Settings
+from factories import INJECT, graph_data
 from graph.schema import Enterprise, IndustryChain, LandParcel, Park, Project, Region, Segment
-from conftest import new_store
-from graph.writer import write_objects
 
-INJECT = "<script>alert('x')</script>"
 TODAY = dt.date.today()
 
 
@@ -41,18 +35,8 @@ def objects():
 
 
 @pytest.fixture(scope="module")
-def env(backend, tmp_path_factory):
-    d = tmp_path_factory.mktemp("pipelineapi")
-    store = new_store(backend, d / "p.db")
-    write_objects(store, objects())
-    keys = {role: create_key(store, name=f"{role}-user", role=role,
-                             park="quzhou_zhizao" if role == "park_admin" else None)[1]
-            for role in ("admin", "officer", "park_admin", "viewer")}
-    keys["park_admin_ly"] = create_key(store, name="ly-admin", role="park_admin", park="longyou_ez")[1]
-    app = create_app(Settings(sqlite_path=str(d / "p.db"), snapshot_dir=str(d / "snaps")), store=store)
-    with TestClient(app) as client:
-        yield client, keys, store
-    store.close()
+def app_data():
+    return graph_data(objects(), park="quzhou_zhizao").with_keys(park_admin_ly=("park_admin", "longyou_ez"))
 
 
 def h(keys, role):
@@ -66,8 +50,8 @@ def problem(r, status):
 
 
 # ------------------------------------------------------------------------------------------------ 政策兑现
-def test_policy_items_list_with_document_numbers_and_dates(env):
-    client, *_ = env
+def test_policy_items_list_with_document_numbers_and_dates(api_env):
+    client = api_env.client
     body = client.get("/api/v1/incentives/items").json()
     fdi = next(i for i in body["items"] if i["item"] == "qz-fdi.17.tiers")
     assert fdi["doc_no"] == "衢政办发〔2025〕30号" and fdi["effective_from"] == "2025-01-01"
@@ -80,8 +64,8 @@ def test_policy_items_list_with_document_numbers_and_dates(env):
             "choices": None, "help": None} in facts
 
 
-def test_calculator_gives_amounts_formulas_and_articles(env):
-    client, *_ = env
+def test_calculator_gives_amounts_formulas_and_articles(api_env):
+    client = api_env.client
     r = client.post("/api/v1/incentives/calculate", json={
         "facts": {"registered_park": "quzhou_zhizao", "foreign_invested": True, "industry_class": "制造业",
                   "fdi_total_usd_wan": 10000, "fdi_first_year_usd_wan": 3000, "fdi_year_usd_wan": 3000},
@@ -97,8 +81,8 @@ def test_calculator_gives_amounts_formulas_and_articles(env):
     assert len(everything["items"]) == 43
 
 
-def test_calculator_from_a_project_in_the_graph_and_outside_scope(env):
-    client, *_ = env
+def test_calculator_from_a_project_in_the_graph_and_outside_scope(api_env):
+    client = api_env.client
     r = client.post("/api/v1/incentives/calculate", json={"project": "FDI1", "on": "2025-12-31"})
     items = {i["item"]: i for i in r.json()["items"]}
     assert items["qz-fdi.17.major"]["amount"] == "135"
@@ -109,9 +93,9 @@ def test_calculator_from_a_project_in_the_graph_and_outside_scope(env):
     assert problem(client.post("/api/v1/incentives/calculate", json={"project": "nope"}), 404)
 
 
-def test_a_number_is_not_a_date(env):
+def test_a_number_is_not_a_date(api_env):
     """Pydantic would read 9e-231 as a Unix timestamp (1970-01-01); found by schemathesis."""
-    client, keys, _ = env
+    client, keys = api_env.client, api_env.keys
     body = problem(client.post("/api/v1/incentives/calculate", json={"on": 9.36e-231}), 422)
     assert body["errors"][0]["field"] == "on" and "不能是数字" in body["errors"][0]["message"]
     for path, payload in (("QZ-001/stage", {"to": "接洽", "on": 20250101}),
@@ -119,8 +103,8 @@ def test_a_number_is_not_a_date(env):
         assert problem(client.post(f"/api/v1/pipeline/projects/{path}", json=payload, headers=h(keys, "officer")), 422)
 
 
-def test_calculator_rejects_bad_facts_naming_each_field(env):
-    client, *_ = env
+def test_calculator_rejects_bad_facts_naming_each_field(api_env):
+    client = api_env.client
     body = problem(client.post("/api/v1/incentives/calculate", json={
         "facts": {"fdi_year_usd_wan": "很多", "industry_class": "农业", "unknown_fact": 1}}), 422)
     assert {e["field"] for e in body["errors"]} == {"fdi_year_usd_wan", "industry_class", "unknown_fact"}
@@ -128,8 +112,8 @@ def test_calculator_rejects_bad_facts_naming_each_field(env):
     assert problem(client.post("/api/v1/incentives/calculate", json={"facts": {}, "bogus": 1}), 422)
 
 
-def test_push_lists_qualifying_projects_with_amounts(env):
-    client, *_ = env
+def test_push_lists_qualifying_projects_with_amounts(api_env):
+    client = api_env.client
     body = client.get("/api/v1/incentives/items/qz-fdi.17.major/push?on=2025-12-31").json()
     assert [(e["key"], e["amount"]) for e in body["qualified"]] == [("FDI1", "135")]
     assert body["counts"]["qualified"] == 1
@@ -139,8 +123,8 @@ def test_push_lists_qualifying_projects_with_amounts(env):
 
 
 # ------------------------------------------------------------------------------------------------ 项目库
-def test_create_and_move_a_project_with_roles(env):
-    client, keys, store = env
+def test_create_and_move_a_project_with_roles(api_env):
+    client, keys, store = api_env.client, api_env.keys, api_env.store
     body = {"key": "QZ-001", "name": "示例封测基地项目（合成）", "park": "quzhou_zhizao", "chain": "ic",
             "total_investment_wan": 120000, "owner": "张三", "on": "2025-01-02"}
     assert problem(client.post("/api/v1/pipeline/projects", json=body), 401)
@@ -177,8 +161,8 @@ def test_create_and_move_a_project_with_roles(env):
     assert signed["before"]["stage"] == "洽谈" and signed["after"]["stage"] == "签约" and "park_admin" in signed["actor"]
 
 
-def test_a_boolean_is_not_a_number_and_nothing_is_written(env):
-    client, keys, store = env
+def test_a_boolean_is_not_a_number_and_nothing_is_written(api_env):
+    client, keys, store = api_env.client, api_env.keys, api_env.store
     body = {"key": "QZ-BOOL", "name": "示例项目（合成）", "park": "quzhou_zhizao", "total_investment_wan": True}
     out = problem(client.post("/api/v1/pipeline/projects", json=body, headers=h(keys, "officer")), 422)
     assert "total_investment_wan 应为数字，不能是 true" in out["detail"] + str(out.get("errors"))
@@ -187,8 +171,8 @@ def test_a_boolean_is_not_a_number_and_nothing_is_written(env):
     assert r.status_code == 422 and store.get("Project", "QZ-BOOL") is None
 
 
-def test_generic_put_cannot_change_the_stage_but_keeps_the_history(env):
-    client, keys, store = env
+def test_generic_put_cannot_change_the_stage_but_keeps_the_history(api_env):
+    client, keys, store = api_env.client, api_env.keys, api_env.store
     client.post("/api/v1/pipeline/projects", json={"key": "QZ-002", "name": "项目二", "park": "quzhou_zhizao",
                                                    "on": "2025-01-02"}, headers=h(keys, "officer"))
     r = client.put("/api/v1/projects/QZ-002", json={"name": "项目二", "park": "quzhou_zhizao", "stage": "签约"},
@@ -203,8 +187,8 @@ def test_generic_put_cannot_change_the_stage_but_keeps_the_history(env):
     assert kept["name"] == "项目二（改名）" and kept["stage_on"] == "2025-01-02" and len(kept["stage_history"]) == 1
 
 
-def test_tracking_patch_board_overdue_and_stalled(env):
-    client, keys, store = env
+def test_tracking_patch_board_overdue_and_stalled(api_env):
+    client, keys, store = api_env.client, api_env.keys, api_env.store
     client.post("/api/v1/pipeline/projects", json={"key": "QZ-003", "name": "项目三", "park": "quzhou_zhizao",
                                                    "total_investment_wan": 5000, "on": "2025-01-02"},
                 headers=h(keys, "officer"))
@@ -231,8 +215,8 @@ def test_tracking_patch_board_overdue_and_stalled(env):
     assert custom["by_class"]["重大"] >= 1
 
 
-def test_evaluation_endpoint(env):
-    client, *_ = env
+def test_evaluation_endpoint(api_env):
+    client = api_env.client
     ev = client.get("/api/v1/pipeline/projects/FDI1/evaluation").json()
     by = {i["name"]: i for i in ev["indicators"]}
     assert by["投资强度"]["value"] == 250 and by["投资强度"]["outcome"] == "shortfall"
@@ -241,8 +225,8 @@ def test_evaluation_endpoint(env):
     assert "FDI1" in [e["project"] for e in allev]
 
 
-def test_excel_export_and_import_over_http(env):
-    client, keys, store = env
+def test_excel_export_and_import_over_http(api_env):
+    client, keys, store = api_env.client, api_env.keys, api_env.store
     r = client.get("/api/v1/pipeline/export.xlsx")
     assert r.status_code == 200 and r.headers["content-type"].startswith("application/vnd.openxmlformats")
     wb = load_workbook(io.BytesIO(r.content))
@@ -261,8 +245,8 @@ def test_excel_export_and_import_over_http(env):
 
 
 # ------------------------------------------------------------------------------------------------ pages
-def test_board_page_is_offline_escaped_and_highlights_overdue(env):
-    client, *_ = env
+def test_board_page_is_offline_escaped_and_highlights_overdue(api_env):
+    client = api_env.client
     r = client.get("/pages/pipeline?today=2025-03-01")
     assert r.status_code == 200 and "default-src 'none'" in r.headers["content-security-policy"]
     page = r.text

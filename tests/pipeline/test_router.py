@@ -5,13 +5,10 @@ owner filter selects on the snapshot."""
 from __future__ import annotations
 
 import pytest
-from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from api.app import create_app
-from api.auth import create_key
-from api.settings import Settings
-from conftest import new_store
+from conftest import point_cli_at
+from factories import graph_data
 from graph.schema import IndustryChain, Park, Project, Region
 from graph.writer import write_objects
 
@@ -29,15 +26,8 @@ def objects():
 
 
 @pytest.fixture(scope="module")
-def env(backend, tmp_path_factory):
-    d = tmp_path_factory.mktemp("pipelinenames")
-    store = new_store(backend, d / "p.db")
-    write_objects(store, objects())
-    key = create_key(store, name="officer", role="officer")[1]
-    app = create_app(Settings(sqlite_path=str(d / "p.db"), snapshot_dir=str(d / "snaps")), store=store)
-    with TestClient(app) as client:
-        yield client, {"X-API-Key": key}, d
-    store.close()
+def app_data():
+    return graph_data(objects(), park="quzhou_zhizao")
 
 
 def keys_on(board: dict) -> list[str]:
@@ -45,8 +35,8 @@ def keys_on(board: dict) -> list[str]:
 
 
 @pytest.mark.parametrize("park", ["衢州智造新城", "quzhou_zhizao", " 衢州智造新城 ", "智造新城"])
-def test_the_board_takes_a_park_by_key_or_name(env, park):
-    client, *_ = env
+def test_the_board_takes_a_park_by_key_or_name(api_env, park):
+    client = api_env.client
     r = client.get("/api/v1/pipeline/board", params={"park": park, "today": "2025-06-30"})
     assert r.status_code == 200, r.text
     assert keys_on(r.json()) == ["P1"]
@@ -57,8 +47,8 @@ def test_the_board_takes_a_park_by_key_or_name(env, park):
 
 
 @pytest.mark.parametrize("park", ["智造新成", "制造新城"])
-def test_an_unknown_park_is_a_404_with_suggestions_not_an_empty_board(env, park):
-    client, *_ = env
+def test_an_unknown_park_is_a_404_with_suggestions_not_an_empty_board(api_env, park):
+    client = api_env.client
     r = client.get("/api/v1/pipeline/board", params={"park": park})
     assert r.status_code == 404 and r.headers["content-type"].startswith("application/problem+json")
     assert "衢州智造新城（quzhou_zhizao）" in r.json()["detail"]
@@ -66,14 +56,14 @@ def test_an_unknown_park_is_a_404_with_suggestions_not_an_empty_board(env, park)
     assert client.get("/api/v1/pipeline/export.xlsx", params={"park": "无此园区"}).status_code == 404
 
 
-def test_the_owner_filter(env):
-    client, *_ = env
+def test_the_owner_filter(api_env):
+    client = api_env.client
     assert keys_on(client.get("/api/v1/pipeline/board", params={"owner": "李四"}).json()) == ["P2"]
     assert keys_on(client.get("/api/v1/pipeline/board", params={"owner": "张三", "park": "浙江龙游经济开发区"}).json()) == []
 
 
-def test_a_project_is_created_and_patched_with_chain_and_park_names(env):
-    client, auth, _ = env
+def test_a_project_is_created_and_patched_with_chain_and_park_names(api_env):
+    client, auth = api_env.client, api_env.h("officer")
     body = {"key": "P3", "name": "名称建档项目（合成）", "chain": "集成电路", "park": "衢州智造新城", "on": "2025-01-02"}
     r = client.post("/api/v1/pipeline/projects", json=body, headers=auth)
     assert r.status_code == 201, r.text
@@ -86,19 +76,14 @@ def test_a_project_is_created_and_patched_with_chain_and_park_names(env):
     assert client.get("/api/v1/pipeline/projects/P4").status_code == 404
 
 
-def test_the_cli_board_takes_a_park_name(tmp_path, monkeypatch):
+def test_the_cli_board_takes_a_park_name(sqlite_store, tmp_path, monkeypatch):
     """The CLI opens the configured store (SQLite here), so this runs once, not per backend."""
     from api.settings import get_settings
-    from graph.sqlite_store import SQLiteStore
     from pipeline.cli import app
 
-    store = SQLiteStore(tmp_path / "cli.db")
-    write_objects(store, objects())
-    store.close()
-    monkeypatch.setenv("CHAINMATCH_STORE_BACKEND", "sqlite")
-    monkeypatch.setenv("CHAINMATCH_SQLITE_PATH", str(tmp_path / "cli.db"))
+    write_objects(sqlite_store, objects())
     monkeypatch.setenv("CHAINMATCH_SNAPSHOT_DIR", str(tmp_path / "snaps"))
-    get_settings.cache_clear()
+    point_cli_at(monkeypatch, sqlite_store)
     try:
         ok = CliRunner().invoke(app, ["projects", "board", "--park", "衢州智造新城", "--today", "2025-06-30"])
         bad = CliRunner().invoke(app, ["projects", "board", "--park", "智造新成"])

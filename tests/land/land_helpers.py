@@ -1,6 +1,7 @@
-"""The 土地超市 test world: a small graph (衢州 and 深圳 parks, parcels A–G, projects P1–P3), the API app over a
-store on each backend, CSV helpers, random instances and a plain one-pair-at-a-time reference of the hard rules.
-Test modules import the fixtures they use from here (`store`, `data`, `env`)."""
+"""Helpers for checking the 土地超市 matcher: a plain one-pair-at-a-time reference of the hard rules (and a base
+project/parcel pair passing all of them), random instances, a brute-force optimum, and the CSV files the
+`land-assign` CLI reads. The graphs the tests run on are factories.land_world() and factories.land_market(); the
+store and the app come from conftest.py (`store`, `api_env`)."""
 from __future__ import annotations
 
 import csv
@@ -9,90 +10,12 @@ from decimal import Decimal
 from pathlib import Path
 
 import numpy as np
-import pytest
-from fastapi.testclient import TestClient
 
-from api.app import create_app
-from api.auth import create_key
-from api.settings import Settings
-from conftest import new_store
-from graph.schema import (
-    Enterprise, IndustryChain, LandParcel, Park, Project, Region, Segment, utc_timestamp_text,
-)
-from graph.snapshot import Snapshot
-from graph.store import RelRec
-from graph.writer import write_objects
-from land import pages as pages_land, router as land_router
+from graph.schema import LandParcel, Project, utc_timestamp_text
 from land.checks import check_records
-from land.data import land_data
 
 
 NOW = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
-
-
-def graph_objects():
-    return [
-        Region(key="330000", name="浙江省", level="province", lat=30.27, lon=120.15),
-        Region(key="330800", name="衢州市", level="city", parent="330000", lat=28.97, lon=118.87),
-        Region(key="330802", name="柯城区", level="county", parent="330800"),
-        Region(key="330881", name="江山市", level="county", parent="330800", lat=28.74, lon=118.63),
-        Region(key="440300", name="深圳市", level="city", lat=22.54, lon=114.06),
-        IndustryChain(key="ic", name="集成电路"),
-        IndustryChain(key="bio", name="生物医药"),
-        Segment(key="ic.fab", name="晶圆制造", chain="ic", stream="中游"),
-        Segment(key="ic.pkg", name="封测", chain="ic", stream="中游"),
-        Segment(key="ic.app", name="终端应用", chain="ic", stream="下游"),
-        Segment(key="bio.api", name="原料药", chain="bio", stream="上游"),
-        Park(key="qz", name="衢州智造新城", region="330802", leading_chains=["ic"], lat=28.95, lon=118.85),
-        Park(key="js", name="江山经开区", region="330881", leading_chains=["bio"]),
-        Park(key="sz", name="深圳园", region="440300", leading_chains=["ic"]),
-        Enterprise(key="F1", name="衢州晶圆（合成）", region="330802"),
-        Enterprise(key="F2", name="江山终端（合成）", region="330881"),
-        Enterprise(key="F3", name="深圳晶圆（合成）", region="440300"),
-        Enterprise(key="F4", name="封测集团（合成）", region="440300", lat=22.6, lon=114.0),
-        LandParcel(key="A", name="智造新城A地块", park="qz", region="330802", area_mu=80, price_wan_per_mu=25,
-                   min_invest_intensity_wan_per_mu=300, min_tax_wan_per_mu=15, readiness=["七通一平", "标准地"],
-                   allowed_chains=["ic"], allowed_pollution=["轻污染", "一般"], lat=28.95, lon=118.86),
-        LandParcel(key="B", name="江山B地块", park="js", region="330881", area_mu=85, price_wan_per_mu=20,
-                   min_invest_intensity_wan_per_mu=250, allowed_chains=["bio"], readiness=["五通一平"]),
-        LandParcel(key="C", name="深圳C地块", park="sz", region="440300", area_mu=75, price_wan_per_mu=38),
-        LandParcel(key="D", name="已出让D地块", park="qz", region="330802", area_mu=80, status="transferred"),
-        LandParcel(key="E", name="预留E地块", park="qz", region="330802", area_mu=82, status="reserved",
-                   reserved_by="P2", expires_at="2030-01-01T00:00:00Z"),
-        LandParcel(key="G", name="过期预留G地块", park="qz", region="330802", area_mu=78, price_wan_per_mu=30,
-                   status="reserved", reserved_by="P2", expires_at="2025-06-01T00:00:00Z"),
-        Project(key="P1", name="封测基地项目", investor="F4", chain="ic", segment="ic.pkg", park="qz",
-                total_investment_wan=26000, land_min_mu=70, land_max_mu=90, expected_tax_wan=1300,
-                expected_output_wan=50000, energy_tce_per_wan=0.3, pollution_class="一般", max_price_wan_per_mu=40),
-        Project(key="P2", name="原料药项目", chain="bio", segment="bio.api", region="330881",
-                total_investment_wan=30000, land_min_mu=75, land_max_mu=100, pollution_class="一般"),
-        Project(key="P3", name="已投产项目", chain="ic", stage="投产", total_investment_wan=90000,
-                land_min_mu=70, land_max_mu=90),
-    ]
-
-
-def graph_relations():
-    return [
-        RelRec("UPSTREAM_OF", "Segment", "ic.fab", "Segment", "ic.pkg"),
-        RelRec("UPSTREAM_OF", "Segment", "ic.pkg", "Segment", "ic.app"),
-        RelRec("IN_SEGMENT", "Enterprise", "F1", "Segment", "ic.fab"),
-        RelRec("IN_SEGMENT", "Enterprise", "F2", "Segment", "ic.app"),
-        RelRec("IN_SEGMENT", "Enterprise", "F3", "Segment", "ic.fab"),
-        RelRec("IN_SEGMENT", "Enterprise", "F4", "Segment", "ic.pkg"),
-        RelRec("SUPPLIES", "Enterprise", "F4", "Enterprise", "F2"),
-    ]
-
-
-@pytest.fixture
-def store(any_store):
-    """The land graph on each backend (reservations rely on the store's preconditions)."""
-    write_objects(any_store, graph_objects(), graph_relations())
-    return any_store
-
-
-@pytest.fixture
-def data(store):
-    return land_data(Snapshot.build(store))
 
 
 def by_key(items, field="parcel"):
@@ -227,69 +150,6 @@ def brute_force_best(edges: dict[tuple[int, int], float], n_projects: int) -> fl
 
     go(0, frozenset(), 0.0)
     return best
-
-
-INJECT = "<script>alert('x')</script>"
-
-
-def objects(n_racers: int = 60):
-    objs = [
-        Region(key="330800", name="衢州市", level="city", lat=28.97, lon=118.87),
-        Region(key="330802", name="柯城区", level="county", parent="330800"),
-        Region(key="440300", name="深圳市", level="city", lat=22.54, lon=114.06),
-        IndustryChain(key="ic", name="集成电路"),
-        IndustryChain(key="bio", name="生物医药"),
-        Segment(key="ic.fab", name="晶圆制造", chain="ic"),
-        Segment(key="ic.pkg", name="封测", chain="ic"),
-        Park(key="qz", name="衢州智造新城", region="330802", leading_chains=["ic"], lat=28.95, lon=118.85),
-        Park(key="sz", name=f"深圳园{INJECT}", region="440300", leading_chains=["bio"]),
-        Enterprise(key="F1", name="衢州晶圆（合成）", region="330802"),
-        LandParcel(key="A", name="智造新城A地块", park="qz", region="330802", area_mu=80, price_wan_per_mu=25,
-                   min_invest_intensity_wan_per_mu=300, min_tax_wan_per_mu=15, readiness=["七通一平", "标准地"],
-                   allowed_chains=["ic"]),
-        LandParcel(key="B", name=f"深圳B地块{INJECT}", park="sz", region="440300", area_mu=120, price_wan_per_mu=45,
-                   min_invest_intensity_wan_per_mu=250),
-        LandParcel(key="C", name="智造新城C地块", park="qz", region="330802", area_mu=85, price_wan_per_mu=20,
-                   readiness=["五通一平"]),
-        LandParcel(key="R", name="预留测试地块", park="qz", region="330802", area_mu=80, price_wan_per_mu=20),
-        LandParcel(key="S", name="深圳出让测试地块", park="sz", region="440300", area_mu=80, price_wan_per_mu=20),
-        LandParcel(key="RACE", name="抢地块", park="qz", region="330802", area_mu=80, price_wan_per_mu=20),
-        Project(key="P1", name="封测基地项目", chain="ic", segment="ic.pkg", park="qz", total_investment_wan=26000,
-                land_min_mu=70, land_max_mu=90, expected_tax_wan=1300, max_price_wan_per_mu=40),
-        Project(key="P2", name="生物药项目", chain="bio", total_investment_wan=40000, land_min_mu=100, land_max_mu=130),
-        Project(key="P9", name="大项目", chain="ic", total_investment_wan=90000, land_min_mu=500, land_max_mu=600),
-    ]
-    objs += [Project(key=f"race{k:02d}", name=f"抢地项目{k}", chain="ic", total_investment_wan=30000,
-                     land_min_mu=60, land_max_mu=100) for k in range(n_racers)]
-    return objs
-
-
-def build_app(store, d):
-    app = create_app(Settings(sqlite_path=str(d / "land.db"), snapshot_dir=str(d / "snaps")), store=store)
-    paths = {getattr(r, "path", "") for r in app.routes}
-    if "/api/v1/land/match" not in paths:  # until api/app.py includes it
-        app.include_router(land_router.router, prefix="/api/v1")
-    if "/pages/land" not in paths:
-        app.include_router(pages_land.router)
-    return app
-
-
-@pytest.fixture(scope="module")
-def env(backend, tmp_path_factory):
-    d = tmp_path_factory.mktemp("landapi")
-    store = new_store(backend, d / "land.db")
-    write_objects(store, objects(), [RelRec("IN_SEGMENT", "Enterprise", "F1", "Segment", "ic.fab")])
-    keys = {role: create_key(store, name=f"{role}-user", role=role, park="qz" if role == "park_admin" else None)[1]
-            for role in ("admin", "officer", "park_admin", "viewer")}
-    keys["park_admin_sz"] = create_key(store, name="sz-admin", role="park_admin", park="sz")[1]
-    app = build_app(store, d)
-    with TestClient(app) as client:
-        yield client, keys, store, app
-    store.close()
-
-
-def h(keys, role):
-    return {"X-API-Key": keys[role]}
 
 
 PROJECT_COLS = ["key", "name", "chain", "park", "total_investment_wan", "land_min_mu", "land_max_mu", "land_use",
