@@ -31,6 +31,12 @@ def _info(msg: str) -> None:
     typer.echo(msg, err=True)
 
 
+def _model_summary(model) -> str:
+    """Which regime the data is in and which signals the fitted model uses (printed by both commands)."""
+    lam = f"；EASE λ={model.ease_lambda_:g}" if "ease" in model.signals_used_ else ""
+    return f"{model.regime_.describe()}\n使用的信号：{', '.join(model.signals_used_)}{lam}"
+
+
 @app.command("rank-members")
 def rank_members(
     dataset: Annotated[Path, typer.Option("--dataset", help="数据交换格式文件夹", exists=True, file_okay=False)],
@@ -38,16 +44,17 @@ def rank_members(
     k: Annotated[int, typer.Option("--k", help="每个环节推荐的企业数", min=1, max=10_000)] = 50,
     random_state: Annotated[int, typer.Option("--seed", help="随机种子（相同种子结果相同）")] = 0,
     mode: Annotated[str, typer.Option(
-        help="discover：找出环节归属尚未知的企业（评估所用模型；单一归属的分类中会避开已归属其他环节的企业）；"
-             "related：与本环节成员相似的企业，包括已归属其他环节的（招商找相关企业时用）")] = "discover",
+        help="auto（默认）：按数据类型（单归属/多归属、有无产品文本）自动选择信号；"
+             "discover：按单归属分类的信号集找出环节归属尚未知的企业（会避开已归属其他环节的企业）；"
+             "related：与本环节成员相似的企业，包括已归属其他环节的（招商找相关企业时用）")] = "auto",
 ) -> None:
     """为每个已有成员的环节推荐 K 家尚非成员的企业（按匹配度排序）。"""
     from membership.dataset import write_csv
-    from membership.ranker import RELATED_SIGNALS, MembershipRanker
+    from membership.ranker import DEFAULT_SIGNALS, RELATED_SIGNALS, MembershipRanker
 
     t0 = time.perf_counter()
-    if mode not in ("discover", "related"):
-        fail(f"--mode 只能是 discover 或 related，收到 {mode!r}")
+    if mode not in ("auto", "discover", "related"):
+        fail(f"--mode 只能是 auto、discover 或 related，收到 {mode!r}")
     ds = _load(dataset)
     _info(f"读取 {dataset}：{ds.summary()}（{time.perf_counter() - t0:.1f}s）")
     sizes = ds.segment_sizes()
@@ -57,8 +64,11 @@ def rank_members(
     t1 = time.perf_counter()
     if mode == "related":
         model = MembershipRanker(random_state=random_state, signals=RELATED_SIGNALS, learn_weights=False).fit(ds)
+    elif mode == "discover":
+        model = MembershipRanker(random_state=random_state, signals=DEFAULT_SIGNALS).fit(ds)
     else:
         model = MembershipRanker(random_state=random_state).fit(ds)
+    typer.echo(_model_summary(model))
     _info(f"训练完成（{time.perf_counter() - t1:.1f}s）；信号权重 "
           + ", ".join(f"{n}={w:.2f}" for n, w in model.weights_.items() if w))
     t2 = time.perf_counter()
@@ -75,7 +85,7 @@ def rank_members(
 def evaluate_cmd(
     dataset: Annotated[Path, typer.Option("--dataset", help="数据交换格式文件夹", exists=True, file_okay=False)],
     seeds: Annotated[str, typer.Option("--seeds", help="逗号分隔的随机种子")] = "0,1,2",
-    baselines: Annotated[bool, typer.Option(help="同时评估基线（random / popularity / TF-IDF 质心）")] = True,
+    baselines: Annotated[bool, typer.Option(help="同时评估基线（random / popularity / TF-IDF 质心 / 共现质心 / EASE）")] = True,
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="把每个种子的结果另存为 CSV")] = None,
 ) -> None:
     """留出法评估：每个成员 ≥5 的环节隐藏 floor(n/5) 个成员，报告全排序 Recall@10/50、NDCG@10（均值 ± 标准差）。"""
@@ -92,10 +102,12 @@ def evaluate_cmd(
     ds = _load(dataset)
     _info(f"读取 {dataset}：{ds.summary()}")
     models = dict(baseline_factories()) if baselines else {}
-    models["MembershipRanker"] = lambda: MembershipRanker()
+    fitted: list = []  # the model of each seed, to say which regime and signals it used
+    models["MembershipRanker"] = lambda: fitted.append(MembershipRanker()) or fitted[-1]
     report = evaluate(ds, models, seed_list, progress=_info)
     if not report.n_hidden or not any(report.n_hidden.values()):
         fail("没有成员 ≥5 的环节：无法评估")
+    typer.echo(_model_summary(fitted[0]) + f"（种子 {seed_list[0]} 的可见部分）")
     typer.echo(report.format())
     if output is not None:
         output.parent.mkdir(parents=True, exist_ok=True)

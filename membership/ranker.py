@@ -47,15 +47,19 @@ import numpy as np
 import scipy.sparse as sp
 
 from membership.blend import SIZE_INTERACTED, Blend, fit_conditional_logit, fit_row_model, size_interactions
+from membership.collab import DEFAULT_LAMBDA, choose_lambda
 from membership.dataset import Dataset
+from membership.regime import COLLAB_SIGNALS, detect_regime, regime_signals
 from membership.signals import Signals, firm_attributes
 from membership.text import TextFeatures, main_product_matrix, segment_documents
 
 SIGNALS = ("text_clf", "text_dec", "text_rank", "name_clf", "knn", "centroid", "centroid_rank", "segment_text",
-           "placement", "firm_prior", "row_clf", "co_membership", "same_parent", "same_chain", "linked", "supply_learned", "supply_linked")
+           "placement", "firm_prior", "row_clf", "co_membership", "ease", "item_cos", "same_parent", "same_chain",
+           "linked", "supply_learned", "supply_linked")
 # Available but off by default — on chainkg they added nothing measurable: knn (similarity-weighted votes of the
 # 10 nearest labelled firms; also doubles the fit time) and name_clf (a second SVM on names/other text only).
-DEFAULT_SIGNALS = tuple(s for s in SIGNALS if s not in ("knn", "name_clf"))
+# The collaborative ones (ease, item_cos) are added by the regime detector on multi-membership data (regime.py).
+DEFAULT_SIGNALS = tuple(s for s in SIGNALS if s not in ("knn", "name_clf") + COLLAB_SIGNALS)
 # "related firms" view for investment officers: enterprises (also those placed in other segments) that look like
 # the segment's members — raw similarities, fixed weights, no placement prior, no per-firm softmax.
 RELATED_SIGNALS = ("text_dec", "segment_text", "co_membership", "same_parent", "linked", "supply_learned",
@@ -63,7 +67,7 @@ RELATED_SIGNALS = ("text_dec", "segment_text", "co_membership", "same_parent", "
 # fixed weights on the raw signal values: the "related" view, and the fallback when the data is too small to learn
 DEFAULT_WEIGHTS = {"text_clf": 1.0, "text_dec": 1.0, "text_rank": 0.0, "name_clf": 0.3, "knn": 0.3, "centroid": 0.5,
                    "centroid_rank": 0.0, "segment_text": 0.3, "placement": 0.0, "firm_prior": 0.0, "row_clf": 0.0,
-                   "co_membership": 0.8,
+                   "co_membership": 0.8, "ease": 1.0, "item_cos": 0.3,
                    "same_parent": 0.4, "same_chain": 0.2, "linked": 0.3, "supply_learned": 0.5, "supply_linked": 0.3}
 
 
@@ -96,7 +100,9 @@ class MembershipRanker:
                  signals: Sequence[str] | None = None, learn_weights: bool = True, inner_fraction: float = 0.2,
                  inner_min_members: int = 3, n_hard: int = 200, n_random: int = 300, l2: float = 1e-3,
                  random_state: int = 0, block_size: int | None = None, row_calibration: bool = True,
-                 size_interactions: bool = False, inner_repeats: int = 1, main_product_centroid: bool = True):
+                 size_interactions: bool = False, inner_repeats: int = 1, main_product_centroid: bool = True,
+                 ease_lambda: float | None = None):
+        self.ease_lambda = ease_lambda
         self.row_calibration = row_calibration
         self.main_product_centroid = main_product_centroid
         self.size_interactions = size_interactions
@@ -127,10 +133,12 @@ class MembershipRanker:
         return Signals(self.dataset_, self.X_, M, self.zero_shot_, X_name=self.X_name_, attrs=self.attrs_, C=self.C,
                         temperature=self.temperature,
                         centroid_temperature=self.centroid_temperature, random_state=self.random_state,
-                        signals=self.signal_names_, X_main=self.X_main_)
+                        signals=self.signal_names_, X_main=self.X_main_, ease_lambda=self.ease_lambda_)
 
     def fit(self, dataset: Dataset) -> "MembershipRanker":
-        names = tuple(self.signals) if self.signals is not None else DEFAULT_SIGNALS
+        self.regime_ = detect_regime(dataset)
+        names = tuple(self.signals) if self.signals is not None else regime_signals(self.regime_, DEFAULT_SIGNALS)
+        self.ease_lambda_ = self.ease_lambda if self.ease_lambda is not None else DEFAULT_LAMBDA
         unknown = set(names) - set(SIGNALS)
         if unknown:
             raise ValueError(f"unknown signals {sorted(unknown)}; known: {SIGNALS}")
@@ -188,6 +196,8 @@ class MembershipRanker:
             M_in, hidden = self._inner_memberships(M, rng)
             if sum(len(v) for v in hidden.values()) < 10:
                 return None
+            if "ease" in self.signal_names_ and self.ease_lambda is None and not reps:
+                self.ease_lambda_ = choose_lambda(M_in, hidden)  # EASE's λ on the inner hold-out
             reps.append((self._signals_for(M_in), hidden, M_in))
         self.row_params_ = None
         if self.row_calibration and "row_clf" in self.signal_names_:
@@ -195,7 +205,9 @@ class MembershipRanker:
             for sg, _, _ in reps:
                 sg.row_params_ = self.row_params_
         ne = self.dataset_.n_enterprises
-        primary = "text_clf" if "text_clf" in self.signal_names_ else None
+        # hard negatives: the strongest single signal of the regime (collaborative on multi-membership data)
+        primary = next((n for n in (("ease", "text_clf") if self.regime_.name == "multi" else ("text_clf",))
+                        if n in self.signal_names_), None)
         all_names = tuple(self.signal_names_) + (tuple(f"{n}*size" for n in SIZE_INTERACTED)
                                                  if self.size_interactions else ())
         blocks_F, blocks_w, blocks_y, groups = [], [], [], []
@@ -304,6 +316,11 @@ class MembershipRanker:
         rows = np.array([eidx[e] for e in enterprise_ids], dtype=np.int64)
         contrib = self.blend_.contributions(self._block_features(rows))
         return {e: {n: float(v[i, s]) for n, v in contrib.items()} for i, e in enumerate(enterprise_ids)}
+
+    @property
+    def signals_used_(self) -> list[str]:
+        """The signals that carry weight in the fitted blend (what `rank-members` reports)."""
+        return [n for n, w in self.weights_.items() if w]
 
     @property
     def weights_(self) -> dict[str, float]:

@@ -1,5 +1,5 @@
 """The signals of the membership recommender on one membership matrix (Signals): per (firm, segment) the SVM
-decision and its softmax, centroid cosines, zero-shot text cosine, placement, firm prior, co-membership,
+decision and its softmax, centroid cosines, zero-shot text cosine, placement, firm prior, co-membership, EASE and item-item cosine,
 same-parent/same-chain/linked shares and supply-derived signals — computed in blocks of firms. The table of
 signals is in ranker.py's module docstring."""
 from __future__ import annotations
@@ -13,6 +13,7 @@ from sklearn.multiclass import OneVsRestClassifier
 from sklearn.preprocessing import normalize
 from sklearn.svm import LinearSVC
 
+from membership.collab import DEFAULT_LAMBDA, cosine_matrix, ease_matrix
 from membership.dataset import Dataset
 
 _UNTRAINED_DECISION = -3.0  # SVM decision for a segment without a trained classifier (negatives sit near -1)
@@ -91,7 +92,7 @@ class Signals:
     def __init__(self, ds: Dataset, X: sp.csr_matrix, M: sp.csr_matrix,
                  zero_shot: tuple[sp.csr_matrix, sp.csr_matrix] | None, *, X_name: sp.csr_matrix | None = None,
                  attrs: np.ndarray | None = None, C: float, temperature: float, centroid_temperature: float, random_state: int,
-                 signals: Sequence[str], X_main: sp.csr_matrix | None = None):
+                 signals: Sequence[str], X_main: sp.csr_matrix | None = None, ease_lambda: float = DEFAULT_LAMBDA):
         self.ds, self.X, self.M = ds, X, sp.csr_matrix(M, dtype=np.float64)
         self.signals = tuple(signals)
         self.temperature, self.centroid_temperature = temperature, centroid_temperature
@@ -137,6 +138,9 @@ class Signals:
             P = Cm / np.maximum(diag, 1.0)[:, None]
             np.fill_diagonal(P, 0.0)
             self.comem_ = P
+        # --- collaborative: EASE and item-item cosine over the visible firm × segment matrix (membership/collab.py)
+        self.ease_ = ease_matrix(self.M, ease_lambda) if "ease" in self.signals else None
+        self.item_cos_ = cosine_matrix(self.M) if "item_cos" in self.signals else None
         # --- structure
         parents = np.asarray(ds.segment_parents, dtype=object).astype(str)
         chains = np.asarray(ds.segment_chains, dtype=object).astype(str)
@@ -257,6 +261,10 @@ class Signals:
             out["firm_prior"] = np.repeat(self.firm_prior_[rows][:, None], ns, axis=1)
         if "co_membership" in self.signals:
             out["co_membership"] = np.asarray(Mb @ self.comem_)
+        if self.ease_ is not None:
+            out["ease"] = np.asarray(Mb @ self.ease_)
+        if self.item_cos_ is not None:
+            out["item_cos"] = np.asarray(Mb @ self.item_cos_)
         if "same_parent" in self.signals:
             out["same_parent"] = _row_share(Mb, self.same_parent_)
         if "same_chain" in self.signals:
