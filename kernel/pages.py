@@ -94,7 +94,7 @@ def action_form(ctx: PageContext | None, action: str, button: str, fields: str =
 
 
 def _nav(ctx: PageContext | None, active: str | None) -> str:
-    path = active or (ctx.path if ctx else "")
+    path = (active or (ctx.path if ctx else "")).split("?", 1)[0]
     best = max((p for _, p in NAV if path == p or path.startswith(p + "/")), key=len, default="")
     links = "".join(f"<a href='{p}'{' class=on' if p == best else ''}>{e(t)}</a>" for t, p in NAV)
     if ctx is None:
