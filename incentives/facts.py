@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import unicodedata
 from decimal import Decimal, InvalidOperation
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 
 from graph.snapshot import Snapshot
 from incentives.rules import FactSpec, RuleBook, dec, grouped, pct
+from kernel.derived import derived
 from kernel.errors import Invalid, NotFound
 from kernel.sparse import first_index
 
@@ -159,8 +160,12 @@ def derive(book: RuleBook, facts: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def show(book: RuleBook, name: str, v: Any) -> str:
+def show(book: RuleBook, name: str, v: Any, names: Mapping[str, Mapping[str, str]] | None = None) -> str:
+    """A fact's value as an explanation shows it (是/否, 75%, 3,000 万美元); with `names` (value_names), a value
+    that stands for a graph node (park key, 行政区 code) by its name."""
     spec = book.facts.get(name)
+    if names and isinstance(v, str) and v in names.get(name, {}):
+        return names[name][v]
     if isinstance(v, bool):
         return "是" if v else "否"
     if isinstance(v, Decimal):
@@ -264,3 +269,19 @@ def subject_facts(snap: Snapshot, *, enterprise: str | None = None, project: str
             raise UnknownSubject(f"{what} {key!r} 不存在", errors=[{"field": field, "message": f"{what}不存在"}])
         out.update(facts_of(snap, i))
     return out
+
+
+# facts whose values are graph nodes: which label, so a page can take a name and show one
+REF_FACTS = {"region": "Region", "registered_park": "Park"}
+
+
+def value_names(snap: Snapshot) -> dict[str, dict[str, str]]:
+    """For each fact whose value is a graph node (REF_FACTS), key → name: what `show` and the calculator's reasons
+    print instead of a park key or a 行政区 code. Built once per snapshot."""
+    def build() -> dict[str, dict[str, str]]:
+        out: dict[str, dict[str, str]] = {}
+        for fact, label in REF_FACTS.items():
+            if snap.n(label):
+                out[fact] = dict(zip(map(str, snap.keys(label)), map(str, snap.labels[label].names)))
+        return out
+    return derived(snap, "incentives.value_names", build)
