@@ -127,13 +127,15 @@ def _fact_value(spec: FactSpec, v: Any) -> Any:
 
 
 def _ratio(v: Any) -> Decimal:
+    """A share in 0..1 from 0.75, “75%” or “750‰” (a percentage above 100% is refused like 1.5)."""
     if isinstance(v, str):
         s = unicodedata.normalize("NFKC", v).strip().replace(" ", "")
         if s.endswith("%"):
-            return dec(s[:-1]) / 100
-        if s.endswith("‰"):
-            return dec(s[:-1]) / 1000
-        d = dec(s)
+            d = dec(s[:-1]) / 100
+        elif s.endswith("‰"):
+            d = dec(s[:-1]) / 1000
+        else:
+            d = dec(s)
     else:
         d = dec(v)
     if d > 1:

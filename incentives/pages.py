@@ -38,8 +38,7 @@ def incentives_page(request: Request, snap: SnapshotDep, ctx: PageCtxDep) -> HTM
     projects = snap.labels["Project"].names.tolist() if 0 < snap.n("Project") <= PROJECT_LIST_MAX else []
     body = (f"<div class='calc'>{calc_form(book, form_sections(book), out, projects)}"
             f"<div class='res' id='calc-result'>{calc_answer(book, out)}</div></div>{clause_list(book)}")
-    sub = ("按已收录的政策原文计算可享受的奖补：金额、公式与文号条款；"
-           f"规则版本 {e(book.version)}。接口：POST /api/v1/incentives/calculate；命令行：chainmatch incentives calc。")
+    sub = f"按已收录的政策原文测算可享受的奖补：金额、公式与文号条款 · 规则版本 {e(book.version)}"
     return page("政策计算器", _header("政策计算器", sub), body, CSS, ctx=ctx)
 
 
