@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from graph.snapshot import Snapshot
 from incentives.calculator import Calculation, calculate
 from incentives.facts import REF_FACTS, FactsError, parse_facts, subject_facts, value_names
-from incentives.rules import FactSpec, RuleBook
+from incentives.rules import Document, FactSpec, RuleBook, condition_facts
 from kernel.errors import LookupFailed
 from kernel.resolve import resolver
 
@@ -66,26 +66,38 @@ def form_field(spec: FactSpec) -> FormField:
 
 
 def form_sections(book: RuleBook) -> list[FormSection]:
-    """Every fact the rule book asks for (derived ones are computed, not asked), in the order of its fact list: the
-    facts several documents read (where the firm is registered, what kind of firm) first, then one section per
-    document with the facts only its items read."""
+    """Every fact the rule book asks for (derived ones are computed, not asked), in the order of its fact list: first
+    what places and qualifies the firm as a whole (a document's scope, requirements and exclusions: 注册园区, 外商投资
+    企业, 行业类别 …) and facts several documents read, then one section per document with the facts only its items
+    read."""
     docs_of: dict[str, list[str]] = {}
     for it in book.items.values():
         for n in book.item_facts(it):
             docs_of.setdefault(n, [])
             if it.doc.key not in docs_of[n]:
                 docs_of[n].append(it.doc.key)
+    firm_wide = {n for d in book.documents.values() for n in _document_facts(d)}
     asked = [s for s in book.facts.values() if not s.derived]
     clash = [s.name for s in asked if s.name in CONTROLS]
     if clash:
         raise ValueError(f"事实名与表单字段重名：{clash}")
-    common = [s for s in asked if len(docs_of.get(s.name, [])) != 1]
-    out = [FormSection("注册地与企业基本情况", tuple(form_field(s) for s in common))]
+    common = [s for s in asked if s.name in firm_wide or len(docs_of.get(s.name, [])) != 1]
+    out = [FormSection("注册地与企业基本情况", tuple(form_field(s) for s in common))] if common else []
     for d in book.documents.values():
-        own = [s for s in asked if docs_of.get(s.name) == [d.key]]
+        own = [s for s in asked if s not in common and docs_of.get(s.name) == [d.key]]
         if own:
-            out.append(FormSection(f"{d.title}（{d.doc_no or '文号未载'}）", tuple(form_field(s) for s in own)))
+            title = d.title if d.doc_no and d.doc_no in d.title else f"{d.title}（{d.doc_no or '文号未载'}）"
+            out.append(FormSection(title, tuple(form_field(s) for s in own)))
     return out
+
+
+def _document_facts(doc: Document) -> list[str]:
+    """The facts a document asks of every subject: its scope (and the 行政区 its scope lists), requirements and
+    exclusions."""
+    names = [doc.scope["fact"]] + (["region"] if doc.scope.get("regions") else []) if doc.scope else []
+    for c in (*doc.requires, *doc.exclusions):
+        names += condition_facts(c)
+    return names
 
 
 @dataclass

@@ -38,6 +38,9 @@ table.clauses{border-collapse:collapse;width:100%;background:#fff;margin:8px 0 1
 
 
 # ============================================================================================== the form
+OPEN_UP_TO = 12  # a section with more fields than this starts folded (the 2019 policy asks ~40 facts)
+
+
 def _field(book: RuleBook, f: FormField, out: CalcOutcome, bad: dict[str, str]) -> str:
     typed = out.form.values.get(f.name, "")
     known = out.graph_facts.get(f.name)
@@ -88,7 +91,8 @@ def calc_form(book: RuleBook, sections: list[FormSection], out: CalcOutcome, pro
     for i, s in enumerate(sections):
         used = any(f.name in out.form.values or f.name in out.graph_facts or f.name in missing
                    or f.label in bad for f in s.fields)
-        secs.append(f"<details class='sec'{' open' if i == 0 or used else ''}><summary>{e(s.title)}"
+        opened = i == 0 or used or len(s.fields) <= OPEN_UP_TO
+        secs.append(f"<details class='sec'{' open' if opened else ''}><summary>{e(s.title)}"
                     f"（{len(s.fields)} 项）</summary>" + "".join(_field(book, f, out, bad) for f in s.fields) + "</details>")
     return f"<form id='calc-form' method='get' action='/pages/incentives'>{head}{go}{''.join(secs)}{go}</form>"
 

@@ -39,7 +39,8 @@ def incentives_page(request: Request, snap: SnapshotDep, ctx: PageCtxDep) -> HTM
     body = (f"<div class='calc'>{calc_form(book, form_sections(book), out, projects)}"
             f"<div class='res' id='calc-result'>{calc_answer(book, out)}</div></div>{clause_list(book)}")
     sub = f"按已收录的政策原文测算可享受的奖补：金额、公式与文号条款 · 规则版本 {e(book.version)}"
-    return page("政策计算器", _header("政策计算器", sub), body, CSS, ctx=ctx)
+    # active: the shell's ctx.path carries the query, which would light up 工作台 instead of this tab
+    return page("政策计算器", _header("政策计算器", sub), body, CSS, ctx=ctx, active="/pages/incentives")
 
 
 @router.get("/pages/incentives/items/{key}/push", response_class=HTMLResponse)
