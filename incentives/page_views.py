@@ -104,7 +104,7 @@ def _cite(it: Item) -> str:
 
 
 def _push_link(it: Item) -> str:
-    return f"<div class='muted'><a href='/pages/incentives/items/{e(it.key)}/push'>免申即享名单</a></div>"
+    return f"<div class='muted'><a href='/pages/incentives/push?item={e(it.key)}'>免申即享名单</a></div>"
 
 
 def _amount(r: ItemResult, value: Any) -> str:
@@ -224,7 +224,7 @@ def clause_list(book: RuleBook) -> str:
     parts = []
     for d in book.documents.values():
         rows = "".join(
-            f"<tr><td>{e(s['name'])}<div class='muted'><a href='/pages/incentives/items/{e(s['item'])}/push'>"
+            f"<tr><td>{e(s['name'])}<div class='muted'><a href='/pages/incentives/push?item={e(s['item'])}'>"
             f"免申即享名单</a></div></td><td>{e(s['article'])}</td><td>{e(s['formula'])}</td>"
             f"<td>{e('上限（最高）' if s['amount_kind'] == 'up_to' else '按公式')}</td><td class='muted'>{e(s['text'])}</td></tr>"
             for s in (item_summary(book, it) for it in book.items.values() if it.doc.key == d.key))
@@ -236,3 +236,15 @@ def clause_list(book: RuleBook) -> str:
                      f"<th>条款</th><th>出处</th><th>公式</th><th>金额性质</th><th>原文</th></tr>{rows}</table>")
     return (f"<details id='clauses'><summary>已收录的政策条款（{len(book.items)} 条，含原文与公式）</summary>"
             + "".join(parts) + "</details>")
+
+
+def push_chooser(book: RuleBook) -> str:
+    """A GET form choosing the item (by name, grouped by document) whose 免申即享 list to open."""
+    groups = "".join(
+        f"<optgroup label='{e(d.title)}'>" + "".join(
+            f"<option value='{e(it.key)}'>{e(it.name)}（{e(it.article)}）</option>"
+            for it in book.items.values() if it.doc.key == d.key) + "</optgroup>"
+        for d in book.documents.values())
+    return (f"<form class='filters' id='push-form' method='get' action='/pages/incentives/push'><label>政策条款"
+            f"<select name='item' id='f-item'>{groups}</select></label><label>计算日期<input name='on' type='date'>"
+            "</label><button type='submit'>查看名单</button></form>")

@@ -97,7 +97,7 @@ def test_an_ambiguous_firm_offers_links_by_name(client):
 
 
 def test_the_push_list_names_firms_and_projects(client):
-    r = client.get("/pages/incentives/items/qz-fdi.17.tiers/push?on=" + ON)
+    r = client.get("/pages/incentives/push?item=qz-fdi.17.tiers&on=" + ON)
     assert r.status_code == 200 and "<h1>免申即享名单：其他制造业外资项目分档奖励</h1>" in r.text
     assert "智造新城外资电子项目（合成）" in r.text and "16 万美元" in r.text and "注册园区 衢州智造新城" in r.text
     assert "江山外资项目" not in r.text  # out of the 市本级 scope
@@ -106,9 +106,15 @@ def test_the_push_list_names_firms_and_projects(client):
     body = r.text.split("<main>", 1)[1]
     text = re.sub(r"<[^>]+>", " ", body)
     assert "quzhou_zhizao" not in text and USCC_FIRM not in text
-    assert client.get("/pages/incentives/items/nope/push").status_code == 404
+    assert client.get("/pages/incentives/push?item=nope").status_code == 404
 
 
 def test_the_calculator_links_every_clause_to_its_push_list(client):
     html = get(client)
-    assert "href='/pages/incentives/items/qz-fdi.17.tiers/push'" in html and "衢政办发〔2025〕30号" in html
+    assert "href='/pages/incentives/push?item=qz-fdi.17.tiers'" in html and "衢政办发〔2025〕30号" in html
+
+
+def test_the_push_page_without_an_item_offers_the_items_by_name(client):
+    r = client.get("/pages/incentives/push")
+    assert r.status_code == 200 and "<form class='filters' id='push-form' method='get'" in r.text
+    assert "<option value='qz-fdi.17.tiers'>其他制造业外资项目分档奖励（" in r.text
