@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from typing import Any, Iterable
+from typing import Any, Iterable, Mapping
 
 from incentives.facts import FactsError, derive, parse_facts, show
 from incentives.formulas import MissingFacts, NoTier, compute, formula_text
@@ -86,8 +86,9 @@ class Calculation:
 
 def calculate(book: RuleBook, facts: dict[str, Any], *, on: dt.date | None = None,
               already_received: dict[str, Any] | None = None, items: Iterable[str] | None = None,
-              parsed: bool = False) -> Calculation:
-    """Evaluate every item (or the given ones) for one subject's facts on a date (default today)."""
+              parsed: bool = False, names: Mapping[str, Mapping[str, str]] | None = None) -> Calculation:
+    """Evaluate every item (or the given ones) for one subject's facts on a date (default today). `names` shows
+    values that stand for graph nodes by their names in the reasons (facts.value_names: park key → park name)."""
     on = on or dt.date.today()
     f = facts if parsed else parse_facts(book, facts)
     f = derive(book, f)
@@ -110,13 +111,14 @@ def calculate(book: RuleBook, facts: dict[str, Any], *, on: dt.date | None = Non
             problems.append(("items", f"未知政策条款 {k!r}"))
     if problems:
         raise FactsError(problems)
-    results = [evaluate_item(book, book.items[k], f, on) for k in keys]
+    results = [evaluate_item(book, book.items[k], f, on, names) for k in keys]
     _apply_groups(results)
     _apply_received(results, received)
     return Calculation(on, results)
 
 
-def scope_error(book: RuleBook, doc: Document, facts: dict[str, Any]) -> str | None:
+def scope_error(book: RuleBook, doc: Document, facts: dict[str, Any],
+                names: Mapping[str, Mapping[str, str]] | None = None) -> str | None:
     """Why the subject is outside the document's scope (None if inside, or not known to be outside). A park-based
     scope that lists its 行政区 (`regions`) also places a subject whose park is not given but whose registered
     行政区 is: a firm registered in 江山市 is outside 衢州市本级 whatever its park."""
@@ -125,10 +127,10 @@ def scope_error(book: RuleBook, doc: Document, facts: dict[str, Any]) -> str | N
         return None
     v = facts.get(sc["fact"])
     if v is not None:
-        return None if v in sc["in"] else f"实施范围为{sc['text']}；{book.fact_label(sc['fact'])}为 {v}"
+        return None if v in sc["in"] else f"实施范围为{sc['text']}；{book.fact_label(sc['fact'])}为 {show(book, sc['fact'], v, names)}"
     region = facts.get("region")
     if sc.get("regions") and region is not None and region not in sc["regions"]:
-        return f"实施范围为{sc['text']}；{book.fact_label('region')}为 {region}，不在范围内"
+        return f"实施范围为{sc['text']}；{book.fact_label('region')}为 {show(book, 'region', region, names)}，不在范围内"
     return None
 
 
@@ -164,15 +166,17 @@ def _test(c: dict[str, Any], facts: dict[str, Any]) -> bool | None:
     return {">=": x >= y, ">": x > y, "<=": x <= y, "<": x < y}[op]
 
 
-def _condition_text(book: RuleBook, c: dict[str, Any], facts: dict[str, Any]) -> str:
+def _condition_text(book: RuleBook, c: dict[str, Any], facts: dict[str, Any],
+                    names: Mapping[str, Mapping[str, str]] | None = None) -> str:
     if "any" in c:
-        return c["text"] + "（" + "；".join(_condition_text(book, s, facts) for s in c["any"]) + "）"
+        return c["text"] + "（" + "；".join(_condition_text(book, s, facts, names) for s in c["any"]) + "）"
     v = facts.get(c["fact"])
-    return f"{c['text']}（{book.fact_label(c['fact'])}：{'未提供' if v is None else show(book, c['fact'], v)}）"
+    return f"{c['text']}（{book.fact_label(c['fact'])}：{'未提供' if v is None else show(book, c['fact'], v, names)}）"
 
 
-def evaluate_item(book: RuleBook, item: Item, facts: dict[str, Any], on: dt.date) -> ItemResult:
-    """One item for one subject (facts already parsed and derived), before 就高 / 补差."""
+def evaluate_item(book: RuleBook, item: Item, facts: dict[str, Any], on: dt.date,
+                  names: Mapping[str, Mapping[str, str]] | None = None) -> ItemResult:
+    """One item for one subject (facts already parsed and derived), before 就高 / 补差; `names` as in calculate."""
     doc = item.doc
     r = ItemResult(item, "applies", formula=formula_text(book, item), notes=list(doc.notes) + list(item.notes))
     where = {doc.scope["fact"]} if doc.scope else set()
@@ -182,7 +186,7 @@ def evaluate_item(book: RuleBook, item: Item, facts: dict[str, Any], on: dt.date
         r.status, r.reasons = "not_in_force", [why]
         return r
     missing: list[str] = []
-    outside = scope_error(book, doc, facts)
+    outside = scope_error(book, doc, facts, names)
     if outside:
         r.status, r.reasons = "out_of_scope", [outside]
         return r
@@ -191,7 +195,7 @@ def evaluate_item(book: RuleBook, item: Item, facts: dict[str, Any], on: dt.date
     for c in doc.exclusions:
         t = _test(c, facts)
         if t is True:
-            r.status, r.reasons = "excluded", [f"{c['text']}（{_condition_text(book, c, facts)}）"]
+            r.status, r.reasons = "excluded", [f"{c['text']}（{_condition_text(book, c, facts, names)}）"]
             return r
         if t is None:
             if c.get("if_missing") is False:
@@ -202,7 +206,7 @@ def evaluate_item(book: RuleBook, item: Item, facts: dict[str, Any], on: dt.date
     for c in (*doc.requires, *item.conditions):
         t = _test(c, facts)
         if t is False:
-            failed.append(_condition_text(book, c, facts))
+            failed.append(_condition_text(book, c, facts, names))
         elif t is None:
             missing.extend(f for f in condition_facts(c) if facts.get(f) is None)
         else:

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import unicodedata
 from decimal import Decimal, InvalidOperation
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 
 from graph.snapshot import Snapshot
 from incentives.rules import FactSpec, RuleBook, dec, grouped, pct
+from kernel.derived import derived
 from kernel.errors import Invalid, NotFound
 from kernel.sparse import first_index
 
@@ -126,13 +127,15 @@ def _fact_value(spec: FactSpec, v: Any) -> Any:
 
 
 def _ratio(v: Any) -> Decimal:
+    """A share in 0..1 from 0.75, “75%” or “750‰” (a percentage above 100% is refused like 1.5)."""
     if isinstance(v, str):
         s = unicodedata.normalize("NFKC", v).strip().replace(" ", "")
         if s.endswith("%"):
-            return dec(s[:-1]) / 100
-        if s.endswith("‰"):
-            return dec(s[:-1]) / 1000
-        d = dec(s)
+            d = dec(s[:-1]) / 100
+        elif s.endswith("‰"):
+            d = dec(s[:-1]) / 1000
+        else:
+            d = dec(s)
     else:
         d = dec(v)
     if d > 1:
@@ -159,8 +162,12 @@ def derive(book: RuleBook, facts: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def show(book: RuleBook, name: str, v: Any) -> str:
+def show(book: RuleBook, name: str, v: Any, names: Mapping[str, Mapping[str, str]] | None = None) -> str:
+    """A fact's value as an explanation shows it (是/否, 75%, 3,000 万美元); with `names` (value_names), a value
+    that stands for a graph node (park key, 行政区 code) by its name."""
     spec = book.facts.get(name)
+    if names and isinstance(v, str) and v in names.get(name, {}):
+        return names[name][v]
     if isinstance(v, bool):
         return "是" if v else "否"
     if isinstance(v, Decimal):
@@ -264,3 +271,19 @@ def subject_facts(snap: Snapshot, *, enterprise: str | None = None, project: str
             raise UnknownSubject(f"{what} {key!r} 不存在", errors=[{"field": field, "message": f"{what}不存在"}])
         out.update(facts_of(snap, i))
     return out
+
+
+# facts whose values are graph nodes: which label, so a page can take a name and show one
+REF_FACTS = {"region": "Region", "registered_park": "Park"}
+
+
+def value_names(snap: Snapshot) -> dict[str, dict[str, str]]:
+    """For each fact whose value is a graph node (REF_FACTS), key → name: what `show` and the calculator's reasons
+    print instead of a park key or a 行政区 code. Built once per snapshot."""
+    def build() -> dict[str, dict[str, str]]:
+        out: dict[str, dict[str, str]] = {}
+        for fact, label in REF_FACTS.items():
+            if snap.n(label):
+                out[fact] = dict(zip(map(str, snap.keys(label)), map(str, snap.labels[label].names)))
+        return out
+    return derived(snap, "incentives.value_names", build)

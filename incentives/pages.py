@@ -1,41 +1,64 @@
-"""政策兑现 page: GET /pages/incentives (the policy items with 文号, article, effective dates and formula).
+"""政策计算器 pages on the workbench shell: GET /pages/incentives (the calculator form generated from the rule book,
+and its answer: amounts with formula and 文号/条款, 就高不重复, what is still needed, what is out of scope; the
+encoded clauses below) and GET /pages/incentives/push?item=… (免申即享: who qualifies, by name; without an item, the items to choose).
 
-Server-rendered, Chinese, no external resources (inline CSS, no scripts; the shell's Content-Security-Policy
-forbids loading anything else); every value is escaped."""
+Both are reads — the calculator computes and writes nothing — so the form is a plain GET form (no sign-in, no CSRF
+token). Bad input never fails the page: it comes back beside the form with the field's Chinese name.
+"""
 from __future__ import annotations
 
-from fastapi import APIRouter
+import datetime as dt
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
-from incentives.formulas import item_summary
+from api.deps import PageCtxDep, SnapshotDep
+from incentives.facts import value_names
+from incentives.form import CalcForm, beijing_today, form_sections, run_form
+from incentives.page_views import CSS, calc_answer, calc_form, clause_list, push_chooser, push_view
+from incentives.push import push
 from incentives.rules import default_rules
-from kernel.pages import e as _e, page
+from kernel.errors import NotFound
+from kernel.pages import e, page
 
 router = APIRouter(include_in_schema=False)
-CSS = "table{border-collapse:collapse;width:100%;background:#fff;margin:8px 0 16px;font-size:13px}"
+PROJECT_LIST_MAX = 500  # the project field offers the names of up to this many projects (a datalist, no script)
 
 
-def _page(title: str, body: str) -> HTMLResponse:
-    return page(title, "<h1>政策兑现</h1><p><a href='/pages/pipeline'>项目看板</a> · "
-                       "<a href='/pages/incentives'>政策兑现条款</a></p>", body, CSS)
+def _header(title: str, sub: str) -> str:
+    return f"<h1>{e(title)}</h1><p>{sub}</p>"
 
 
 @router.get("/pages/incentives", response_class=HTMLResponse)
-def incentives_page() -> HTMLResponse:
+def incentives_page(request: Request, snap: SnapshotDep, ctx: PageCtxDep) -> HTMLResponse:
     book = default_rules()
-    parts = []
-    for d in book.documents.values():
-        rows = "".join(
-            f"<tr><td>{_e(s['name'])}<div class='muted'>{_e(s['item'])}</div></td><td>{_e(s['article'])}</td>"
-            f"<td>{_e(s['formula'])}</td><td>{_e('上限（最高）' if s['amount_kind'] == 'up_to' else '按公式')}</td>"
-            f"<td class='muted'>{_e(s['text'])}</td></tr>"
-            for s in (item_summary(book, it) for it in book.items.values() if it.doc.key == d.key))
-        notes = "".join(f"<li>{_e(n)}</li>" for n in d.notes)
-        eff = f"{d.effective_from or '—'} 起" + (f"，至 {d.effective_to}" if d.effective_to else "")
-        parts.append(f"<h2>{_e(d.title)}</h2><p>文号：{_e(d.doc_no or '文本未载')} · 版本：{_e(d.version)} · 执行：{_e(eff)} · "
-                     f"金额单位：{_e(d.currency)} · 范围：{_e(d.scope['text'] if d.scope else '—')} · 重复规则：{_e(d.duplicate_rule)}</p>"
-                     f"<ul class='muted'>{notes}</ul><table><tr><th>条款</th><th>出处</th><th>公式</th><th>金额性质</th>"
-                     f"<th>原文</th></tr>{rows}</table>")
-    intro = ("<p>计算器：POST /api/v1/incentives/calculate；免申即享推送：GET /api/v1/incentives/items/{条款}/push；"
-             "命令行：chainmatch incentives calc / push。</p>")
-    return _page("政策兑现条款", intro + "".join(parts))
+    form = CalcForm.from_query(list(request.query_params.multi_items()), book)
+    out = run_form(book, snap, form)
+    projects = snap.labels["Project"].names.tolist() if 0 < snap.n("Project") <= PROJECT_LIST_MAX else []
+    body = (f"<div class='calc'>{calc_form(book, form_sections(book), out, projects)}"
+            f"<div class='res' id='calc-result'>{calc_answer(book, out)}</div></div>{clause_list(book)}")
+    sub = f"按已收录的政策原文测算可享受的奖补：金额、公式与文号条款 · 规则版本 {e(book.version)}"
+    # active: the shell's ctx.path carries the query, which would light up 工作台 instead of this tab
+    return page("政策计算器", _header("政策计算器", sub), body, CSS, ctx=ctx, active="/pages/incentives")
+
+
+@router.get("/pages/incentives/push", response_class=HTMLResponse)
+def push_page(
+    snap: SnapshotDep,
+    ctx: PageCtxDep,
+    item: Annotated[str | None, Query(max_length=128, description="政策条款")] = None,
+    on: Annotated[dt.date | None, Query()] = None,
+) -> HTMLResponse:
+    """免申即享: the firms and projects of the graph an item can be pushed to (an item to choose when none is given)."""
+    book = default_rules()
+    if not item:
+        return page("免申即享", _header("免申即享名单", "选择一个政策条款：列出图谱中符合条件和待企业确认的企业、项目"),
+                    push_chooser(book), CSS, ctx=ctx, active="/pages/incentives")
+    if item not in book.items:
+        raise NotFound(f"政策条款 {item!r} 不存在")
+    res = push(book, snap, item, on=on or beijing_today())
+    sub = (f"{e(res.item.doc.doc_no or res.item.doc.title)} {e(res.item.article)} · "
+           "<a href='/pages/incentives/push'>其他条款</a> · <a href='/pages/incentives'>返回政策计算器</a>")
+    return page(f"免申即享：{res.item.name}", _header(f"免申即享名单：{res.item.name}", sub),
+                push_view(book, res, value_names(snap)), CSS, ctx=ctx, active="/pages/incentives")

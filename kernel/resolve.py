@@ -30,7 +30,7 @@ REGION_SUFFIX = re.compile(r"(壮族自治区|回族自治区|维吾尔自治区
 CHAIN_SUFFIX = re.compile(r"(产业链|产业|行业)$")
 PARK_SUFFIX = re.compile(r"(经济技术开发区|高新技术产业开发区|经济开发区|高新区|开发区|产业园|工业园区|园区)$")
 LABEL_CN = {"IndustryChain": "产业链", "Segment": "环节", "Region": "行政区", "Park": "园区", "Enterprise": "企业",
-            "Fund": "基金"}
+            "Fund": "基金", "Project": "项目"}
 
 
 def norm(text: str, suffix: re.Pattern[str] | None = None) -> str:
@@ -196,6 +196,9 @@ class Resolver:
 
     def fund(self, text: str | None, *, param: str = "id") -> int:
         return self._find("Fund", text, param=param)
+
+    def project(self, text: str | None, *, param: str = "project") -> int:
+        return self._find("Project", text, param=param)
 
     # ------------------------------------------------------------------------------------------ regions
     def descendants(self, r: int) -> np.ndarray:
