@@ -23,7 +23,7 @@ WRITERS = ("officer", "park_admin", "admin")
 
 CSS = """
 .stats{margin:12px 0;font-size:14px}.stats b{color:#1f4e79}.stats .bad{color:#b3261e}
-.board{display:grid;grid-template-columns:repeat(8,minmax(150px,1fr));gap:8px;overflow-x:auto}
+.board{display:grid;grid-template-columns:repeat(8,minmax(128px,1fr));gap:6px;overflow-x:auto}
 .col{background:#eef1f6;padding:6px;min-height:120px}.col h2{font-size:14px;margin:2px 0 6px}
 .col h2 small{font-weight:normal;color:#555}
 .card{background:#fff;border:1px solid #dde;border-left:4px solid #8aa;padding:5px 6px;margin-bottom:6px;font-size:12px}
@@ -38,6 +38,7 @@ table.facts th{width:9em}
 .card details{margin-top:4px}.card summary{cursor:pointer;color:#1f4e79}
 .card form.act{display:flex;flex-wrap:wrap;gap:4px;margin:4px 0}.card form.act input,.card form.act select{font-size:12px;
 padding:2px 4px;max-width:100%}.card button.act{padding:3px 8px;font-size:12px}
+.card form.act label{display:block;width:100%}.card form.act input{width:100%;box-sizing:border-box}
 .work{display:grid;grid-template-columns:1fr 1fr;gap:12px;margin:12px 0}
 .work section{background:#fff;border:1px solid #dde;padding:8px 12px}.work h3{margin:4px 0 8px;font-size:15px}
 .work form.act{display:flex;flex-wrap:wrap;gap:8px 12px;align-items:flex-end}
@@ -148,15 +149,15 @@ def _link(href: str, text: str | None) -> str:
 def facts(p: dict[str, Any], v: dict[str, Any], names: dict[str, str | None]) -> str:
     """The project's facts, references by name (the firm, the chain and segment, the 行政区, the park)."""
     q = lambda k: quote(str(p.get(k) or ""), safe="")  # noqa: E731
-    chain = _link(f"/chains/{q('chain')}/map", names["chain"]) if p.get("chain") else "—"
+    chain = _link(f"/pages/chains/{q('chain')}/map", names["chain"]) if p.get("chain") else "—"
     rows = [
         ("阶段", e(f"{stage_label(v['stage'])}（{v['stage_on'] or '日期未记录'} 起）")),
         ("分类", e(v["classification"] or "未填总投资")), ("总投资", e(money(p.get("total_investment_wan")))),
         ("责任人", e(p.get("owner") or "—")),
-        (REFS["investor"][1], _link(f"/enterprises/{q('investor')}", names["investor"]) if p.get("investor") else "—"),
+        (REFS["investor"][1], _link(f"/pages/enterprises/{q('investor')}", names["investor"]) if p.get("investor") else "—"),
         ("产业链 / 环节", f"{chain} / {e(names['segment'] or '—')}"),
         (REFS["region"][1], e(names["region"] or "—")),
-        (REFS["park"][1], _link(f"/parks/{q('park')}", names["park"]) if p.get("park") else "—"),
+        (REFS["park"][1], _link(f"/pages/parks/{q('park')}", names["park"]) if p.get("park") else "—"),
         ("签约日期", e(p.get("signed_on") or "—")),
         ("下一步", e(f"{p.get('next_action') or '—'}（{p.get('next_action_on') or '未定日期'}）")),
         ("可转入阶段", e("、".join(stage_label(s) for s in TRANSITIONS.get(v["stage"], ())) or "无（已达产）")),

@@ -38,7 +38,7 @@ officer = page_form("officer", "park_admin")
 def _page(title: str, body: str, ctx: PageContext, export: str = "/api/v1/pipeline/export.xlsx") -> HTMLResponse:
     flow = " → ".join(stage_label(s) for s in STAGES)
     return page(title, f"<h1>招商项目库</h1><p>{e(flow)} · <a href='/pages/pipeline'>项目看板</a> · "
-                       f"<a href='{e(export)}'>导出 Excel</a></p>", body, CSS, ctx=ctx)
+                       f"<a href='{e(export)}'>导出 Excel</a></p>", body, CSS, ctx=ctx, active="/pages/pipeline")
 
 
 @router.get("/pages/pipeline", response_class=HTMLResponse)
@@ -53,7 +53,8 @@ def board_page(
 ) -> HTMLResponse:
     day = today or beijing_today()
     recs = cmd.project_records(store, snap, park=park_key(snap, park), owner=owner or None)
-    names = {p["key"]: ref_names(snap, p) for p in recs}
+    # on a board of one park, the cards need not repeat the park's name
+    names = {p["key"]: ref_names(snap, p) | ({"park": None} if park else {}) for p in recs}
     b = pb.board(recs, today=day, rules=r)
     form = ("<form class='filters' method='get' action='/pages/pipeline'>"
             f"<label>园区（名称或简称）<input name='park' value='{e(park)}'></label>"

@@ -172,6 +172,8 @@ def test_the_project_page_and_the_board_show_names_not_codes(api_env):
     for code in (USCC + "<", ">ie.remanufacturing", ">changshan_ez", ">330800"):
         assert code not in facts
     assert INJECT not in page
+    assert f"href='/pages/enterprises/{USCC}'" in facts and "href='/pages/parks/changshan_ez'" in facts
+    assert "href='/pages/chains/ie.remanufacturing/map'" in facts
     board = api_env.client.get("/pages/pipeline").text
     assert "衢州再造动力有限公司" in board and "浙江常山经济开发区" in board
     assert not re.search(r">[^<]*(changshan_ez|ie\.remanufacturing|91330800MA2XXXXX0C)[^<]*<", board)
@@ -183,6 +185,8 @@ def test_the_policy_calculator_is_not_under_the_pipeline_header(api_env):
         header = text[text.index("<header>"):text.index("</header>")]
         assert "招商项目库" in header and "incentives" not in header and "政策" not in header
         assert "href='/pages/incentives'" in text  # it is in the navigation bar, under its own name
+    # the navigation marks 项目库 on a filtered board too (the query string does not make it the home page)
+    assert "<a href='/pages/pipeline' class=on>" in api_env.client.get("/pages/pipeline?park=常山").text
 
 
 def test_the_export_shows_names_and_still_reimports_exactly(api_env):
