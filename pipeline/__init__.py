@@ -3,8 +3,9 @@
 
 Rooms: rules.py (stages, transitions, classification, limits, refusals) · board.py (views, board, overdue,
 stalled — over project records) · queries.py (snapshot: which projects, landed projects) · evaluation.py (落地评价,
-snapshot) · excel.py (export, reading an import) · commands.py (the only module using the store: writes, import,
-fetching records with their logs) · router.py, pages.py, cli.py.
+snapshot) · names.py (references as names, names typed in an import → keys; snapshot) · excel.py (export,
+reading an import) · commands.py (the only module using the store: writes, import, fetching records with their
+logs) · html.py (the pages' pieces and forms) · router.py, pages.py (the workbench pages and their forms), cli.py.
 
 Importing the package is light (rules only): api/deps.py and api/routers/nodes.py need just these names.
 """

@@ -66,7 +66,7 @@ def board_cmd(
 @projects_app.command("stage")
 def stage_cmd(
     key: Annotated[str, typer.Argument(help="项目 key")],
-    to: Annotated[str, typer.Option("--to", help="目标阶段")],
+    to: Annotated[str, typer.Option("--to", help="目标阶段（线索…达产；“落地”即“注册”）")],
     on: Annotated[Optional[str], typer.Option(help="日期 YYYY-MM-DD（默认今天）")] = None,
     note: Annotated[Optional[str], typer.Option(help="说明（回退时必填）")] = None,
     actor: Annotated[str, typer.Option(help="审计日志中的操作人")] = "cli",
@@ -78,7 +78,9 @@ def stage_cmd(
         p = cmd.change_stage(open_store(), key=key, to=to, on=on, note=note, actor=actor)
     except PipelineError as e:
         fail(e.message)
-    typer.echo(f"{key}：已进入“{p['stage']}”（{p['stage_on']}）")
+    from pipeline.rules import stage_label
+
+    typer.echo(f"{key}：已进入“{stage_label(p['stage'])}”（{p['stage_on']}）")
 
 
 @projects_app.command("track")
@@ -136,7 +138,7 @@ def export_cmd(
         fail("输出文件应为 .xlsx")
     with store_snapshot(require_data=False) as (store, snap):
         recs = cmd.project_records(store, snap, park=_park(snap, park))
-    n = export_xlsx(recs, output, today=dt.date.today(), rules=_rules(None, None, None))
+        n = export_xlsx(recs, output, today=dt.date.today(), rules=_rules(None, None, None), snap=snap)
     typer.echo(f"已导出 {n} 个项目到 {output}")
 
 

@@ -24,11 +24,12 @@ from graph.store import AuditEntry, ConflictError, Expect, GraphStore
 from graph.validation import Loc, Problem, ValidationFailed, validate
 from graph.writer import Plan
 from pipeline.board import stage_history, tracking_log
-from pipeline.excel import read_sheet
+from pipeline.excel import Sheet, read_sheet
+from pipeline.names import resolve_refs
 from pipeline.queries import project_keys
 from pipeline.rules import (
     PROTECTED_FIELDS, SIGNED, STAGE_INDEX, IllegalTransition, ImportLimits, InvalidRequest, ProjectConflict,
-    ProjectForbidden, ProjectNotFound, transition_error,
+    ProjectForbidden, ProjectNotFound, stage_of, transition_error,
 )
 
 
@@ -119,7 +120,7 @@ def create_project(store: GraphStore, *, data: dict[str, Any], actor: str, on: A
     for f in ("stage_history", "tracking_log", "stage_on"):
         if data.get(f):
             raise InvalidRequest(f"字段 {f}: 由系统记录，不能直接填写", errors=[{"field": f, "message": "由系统记录"}])
-    stage = data.get("stage") or "线索"
+    stage = stage_of(data.get("stage")) or "线索"
     if stage not in STAGE_INDEX:
         raise InvalidRequest(f"字段 stage: {transition_error('线索', stage)}", errors=[{"field": "stage", "message": "未知阶段"}])
     on_d = _date_arg(on, "on", today=today, what="建档")
@@ -134,9 +135,11 @@ def create_project(store: GraphStore, *, data: dict[str, Any], actor: str, on: A
 
 def change_stage(store: GraphStore, *, key: str, to: str, actor: str, on: Any = None, note: str | None = None,
                  today: dt.date | None = None, now: dt.datetime | None = None, park: str | None = None) -> dict[str, Any]:
-    """Move a project to `to` on date `on` (default today). Illegal jumps raise IllegalTransition naming the
-    allowed next stages; a date before the current stage's date or in the future raises InvalidRequest."""
+    """Move a project to `to` on date `on` (default today); `to` may be the word officers use (落地 = 注册).
+    Illegal jumps raise IllegalTransition naming the allowed next stages; a date before the current stage's date
+    or in the future raises InvalidRequest."""
     today = today or dt.date.today()
+    to = stage_of(to) or ""
     before = project(store, key)
     _check_park(before, before, park)
     frm = before.get("stage") or "线索"
@@ -222,7 +225,8 @@ class _Import:
     """One import under way: what it will write, and every problem found (nothing is written if there is one)."""
 
     file_name: str
-    headers: dict[str, str]
+    sheet: Sheet
+    snap: Any  # () -> the analytic snapshot, built once when a row names a reference
     actor: str
     today: dt.date
     stamp: str
@@ -275,6 +279,17 @@ class _Import:
             self.expects.append(Expect("Project", key, {"stage": frm}))
         (self.result.unchanged if data == before else self.result.updated).append(key)
         return data
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return self.sheet.headers
+
+    def refs(self, row: int, values: dict[str, Any], names: dict[str, str]) -> bool:
+        """The row's references typed as names → keys; False (problems recorded) if one names nothing."""
+        probs = resolve_refs(self.snap, values, names)
+        for f, msg in probs:
+            self._problem(row, self.sheet.name_headers.get(f) or self.headers.get(f), msg)
+        return not probs
 
     def row(self, store: GraphStore, row: int, values: dict[str, Any]) -> None:
         key = values.get("key")
@@ -330,17 +345,29 @@ class _Import:
 
 def import_xlsx(store: GraphStore, data: bytes | str | Path, *, actor: str, file_name: str = "项目库.xlsx",
                 today: dt.date | None = None, now: dt.datetime | None = None, park: str | None = None,
-                limits: ImportLimits = ImportLimits()) -> ImportResult:
+                limits: ImportLimits = ImportLimits(), snap: Snapshot | None = None) -> ImportResult:
     """Import a project list (the export's layout, or any sheet with the importer's Chinese headers).
 
     All or nothing: every problem — unknown column, bad value, unknown reference, illegal stage change (an
     existing project may move only by a legal transition, recorded with 阶段日期 or today) — is reported with row
     and column, and nothing is written. Empty cells keep the stored value; computed columns are ignored. A file
     over `limits` (rows, unpacked size) is refused with TooLarge (413) before its rows are read; a park
-    administrator's rows for another park are refused with ProjectForbidden (403), naming the rows."""
+    administrator's rows for another park are refused with ProjectForbidden (403), naming the rows.
+
+    投资方, 产业链, 环节, 拟落地行政区 and 意向园区 may hold names (the export writes names there, and keys in its code
+    columns): a name is resolved with `snap` (built from the store when not given and a row needs it); one that
+    names nothing is a problem of its cell, with the closest names."""
     sheet = read_sheet(data, file_name=file_name, limits=limits)
-    run = _Import(file_name, sheet.headers, actor, today or dt.date.today(), _now(now), park)
-    for rownum, values, problems in sheet.rows:
-        run.problems.extend(problems)
-        run.row(store, rownum, values)
+    built: list[Snapshot] = [snap] if snap is not None else []
+
+    def snapshot() -> Snapshot:
+        if not built:
+            built.append(Snapshot.build(store))
+        return built[0]
+
+    run = _Import(file_name, sheet, snapshot, actor, today or dt.date.today(), _now(now), park)
+    for r in sheet.rows:
+        run.problems.extend(r.problems)
+        if run.refs(r.num, r.values, r.names):
+            run.row(store, r.num, r.values)
     return run.commit(store)

@@ -15,12 +15,16 @@ from pathlib import Path
 from typing import Any, BinaryIO, Iterable
 
 from graph.schema import Label
+from graph.snapshot import Snapshot
 from graph.validation import Problem, ValidationFailed
 from pipeline.board import project_view
-from pipeline.rules import STAGE_INDEX, ImportLimits, InvalidRequest, PipelineRules, TooLarge
+from pipeline.names import REFS, name_of
+from pipeline.rules import STAGE_INDEX, ImportLimits, InvalidRequest, PipelineRules, TooLarge, stage_of
 
 # (field, header, importable). Headers are the ones officers use; import also accepts every header the generic
 # importer knows (graph/io/columns.py), e.g. 项目名称, 总投资, 责任人, and units in brackets: 总投资(亿元).
+# 投资方, 产业链, 环节, 拟落地行政区, 意向园区 show names; the same references follow as keys in the code columns at the
+# end (KEY_COLUMNS), which an import reads first, so an unchanged export re-imports exactly.
 EXPORT_COLUMNS: tuple[tuple[str, str, bool], ...] = (
     ("key", "项目编号", True), ("name", "项目名称", True), ("stage", "阶段", True), ("stage_on", "阶段日期", True),
     ("classification", "分类", False), ("investor", "投资方", True), ("chain", "产业链", True),
@@ -32,16 +36,25 @@ EXPORT_COLUMNS: tuple[tuple[str, str, bool], ...] = (
     ("overdue_days", "逾期天数", False), ("idle_days", "未更新天数", False), ("last_tracking", "最近跟踪", False),
     ("synthetic", "合成数据", False),
 )
+KEY_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("investor", "投资方统一社会信用代码"), ("chain", "产业链代码"), ("segment", "环节代码"), ("region", "行政区划代码"),
+    ("park", "园区代码"),
+)
 _EXPORT_ONLY = {h for _, h, imp in EXPORT_COLUMNS if not imp} | {"备注"}
 _OWN_HEADERS = {h: f for f, h, imp in EXPORT_COLUMNS if imp}
+_KEY_HEADERS = {h: f for f, h in KEY_COLUMNS}
 
 
 # ============================================================================================== export
-def _export_row(p: dict[str, Any], v: dict[str, Any]) -> list[Any]:
+def _export_row(p: dict[str, Any], v: dict[str, Any], snap: Snapshot | None) -> list[Any]:
     row: list[Any] = []
     for f, _, _ in EXPORT_COLUMNS:
         if f in ("classification", "overdue_days", "idle_days"):
             row.append(v[f])
+        elif f == "stage":
+            row.append(v["stage"])
+        elif f in REFS:
+            row.append(name_of(snap, REFS[f][0], p.get(f)))
         elif f == "last_tracking":
             lt = v["last_tracking"]
             row.append(f"{lt.get('on')} {lt.get('note', '')}" if lt else None)
@@ -49,12 +62,14 @@ def _export_row(p: dict[str, Any], v: dict[str, Any]) -> list[Any]:
             row.append("是" if p.get("synthetic") else None)
         else:
             row.append(p.get(f))
-    return row
+    return row + [p.get(f) for f, _ in KEY_COLUMNS]
 
 
 def export_xlsx(records: Iterable[dict[str, Any]], out: str | Path | BinaryIO, *, today: dt.date,
-                rules: PipelineRules = PipelineRules()) -> int:
-    """The project list as one sheet “招商项目库” (re-importable: computed columns are skipped on import)."""
+                rules: PipelineRules = PipelineRules(), snap: Snapshot | None = None) -> int:
+    """The project list as one sheet “招商项目库” (re-importable: computed columns are skipped on import). With the
+    analytic snapshot, 投资方 / 产业链 / 环节 / 行政区 / 园区 show names (else their keys); the keys follow in the code
+    columns either way."""
     from openpyxl import Workbook
     from openpyxl.styles import Font, PatternFill
 
@@ -63,14 +78,14 @@ def export_xlsx(records: Iterable[dict[str, Any]], out: str | Path | BinaryIO, *
     wb = Workbook()
     ws = wb.active
     ws.title = "招商项目库"
-    ws.append([h for _, h, _ in EXPORT_COLUMNS])
+    ws.append([h for _, h, _ in EXPORT_COLUMNS] + [h for _, h in KEY_COLUMNS])
     for c in ws[1]:
         c.font = Font(bold=True)
     red = PatternFill("solid", fgColor="FDE2E2")
     n = 0
     for p in sorted(records, key=lambda r: (STAGE_INDEX.get(r.get("stage") or "线索", 0), r["key"])):
         v = project_view(p, today=today, rules=rules)
-        ws.append([text_cell(ws, c) for c in _export_row(p, v)])
+        ws.append([text_cell(ws, c) for c in _export_row(p, v, snap)])
         n += 1
         if v["overdue"]:
             for c in ws[ws.max_row]:
@@ -82,13 +97,26 @@ def export_xlsx(records: Iterable[dict[str, Any]], out: str | Path | BinaryIO, *
 
 # ============================================================================================== import: reading
 @dataclass
+class Row:
+    """One data row of an import: its Excel row number, its values by field (empty cells left out; references
+    from the code columns, as keys), the references as typed in the name columns (投资方, 产业链 … — names or keys,
+    resolved by the commands), and the problems of its cells."""
+
+    num: int
+    values: dict[str, Any]
+    names: dict[str, str]
+    problems: list[Problem]
+
+
+@dataclass
 class Sheet:
-    """An import read and converted: per data row its Excel row number, its values by field (empty cells left
-    out) and the problems of its cells; `headers` maps each field to the header it came from."""
+    """An import read and converted: its rows; `headers` maps each field to the header its value came from (the
+    code column for a reference when there is one), `name_headers` each reference to its name column."""
 
     file_name: str
     headers: dict[str, str]
-    rows: list[tuple[int, dict[str, Any], list[Problem]]] = field(default_factory=list)
+    name_headers: dict[str, str] = field(default_factory=dict)
+    rows: list[Row] = field(default_factory=list)
 
 
 def _check_unpacked(src: Any, file_name: str, limits: ImportLimits) -> None:
@@ -134,40 +162,49 @@ def _resolve(header: str) -> tuple[str | None, Decimal | None, str | None]:
     h = header.strip()
     if h in _OWN_HEADERS:  # our own headers (units included): no conversion
         return _OWN_HEADERS[h], None, None
+    if h in _KEY_HEADERS:
+        return _KEY_HEADERS[h], None, None
     if h in ("阶段日期", "阶段变更日期", "进入阶段日期"):
         return "stage_on", None, None
     return resolve_header(Label.Project, h)
 
 
-def _columns(file_name: str, header: list[str], hrow: int) -> tuple[list[tuple[int, str, str, Decimal | None]], dict[str, str]]:
-    """(index, header, field, unit factor) per importable column, and field → header; header problems raise."""
+Column = tuple[int, str, str, Decimal | None, bool]  # index, header, field, unit factor, holds a name (reference)
+
+
+def _columns(file_name: str, header: list[str], hrow: int) -> tuple[list[Column], dict[str, str], dict[str, str]]:
+    """The importable columns, field → header of the values, and reference → header of its name column; header
+    problems raise. A reference may come twice: by name (投资方) and by key (投资方统一社会信用代码)."""
     problems: list[Problem] = []
-    cols: list[tuple[int, str, str, Decimal | None]] = []
+    cols: list[Column] = []
     seen: dict[str, str] = {}
+    named: dict[str, str] = {}
     for i, h in enumerate(header):
         if not h or h in _EXPORT_ONLY:
             continue
         fname, factor, prob = _resolve(h)
+        as_name = fname in REFS and h not in _KEY_HEADERS
         if prob or fname is None:
             problems.append(Problem(file_name, hrow, h, prob or f"未知列“{h}”"))
         elif fname in ("stage_history", "tracking_log"):
             problems.append(Problem(file_name, hrow, h, "阶段流转与跟踪记录不能通过导入修改"))
-        elif fname in seen:
-            problems.append(Problem(file_name, hrow, h, f"与列“{seen[fname]}”是同一字段"))
+        elif fname in (named if as_name else seen):
+            problems.append(Problem(file_name, hrow, h, f"与列“{(named if as_name else seen)[fname]}”是同一字段"))
         else:
-            seen[fname] = h
-            cols.append((i, h, fname, factor))
+            (named if as_name else seen)[fname] = h
+            cols.append((i, h, fname, factor, as_name))
     if "key" not in seen:
         problems.append(Problem(file_name, hrow, "项目编号", "缺少必需列“项目编号”"))
     if problems:
         raise ValidationFailed(problems)
-    return cols, seen
+    return cols, seen, named
 
 
 def read_sheet(data: bytes | str | Path, *, file_name: str, limits: ImportLimits = ImportLimits()) -> Sheet:
     """Read a project list (the export's layout, or any sheet with the importer's Chinese headers). A file over
     `limits` is refused with TooLarge (413) before its rows are read; an unreadable file or header with
-    InvalidRequest / ValidationFailed. Cell problems are kept with their row, not raised."""
+    InvalidRequest / ValidationFailed. Cell problems are kept with their row, not raised. A stage may be given as
+    officers say it (落地 = 注册)."""
     from graph.io.readers import table_from_rows
     from graph.io.report import Log
     from graph.io.specs import node_specs
@@ -181,20 +218,21 @@ def read_sheet(data: bytes | str | Path, *, file_name: str, limits: ImportLimits
         raise InvalidRequest(f"{file_name}: {log.problems[0].message}")
     if len(table.rows) > limits.max_rows:
         raise TooLarge(f"{file_name}: {len(table.rows):,} 行，超过上限 {limits.max_rows:,} 行（CHAINMATCH_IMPORT_MAX_ROWS）；请拆分文件")
-    cols, seen = _columns(file_name, [h.strip() for h in table.header], table.header_row)
+    cols, seen, named = _columns(file_name, [h.strip() for h in table.header], table.header_row)
     specs = node_specs(Label.Project)
-    sheet = Sheet(file_name, seen)
+    sheet = Sheet(file_name, seen, named)
     for rownum, cells in table.rows:
-        values: dict[str, Any] = {}
-        problems: list[Problem] = []
-        for i, h, fname, factor in cols:
+        row = Row(rownum, {}, {}, [])
+        for i, h, fname, factor, as_name in cols:
             raw = cells[i] if i < len(cells) else None
             try:
                 v, _ = specs[fname].convert(raw, factor)
             except ValueError as e:
-                problems.append(Problem(file_name, rownum, h, str(e)))
+                row.problems.append(Problem(file_name, rownum, h, str(e)))
                 continue
             if v is not None:
-                values[fname] = v
-        sheet.rows.append((rownum, values, problems))
+                (row.names if as_name else row.values)[fname] = v
+        if "stage" in row.values:
+            row.values["stage"] = stage_of(row.values["stage"])
+        sheet.rows.append(row)
     return sheet

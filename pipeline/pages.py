@@ -1,71 +1,44 @@
-"""招商项目库 pages: GET /pages/pipeline (the board by stage, overdue and stalled projects highlighted) and
-GET /pages/pipeline/{key} (one project: stage history, weekly tracking, evaluation after landing).
+"""招商项目库 pages of the officer's workbench: /pages/pipeline (the board by stage, overdue and stalled marked) and
+/pages/pipeline/{key} (one project: facts by name, stage history, weekly tracking, evaluation after landing), and
+the two forms officers work with there — 阶段流转 (POST /pages/pipeline/{key}/stage) and 跟踪记录 (POST
+/pages/pipeline/{key}/tracking).
 
-Server-rendered HTML for leadership and officers, Chinese UI, no external resources (inline CSS, no scripts; a
-Content-Security-Policy header forbids loading anything else). Every value from the data or the query string is
-escaped. The pages only read; stage changes and tracking go through the API or the CLI (they need a key).
+The forms call the project library's commands with the same rules and roles as the API (officer, admin, a park
+administrator for its own park's projects; signed-in session and CSRF token checked by api.deps.page_form), dated in
+北京时间, and answer 303 back to the page with a message: done, or the refusal's reason (an illegal step names the
+allowed ones). Server-rendered HTML on the one shell (navigation, who is signed in, the message), no scripts.
 """
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any
-from urllib.parse import quote, urlencode
+from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
-from fastapi.responses import HTMLResponse
+from fastapi import APIRouter, Depends, Form, Path, Query
+from fastapi.responses import HTMLResponse, RedirectResponse
+from urllib.parse import urlencode
 
-from api.deps import RulesDep, SnapshotDep, StoreDep
-from kernel.pages import e as _e, page
+from api.auth import Principal
+from api.deps import PageCtxDep, RulesDep, SnapshotDep, StoreDep, page_form
+from graph.validation import ValidationFailed
+from kernel.errors import ChainMatchError, Conflict
+from kernel.pages import PageContext, e, local_path, page, redirect_with
 from pipeline import board as pb, commands as cmd
 from pipeline.evaluation import evaluate, parcel_of
+from pipeline.html import CSS, beijing_today, card, facts, money, project_url, records, workbench
+from pipeline.names import ref_names
 from pipeline.queries import park_key
-from pipeline.rules import TRANSITIONS, is_landed
+from pipeline.rules import STAGES, is_landed, stage_label
 
 router = APIRouter(include_in_schema=False)
-
-CSS = """
-.stats{margin:12px 0;font-size:14px}.stats b{color:#1f4e79}.stats .bad{color:#b3261e}
-.board{display:grid;grid-template-columns:repeat(8,minmax(150px,1fr));gap:8px;overflow-x:auto}
-.col{background:#eef1f6;padding:6px;min-height:120px}.col h2{font-size:14px;margin:2px 0 6px}
-.col h2 small{font-weight:normal;color:#555}
-.card{background:#fff;border:1px solid #dde;border-left:4px solid #8aa;padding:5px 6px;margin-bottom:6px;font-size:12px}
-.card a{font-weight:bold;color:#1f4e79;text-decoration:none}.card.overdue{border-left-color:#b3261e;background:#fff5f5}
-.card.stalled{border-left-color:#c77700}.badge{display:inline-block;padding:0 4px;border-radius:3px;font-size:11px;margin-right:3px}
-.b-重大{background:#b3261e;color:#fff}.b-重点{background:#c77700;color:#fff}.b-一般{background:#dde;color:#333}
-.warn{color:#b3261e;font-weight:bold}
-table{border-collapse:collapse;width:100%;background:#fff;margin:8px 0 16px;font-size:13px}
-.pass{color:#27632a}.shortfall{color:#b3261e;font-weight:bold}.unknown,.no_requirement{color:#777}
-.more{font-size:12px}
-"""
 PER_COLUMN = 60
+KeyPath = Annotated[str, Path(min_length=1, max_length=128)]
+officer = page_form("officer", "park_admin")
 
 
-def _money(x: float | None) -> str:
-    if x is None:
-        return "—"
-    return f"{x / 10000:.2f} 亿元" if x >= 10000 else f"{x:,.0f} 万元"
-
-
-def _page(title: str, body: str) -> HTMLResponse:
-    return page(title, "<h1>招商项目库</h1><p>线索 → 接洽 → 洽谈 → 签约 → 注册 → 开工 → 投产 → 达产 · "
-                       "<a href='/pages/pipeline'>项目看板</a> · <a href='/pages/incentives'>政策兑现条款</a> · "
-                       "<a href='/api/v1/pipeline/export.xlsx'>导出 Excel</a></p>", body, CSS)
-
-
-def _card(v: dict[str, Any]) -> str:
-    cls = "card" + (" overdue" if v["overdue"] else "") + (" stalled" if v["stalled"] and not v["overdue"] else "")
-    badge = f"<span class='badge b-{_e(v['classification'])}'>{_e(v['classification'])}</span>" if v["classification"] else ""
-    flags = []
-    if v["overdue"]:
-        flags.append(f"<div class='warn'>逾期 {v['overdue_days']} 天</div>")
-    if v["stalled"]:
-        idle = "无跟踪记录" if v["idle_days"] is None else f"{v['idle_days']} 天未更新"
-        flags.append(f"<div class='warn'>停滞：{_e(idle)}</div>")
-    nxt = (f"<div>下一步：{_e(v['next_action'])}<span class='muted'>（{_e(v['next_action_on'] or '未定日期')}）</span></div>"
-           if v["next_action"] else "")
-    return (f"<div class='{cls}'>{badge}<a href='/pages/pipeline/{quote(v['key'], safe='')}'>{_e(v['name'])}</a>"
-            f"<div class='muted'>{_e(_money(v['total_investment_wan']))} · {_e(v['owner'] or '未定责任人')}</div>"
-            f"{nxt}{''.join(flags)}</div>")
+def _page(title: str, body: str, ctx: PageContext, export: str = "/api/v1/pipeline/export.xlsx") -> HTMLResponse:
+    flow = " → ".join(stage_label(s) for s in STAGES)
+    return page(title, f"<h1>招商项目库</h1><p>{e(flow)} · <a href='/pages/pipeline'>项目看板</a> · "
+                       f"<a href='{e(export)}'>导出 Excel</a></p>", body, CSS, ctx=ctx, active="/pages/pipeline")
 
 
 @router.get("/pages/pipeline", response_class=HTMLResponse)
@@ -73,64 +46,103 @@ def board_page(
     store: StoreDep,
     snap: SnapshotDep,
     r: RulesDep,
+    ctx: PageCtxDep,
     park: Annotated[str | None, Query(max_length=128)] = None,
     owner: Annotated[str | None, Query(max_length=100)] = None,
     today: Annotated[dt.date | None, Query()] = None,
 ) -> HTMLResponse:
-    day = today or dt.date.today()
-    b = pb.board(cmd.project_records(store, snap, park=park_key(snap, park), owner=owner or None), today=day, rules=r)
+    day = today or beijing_today()
+    recs = cmd.project_records(store, snap, park=park_key(snap, park), owner=owner or None)
+    # on a board of one park, the cards need not repeat the park's name
+    names = {p["key"]: ref_names(snap, p) | ({"park": None} if park else {}) for p in recs}
+    b = pb.board(recs, today=day, rules=r)
     form = ("<form class='filters' method='get' action='/pages/pipeline'>"
-            f"<label>园区<input name='park' value='{_e(park)}'></label>"
-            f"<label>责任人<input name='owner' value='{_e(owner)}'></label>"
-            f"<label>日期<input name='today' value='{_e(day.isoformat())}'></label>"
+            f"<label>园区（名称或简称）<input name='park' value='{e(park)}'></label>"
+            f"<label>责任人<input name='owner' value='{e(owner)}'></label>"
+            f"<label>日期<input type='date' name='today' value='{e(day.isoformat())}'></label>"
             "<button type='submit'>筛选</button></form>")
-    cls = " · ".join(f"{_e(k)} {v}" for k, v in b["by_class"].items() if v)
-    stats = (f"<div class='stats'>共 <b>{b['total']}</b> 个项目（{cls or '—'}）· 已落地（签约及以后）<b>{b['landed']}</b> · "
+    cls = " · ".join(f"{e(k)} {v}" for k, v in b["by_class"].items() if v)
+    stats = (f"<div class='stats'>共 <b>{b['total']}</b> 个项目（{cls or '—'}）· 已签约（签约及以后）<b>{b['landed']}</b> · "
              f"<span class='bad'>逾期 <b>{b['overdue']}</b></span> · <span class='bad'>停滞 <b>{b['stalled']}</b></span>"
-             f"<div class='muted'>{_e(b['rules']['text'])}</div></div>")
+             f"<div class='muted'>{e(b['rules']['text'])}；日期按北京时间。</div></div>")
+    filters = urlencode({k: v for k, v in (("park", park), ("owner", owner)) if v})
+    back = ctx.path
     cols = []
     for st in b["stages"]:
-        cards = "".join(_card(v) for v in st["projects"][:PER_COLUMN])
+        cards = "".join(card(v, names[v["key"]], ctx, back, day) for v in st["projects"][:PER_COLUMN])
         more = (f"<div class='more'>另有 {st['count'] - PER_COLUMN} 个，"
-                f"<a href='/api/v1/pipeline/board?{_e(urlencode({k: v for k, v in (('park', park), ('owner', owner)) if v}))}'>查看全部（JSON）</a></div>"
+                f"<a href='/api/v1/pipeline/board?{e(filters)}'>查看全部（JSON）</a></div>"
                 if st["count"] > PER_COLUMN else "")
-        cols.append(f"<div class='col'><h2>{_e(st['stage'])} <small>{st['count']} 个 · {_e(_money(st['investment_wan']))}</small></h2>"
-                    f"{cards}{more}</div>")
-    return _page("招商项目看板", form + stats + f"<div class='board'>{''.join(cols)}</div>")
+        cols.append(f"<div class='col'><h2>{e(st['stage'])} <small>{st['count']} 个 · {e(money(st['investment_wan']))}"
+                    f"</small></h2>{cards}{more}</div>")
+    export = "/api/v1/pipeline/export.xlsx" + (f"?{urlencode({'park': park})}" if park else "")
+    return _page("招商项目看板", form + stats + f"<div class='board'>{''.join(cols)}</div>", ctx, export)
 
 
 @router.get("/pages/pipeline/{key}", response_class=HTMLResponse)
-def project_page(store: StoreDep, snap: SnapshotDep, r: RulesDep, key: Annotated[str, Path(min_length=1, max_length=128)],
+def project_page(store: StoreDep, snap: SnapshotDep, r: RulesDep, ctx: PageCtxDep, key: KeyPath,
                  today: Annotated[dt.date | None, Query()] = None) -> HTMLResponse:
-    p = cmd.project(store, key)
-    day = today or dt.date.today()
+    p = cmd.project(store, key) | {"key": key}
+    day = today or beijing_today()
     v = pb.project_view(p, today=day, rules=r)
-    facts = [("阶段", f"{v['stage']}（{v['stage_on'] or '日期未记录'} 起）"), ("分类", v["classification"] or "未填总投资"),
-             ("总投资", _money(p.get("total_investment_wan"))), ("责任人", p.get("owner")), ("投资方", p.get("investor")),
-             ("产业链/环节", f"{p.get('chain') or '—'} / {p.get('segment') or '—'}"), ("园区", p.get("park")),
-             ("签约日期", p.get("signed_on")), ("下一步", f"{p.get('next_action') or '—'}（{p.get('next_action_on') or '未定日期'}）"),
-             ("可转入阶段", "、".join(TRANSITIONS.get(v["stage"], ())) or "无（已达产）")]
     warn = ""
     if v["overdue"]:
         warn += f"<p class='warn'>下一步工作已逾期 {v['overdue_days']} 天</p>"
     if v["stalled"]:
         warn += f"<p class='warn'>停滞：{'无任何记录' if v['idle_days'] is None else str(v['idle_days']) + ' 天无阶段变化、无跟踪'}</p>"
-    rows = "".join(f"<tr><th>{_e(k)}</th><td>{_e(val if val is not None else '—')}</td></tr>" for k, val in facts)
-    hist = "".join(f"<tr><td>{_e(e.get('on'))}</td><td>{_e(e.get('from') or '（建档）')} → {_e(e.get('to'))}</td>"
-                   f"<td>{_e(e.get('by'))}</td><td>{_e(e.get('note'))}</td></tr>" for e in pb.stage_history(p))
-    track = "".join(f"<tr><td>{_e(e.get('on'))}</td><td>{_e(e.get('by'))}</td><td>{_e(e.get('note'))}</td></tr>"
-                    for e in reversed(pb.tracking_log(p)))
-    body = (f"<h2>{_e(p.get('name'))} <small class='muted'>{_e(key)}</small></h2>{warn}<table>{rows}</table>"
-            f"<h3>阶段记录</h3><table><tr><th>日期</th><th>流转</th><th>操作人</th><th>说明</th></tr>"
-            f"{hist or '<tr><td colspan=4>无</td></tr>'}</table>"
-            f"<h3>跟踪记录（最近在前）</h3><table><tr><th>日期</th><th>记录人</th><th>情况</th></tr>"
-            f"{track or '<tr><td colspan=3>无</td></tr>'}</table>")
+    body = (f"<h2 id='project-name'>{e(p.get('name'))}</h2>{warn}{facts(p, v, ref_names(snap, p))}"
+            f"{workbench(ctx, p, v['stage'], beijing_today())}{records(p)}")
     if is_landed(v["stage"]):
         ev = evaluate(p, parcel_of(snap, key))
-        ind = "".join(f"<tr><td>{_e(i['name'])}</td><td class='{_e(i['outcome'])}'>{_e(i['message'])}</td>"
-                      f"<td>{_e(i['basis'])}</td></tr>" for i in ev["indicators"])
-        notes = "".join(f"<li>{_e(n)}</li>" for n in ev["notes"])
-        body += (f"<h3>落地评价（地块：{_e(ev['parcel_name'] or '未找到')}，{_e(ev['area_mu'] or '—')} 亩）</h3>"
+        ind = "".join(f"<tr><td>{e(i['name'])}</td><td class='{e(i['outcome'])}'>{e(i['message'])}</td>"
+                      f"<td>{e(i['basis'])}</td></tr>" for i in ev["indicators"])
+        notes = "".join(f"<li>{e(n)}</li>" for n in ev["notes"])
+        body += (f"<h3>落地评价（地块：{e(ev['parcel_name'] or '未找到')}，{e(ev['area_mu'] or '—')} 亩）</h3>"
                  f"<table><tr><th>指标</th><th>结果</th><th>口径</th></tr>{ind}</table><ul class='muted'>{notes}</ul>")
-    body += "<p class='muted'>阶段变更与跟踪记录请通过 API（POST /api/v1/pipeline/projects/{key}/stage、/tracking）或命令行 chainmatch projects 办理。</p>"
-    return _page(f"{p.get('name')} · 招商项目", body)
+    body += f"<p class='muted'>项目编号 {e(key)}</p>"
+    return _page(f"{p.get('name')} · 招商项目", body, ctx)
+
+
+# ============================================================================================== forms
+def _scope(p: Principal) -> str | None:
+    return p.park if p.role == "park_admin" else None
+
+
+def _refused(back: str, err: Exception) -> RedirectResponse:
+    """A refusal as the page's message: 冲突 for a state that does not allow it, else what is wrong."""
+    if isinstance(err, ValidationFailed):
+        text = "；".join(x.message for x in err.problems[:3]) or str(err)
+    else:
+        text = getattr(err, "message", str(err))
+    return redirect_with(back, f"{'冲突' if isinstance(err, Conflict) else '未办理'}：{text}", ok=False)
+
+
+@router.post("/pages/pipeline/{key}/stage")
+def stage_form(store: StoreDep, key: KeyPath, p: Annotated[Principal, Depends(officer)],
+               to: Annotated[str, Form(min_length=1, max_length=20)],
+               on: Annotated[str, Form(max_length=20)] = "", note: Annotated[str, Form(max_length=500)] = "",
+               back: Annotated[str, Form(max_length=2000)] = "") -> RedirectResponse:
+    back = local_path(back, project_url(key))
+    try:
+        out = cmd.change_stage(store, key=key, to=to, on=on or None, note=note or None, actor=p.actor,
+                               today=beijing_today(), park=_scope(p))
+    except (ChainMatchError, ValidationFailed) as err:
+        return _refused(back, err)
+    return redirect_with(back, f"“{out.get('name')}”已进入“{stage_label(out['stage'])}”（{out['stage_on']}）", ok=True)
+
+
+@router.post("/pages/pipeline/{key}/tracking")
+def tracking_form(store: StoreDep, key: KeyPath, p: Annotated[Principal, Depends(officer)],
+                  note: Annotated[str, Form(max_length=2000)] = "", on: Annotated[str, Form(max_length=20)] = "",
+                  next_action: Annotated[str, Form(max_length=500)] = "",
+                  next_action_on: Annotated[str, Form(max_length=20)] = "",
+                  back: Annotated[str, Form(max_length=2000)] = "") -> RedirectResponse:
+    back = local_path(back, project_url(key))
+    try:
+        out = cmd.add_tracking(store, key=key, note=note, on=on or None, next_action=next_action or None,
+                               next_action_on=next_action_on or None, actor=p.actor, today=beijing_today(),
+                               park=_scope(p))
+    except (ChainMatchError, ValidationFailed) as err:
+        return _refused(back, err)
+    nxt = f"；下一步：{out['next_action']}（{out.get('next_action_on') or '未定日期'}）" if out.get("next_action") else ""
+    return redirect_with(back, f"已记录“{out.get('name')}”的跟踪情况{nxt}", ok=True)

@@ -26,7 +26,7 @@ from pipeline import board as pb, commands as cmd
 from pipeline.queries import named_refs, park_key
 from pipeline.evaluation import evaluate, evaluation_of, evaluations as evaluations_of, parcel_of
 from pipeline.excel import export_xlsx
-from pipeline.rules import PROTECTED_FIELDS, PipelineRules, rules_info
+from pipeline.rules import PROTECTED_FIELDS, PipelineRules, rules_info, stage_of
 
 router = APIRouter(tags=["招商项目库"])
 KeyPath = Annotated[str, Path(min_length=1, max_length=128, description="项目 key")]
@@ -47,9 +47,17 @@ def _scope(p: Principal) -> str | None:
 
 # ----------------------------------------------------------------------------------------------- bodies
 _FIELDS = {n: f for n, f in MODELS[Label.Project].model_fields.items() if n not in PROTECTED_FIELDS or n == "stage"}
+def _stage_alias(cls: Any, data: Any) -> Any:
+    """A stage given as officers say it (落地) → the stage it means (注册), before the schema's list is checked."""
+    if isinstance(data, dict) and isinstance(data.get("stage"), str):
+        return data | {"stage": stage_of(data["stage"])}
+    return data
+
+
 ProjectCreate = create_model(
     "PipelineProjectCreate",
-    __validators__={"_no_bool_numbers": model_validator(mode="before")(classmethod(reject_bool_numbers))},
+    __validators__={"_no_bool_numbers": model_validator(mode="before")(classmethod(reject_bool_numbers)),
+                    "_stage_alias": model_validator(mode="before")(classmethod(_stage_alias))},
     __config__=ConfigDict(extra="forbid", json_schema_extra={"examples": [{
         "key": "qz-2026-001", "name": "示例封测基地项目（合成）", "chain": "ic", "park": "quzhou_zhizao",
         "total_investment_wan": 26000, "owner": "张三", "next_action": "赴企业总部洽谈", "next_action_on": "2026-12-05",
@@ -71,7 +79,8 @@ ProjectPatch = create_model(
 class StageIn(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"to": "签约", "on": "2026-11-20",
                                                                                 "note": "签订投资协议"}]})
-    to: Literal["线索", "接洽", "洽谈", "签约", "注册", "开工", "投产", "达产"] = Field(description="目标阶段")
+    to: Literal["线索", "接洽", "洽谈", "签约", "注册", "开工", "投产", "达产", "落地"] = Field(
+        description="目标阶段；“落地”即“注册”（项目公司在本地注册，签约之后、开工之前）")
     on: Date | None = Field(default=None, description="进入该阶段的日期（默认今天；不得早于上一阶段、不得晚于今天）")
     note: bounded_text(500, multiline=True) | None = Field(  # type: ignore[valid-type]
         default=None, description="说明（阶段回退时必填）")
@@ -136,7 +145,8 @@ def get_evaluation(snap: SnapshotDep, key: KeyPath) -> Any:
             responses={200: {"content": {XLSX: {}}}, **RPARK})
 def export(store: StoreDep, snap: SnapshotDep, r: RulesDep, today: TodayQ = None, park: ParkQ = None) -> Response:
     buf = io.BytesIO()
-    export_xlsx(cmd.project_records(store, snap, park=park_key(snap, park)), buf, today=today or dt.date.today(), rules=r)
+    export_xlsx(cmd.project_records(store, snap, park=park_key(snap, park)), buf, today=today or dt.date.today(), rules=r,
+                snap=snap)
     name = f"招商项目库-{(today or dt.date.today()).isoformat()}.xlsx"
     return Response(buf.getvalue(), media_type=XLSX, headers=attachment(name))
 
@@ -184,10 +194,11 @@ def tracking(store: StoreDep, snap: SnapshotDep, key: KeyPath, body: Annotated[T
              openapi_extra={"requestBody": {"required": True, "description": "Excel .xlsx 文件的字节内容",
                                             "content": {"application/octet-stream": {"schema": {
                                                 "type": "string", "format": "binary"}}}}})
-async def import_xlsx(request: Request, store: StoreDep, limits: ImportLimitsDep, p: Annotated[Principal, Depends(writer)],
+async def import_xlsx(request: Request, store: StoreDep, snap: SnapshotDep, limits: ImportLimitsDep,
+                      p: Annotated[Principal, Depends(writer)],
                       file_name: Annotated[str, Query(max_length=200, description="文件名（出现在问题报告中）")] = "项目库.xlsx") -> Any:
     data = await request.body()
     if not data:
         return problem(422, "请求体为空：请上传 .xlsx 文件内容", request=request)
-    res = cmd.import_xlsx(store, data, actor=p.actor, file_name=file_name, park=_scope(p), limits=limits)
+    res = cmd.import_xlsx(store, data, actor=p.actor, file_name=file_name, park=_scope(p), limits=limits, snap=snap)
     return res.as_dict()

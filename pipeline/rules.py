@@ -29,6 +29,11 @@ TRANSITIONS: dict[str, tuple[str, ...]] = {
     "投产": ("达产",),
     "达产": (),
 }
+# What officers say for a stage. 落地 is the project company registered here (注册): in the common five-step count
+# 在谈 → 签约 → 落地 → 开工 → 投产 it sits between signing and breaking ground, exactly where 注册 sits, and a
+# project "lands" when it exists locally as a registered company. (The board's 签约及以后 count and 落地评价 start at
+# 签约, when the land is tied to the project; that is a different question from the stage officers call 落地.)
+STAGE_ALIASES: dict[str, str] = {"落地": "注册"}
 # Changed only through the project library's commands (stage change, tracking); the generic PUT refuses them.
 PROTECTED_FIELDS = ("stage", "stage_on", "stage_history", "signed_on", "tracking_log")
 CLASSES = ("一般", "重点", "重大")
@@ -116,10 +121,25 @@ def classify(total_investment_wan: float | None, rules: PipelineRules = Pipeline
     return "重大" if x >= rules.major_wan else "重点" if x >= rules.key_wan else "一般"
 
 
+def stage_of(text: str | None) -> str | None:
+    """A stage as typed → the stage it means (落地 → 注册); unknown text is returned as typed, so the refusal names it."""
+    if text is None:
+        return None
+    t = str(text).strip()
+    return STAGE_ALIASES.get(t, t)
+
+
+def stage_label(stage: str) -> str:
+    """A stage with the word officers use for it, if any: 注册（落地）."""
+    alias = [a for a, s in STAGE_ALIASES.items() if s == stage]
+    return f"{stage}（{'、'.join(alias)}）" if alias else stage
+
+
 def transition_error(frm: str, to: str) -> str | None:
     """Why frm → to is not allowed (None if it is)."""
     if to not in STAGE_INDEX:
-        return f"未知阶段“{to}”；阶段依次为 {' → '.join(STAGES)}"
+        alias = "；".join(f"“{a}”即“{s}”" for a, s in STAGE_ALIASES.items())
+        return f"未知阶段“{to}”；阶段依次为 {' → '.join(STAGES)}（{alias}）"
     if to == frm:
         return f"项目已处于“{frm}”阶段"
     if to in TRANSITIONS[frm]:
@@ -140,4 +160,4 @@ def is_landed(stage: str | None) -> bool:
 
 def rules_info() -> dict[str, Any]:
     return {"stages": list(STAGES), "transitions": {k: list(v) for k, v in TRANSITIONS.items()},
-            "protected_fields": list(PROTECTED_FIELDS), "label": LABEL_CN[Label.Project]}
+            "aliases": dict(STAGE_ALIASES), "protected_fields": list(PROTECTED_FIELDS), "label": LABEL_CN[Label.Project]}
