@@ -186,9 +186,9 @@ def recommendation(snap: Snapshot, f: int, region: str | None, settings: Mapping
 
 
 def firm_body(snap: Snapshot, key: str, record: Mapping[str, Any], *, region: str | None = None,
-              target_settings: Mapping[str, Any] | None = None) -> str:
-    """The firm page's tables (HTML, escaped): registration, products, segments, partners, funds, similar firms,
-    and the recommendation for `region` with a form to choose another region."""
+              target_settings: Mapping[str, Any] | None = None) -> tuple[str, str]:
+    """The firm page's tables (HTML, escaped), as (above the graph, below it): the recommendation for `region` (with
+    a form to choose another region), registration, products and segments; then partners, funds, similar firms."""
     idx = ChainIndex.of(snap)
     f = resolver(snap).enterprise(key)
     local = local_mask(snap, region)
@@ -202,7 +202,7 @@ def firm_body(snap: Snapshot, key: str, record: Mapping[str, Any], *, region: st
     head_p = "<tr><th>企业</th><th>所在地</th><th>主环节</th><th>链主</th></tr>"
     rec = recommendation(snap, f, region, target_settings, local)
     form = (f"<form class='cm-inline' method='get' action='/pages/enterprises/{e(quote(key))}'>"
-            f"<label>招商地区 <input name='region' value='{e(region or '')}' placeholder='如 衢州'></label>"
+            f"<label>招商地区 <input name='region' value='{e(region_name or region or '')}' placeholder='如 衢州'></label>"
             "<button type='submit'>查看推荐理由</button></form>")
     if rec is None:
         why = "<p class='cm-hint'>选择招商地区后，显示本企业是否是该地区的招商目标及推荐理由。</p>"
@@ -216,11 +216,13 @@ def firm_body(snap: Snapshot, key: str, record: Mapping[str, Any], *, region: st
     def table(tid: str, head: str, rows: str, empty: str) -> str:
         return f"<table class='cm-table' id='{tid}'>{head}{rows}</table>" if rows else f"<p class='cm-hint'>{e(empty)}</p>"
 
-    return (f"<h2>为何推荐{('给' + e(region_name)) if region_name else ''}</h2>{form}<div id='cm-why'>{why}</div>"
-            f"<div class='cm-cols'><div><h2>登记信息</h2><table class='cm-facts' id='cm-facts'>{facts}</table></div>"
-            f"<div><h2>主营产品</h2>{table('cm-products', '', ''.join(f'<tr><td>{e(p)}</td></tr>' for p in made), '暂无产品记录')}"
-            f"<h2>产业链环节</h2>{table('cm-segs', '<tr><th>环节</th><th>产业链</th><th>上中下游</th><th>依据</th></tr>', segs, '暂无环节归属')}</div></div>"
-            f"<div class='cm-cols'><div><h2>供应商</h2>{table('cm-suppliers', head_p, partner_rows(idx, _cols(sup, f), local, region_name), '暂无供应商记录')}</div>"
+    lead = (f"<div class='cm-cols'><div><h2>为何推荐{('给' + e(region_name)) if region_name else ''}</h2>{form}"
+            f"<div id='cm-why'>{why}</div>"
+            f"<h2>主营产品</h2>{table('cm-products', '', ''.join(f'<tr><td>{e(p)}</td></tr>' for p in made), '暂无产品记录')}"
+            f"<h2>产业链环节</h2>{table('cm-segs', '<tr><th>环节</th><th>产业链</th><th>上中下游</th><th>依据</th></tr>', segs, '暂无环节归属')}</div>"
+            f"<div><h2>登记信息</h2><table class='cm-facts' id='cm-facts'>{facts}</table></div></div>")
+    rest = (f"<div class='cm-cols'><div><h2>供应商</h2>{table('cm-suppliers', head_p, partner_rows(idx, _cols(sup, f), local, region_name), '暂无供应商记录')}</div>"
             f"<div><h2>客户</h2>{table('cm-customers', head_p, partner_rows(idx, _rows(sup, f), local, region_name), '暂无客户记录')}</div></div>"
             f"<div class='cm-cols'><div><h2>投资基金</h2>{table('cm-funds', '<tr><th>基金</th><th>所在地</th><th></th></tr>', funds, '暂无基金投资记录')}</div>"
             f"<div><h2>相似企业</h2>{table('cm-similar', '<tr><th>企业</th><th>所在地</th><th>相似度</th><th>相似之处</th></tr>', sim, '暂无相似企业')}</div></div>")
+    return lead, rest

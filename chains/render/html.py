@@ -23,6 +23,7 @@ BASE = """<div class="cm-page cm-{{ kind }}">
 {% if stats %}<section class="cm-stats">{% for k, v in stats %}<div class="cm-stat"><span>{{ k }}</span><b>{{ v }}</b></div>{% endfor %}</section>{% endif %}
 {% for n in notes %}<p class="cm-note">⚠ {{ n }}</p>{% endfor %}
 {% if aggregated %}<p class="cm-note cm-agg" id="cm-aggregated">ℹ 图已汇总：{{ aggregated }}</p>{% endif %}
+{{ lead|safe }}
 {% if graph %}
 <section class="cm-graph">
   <div class="cm-legend" id="cm-legend"><b>图例</b>
@@ -118,7 +119,7 @@ MOVE_HINTS = ((FILL, "补链", "主干路径上的空白环节：优先引进"),
 def _common(view: GraphView | None, *, kind: str = "simple", notes: Sequence[str] = (),
             stats: Sequence[tuple[str, str]] = ()) -> dict[str, Any]:
     ctx: dict[str, Any] = {"kind": kind, "notes": list(notes), "stats": list(stats), "generated": now_beijing(),
-                           "graph": view is not None, "aggregated": None}
+                           "graph": view is not None, "aggregated": None, "lead": ""}
     if view is not None:
         ctx.update(graph=True, vis_css=vis_css(), vis_js=vis_js(), page_js=PAGE_JS, vis_version="9.1.2",
                    data_json=json_for_script(view.data()), legend=view.legend, height=view.height,
@@ -141,10 +142,11 @@ def _chain_ctx(cmap: ChainMap) -> dict[str, Any]:
             "move_kinds": [(k, t, h) for k, t, h in MOVE_HINTS]}
 
 
-def graph_parts(view: GraphView, *, links: Links = None, body_html: str = "") -> Parts:
-    """A firm or park view (or any GraphView), with `body_html` (already escaped: tables, facts) below the graph."""
+def graph_parts(view: GraphView, *, links: Links = None, body_html: str = "", lead_html: str = "") -> Parts:
+    """A firm or park view (or any GraphView), with `lead_html` above the graph and `body_html` below it (both
+    already escaped: tables, facts)."""
     ctx = _common(view)
-    ctx["body"] = body_html
+    ctx.update(body=body_html, lead=lead_html)
     return _parts(view.title, header_html(view.title, view.subtitle, list(links or [])), "graph", ctx)
 
 

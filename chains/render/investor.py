@@ -155,9 +155,12 @@ def investor_parts(snap: Snapshot, cmap: ChainMap, scope: Scope, *, links: Links
          parcels, "暂无可供地块。"),
         ("扶持政策", "cm-inv-policies", "<tr><th>政策条款</th><th>文件</th></tr>", policy_rows(snap, scope), "暂无登记的扶持政策。"),
     ]
-    overview = (f"<p id='cm-inv-overview'>{e(where)}{e(cmap.chain.name)}产业：本地企业 {s.local_firms} 家，"
-                f"形成集聚优势的环节 {s.strong} 个，链主企业 {s.leaders} 家；承载园区 {len(cmap.parks)} 个，"
-                f"可供地块 {n_parcels} 宗、{area:,.0f} 亩。</p>")
+    facts = [f"本地企业 {s.local_firms} 家" if s.local_firms else "",
+             f"形成集聚优势的环节 {s.strong} 个" if s.strong else "", f"链主企业 {s.leaders} 家" if s.leaders else "",
+             f"承载园区 {len(cmap.parks)} 个" if cmap.parks else "",
+             f"可供地块 {n_parcels} 宗、{area:,.0f} 亩" if n_parcels else ""]
+    overview = (f"<p id='cm-inv-overview'>{e(where)}{e(cmap.chain.name)}产业：{e('，'.join(x for x in facts if x))}。</p>"
+                if any(facts) else "")
     body = overview + "".join(
         f"<h2>{e(title)}</h2>" + (f"<table class='cm-table' id='{tid}'>{head}{rows}</table>" if rows
                                   else f"<p class='cm-hint' id='{tid}'>{e(empty)}</p>")

@@ -111,8 +111,9 @@ def firm_page(snap: Snapshot, key: str, record: Mapping[str, Any], *, region: st
               target_settings: Mapping[str, Any] | None) -> Parts:
     """企业画像: the graph of its partners, funds, park and segments, then its facts and why it is recommended."""
     view = enterprise_view(snap, key, max_nodes=max_nodes, link_base="")
-    body = firm_body(snap, key, record, region=region, target_settings=target_settings)
-    return graph_parts(view, links=[("企业数据（JSON）", f"{API_PREFIX}/enterprises/{quote(key)}")], body_html=body)
+    lead, body = firm_body(snap, key, record, region=region, target_settings=target_settings)
+    return graph_parts(view, links=[("企业数据（JSON）", f"{API_PREFIX}/enterprises/{quote(key)}")], body_html=body,
+                       lead_html=lead)
 
 
 def park_page(snap: Snapshot, key: str, *, max_nodes: int) -> Parts:

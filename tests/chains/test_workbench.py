@@ -8,6 +8,7 @@ registration record for E-L1, products, a customer of the local 链主 and a pol
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import hashlib
 import re
 import sys
@@ -31,7 +32,7 @@ def workbench_graph():
     objs = []
     for o in objects():
         if getattr(o, "key", None) == "E-L1":
-            o = o.model_copy(update={"uscc": USCC_A, "founded": "2009-03-01", "registered_capital_wan": 20000.0,
+            o = o.model_copy(update={"uscc": USCC_A, "founded": dt.date(2009, 3, 1), "registered_capital_wan": 20000.0,
                                      "stock_code": "688001", "business_scope": "原料的研发、生产与销售"})
         objs.append(o)
     objs += [Product(key="pr-1", name="高纯原料"), Product(key="pr-2", name="电子级溶剂"),
