@@ -22,6 +22,8 @@ from chains.render.xlsx import chain_xlsx_bytes
 from chains.render import report as chain_render
 from chains.router import ConfigDep, RegionQuery
 from kernel.downloads import XLSX, attachment
+from kernel.errors import Ambiguous, NotFound
+from kernel.pages import redirect_with
 
 router = APIRouter(prefix="/pages", tags=["页面"])
 ChainPath = Annotated[str, Path(min_length=1, max_length=128, description="产业链 key、名称或别名")]
@@ -42,8 +44,16 @@ def chain_map_redirect(chain: Annotated[str, Query(min_length=1, max_length=128)
 
 @router.get("/enterprise-lookup", summary="按名称或代码查找企业画像（表单用）", response_class=RedirectResponse,
             status_code=303)
-def enterprise_lookup(snap: SnapshotDep, q: Annotated[str, Query(min_length=1, max_length=128)]) -> RedirectResponse:
-    return RedirectResponse(f"/pages/enterprises/{quote(workbench.enterprise_key(snap, q))}", status_code=303)
+def enterprise_lookup(snap: SnapshotDep, q: Annotated[str | None, Query(max_length=128)] = None) -> RedirectResponse:
+    """The 工作台's firm search: 303 to the firm's page, or back to 工作台 with the answer (none found, with the
+    names meant — 您是不是要找… — or several candidates): the form's answer is a message, not an error page."""
+    if not q or not q.strip():
+        return redirect_with("/pages", "请输入企业名称、简称或统一社会信用代码", ok=False)
+    try:
+        key = workbench.enterprise_key(snap, q)
+    except (NotFound, Ambiguous) as err:
+        return redirect_with("/pages", err.detail, ok=False)
+    return RedirectResponse(f"/pages/enterprises/{quote(key)}", status_code=303)
 
 
 @router.get("/chains/{chain}/map", response_class=HTMLResponse, summary="产业链图谱（交互式页面）")

@@ -121,6 +121,10 @@ def test_firm_page_names_the_local_leader_it_supplies_and_why_it_is_recommended(
 def test_firm_page_by_name_and_unknown_firm(client):
     r = client.get("/pages/enterprise-lookup", params={"q": "本地链主甲（测试）"}, follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"] == "/pages/enterprises/E-L1"
+    r = client.get("/pages/enterprise-lookup", params={"q": " "}, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"].startswith("/pages?")
+    r = client.get("/pages/enterprise-lookup", params={"q": "本地链主已"}, follow_redirects=True)
+    assert r.status_code == 200 and "cm-flash" in r.text and "本地链主甲（测试）" in r.text  # 您是不是要找…
     r = client.get("/pages/enterprises/不存在的企业")
     assert r.status_code == 404 and r.headers["content-type"].startswith("text/html")
 
