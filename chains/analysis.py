@@ -155,7 +155,7 @@ def _summary(idx: ChainIndex, scope: Scope, m: Measures, dag: ChainDag, segments
         notes.append("口径内没有企业：所有环节均为空白")
     synthetic = bool((idx.firm_synthetic & chain_firms).any()) if idx.n_firms else False
     if synthetic:
-        notes.append("口径内含合成示例企业（synthetic），仅供演示，不代表真实企业")
+        notes.append("口径内含合成示例企业，仅供演示，不代表真实企业")
     summary = Summary(
         local_firms=int(chain_firms.sum()), local_strength=round(float(sum(m.local_strength[s] for s in dag.segs)), 3),
         national_firms=int(any_chain.sum()), strong=classes.count(STRONG), weak=classes.count(WEAK),

@@ -4,6 +4,7 @@ Registered in api/cli.py with `app.add_typer(cli_maps.app)` (the commands join t
 """
 from __future__ import annotations
 
+from enum import Enum
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -43,6 +44,13 @@ def _png_options():
 
     r = settings().render
     return PngOptions(timeout_s=r.png_timeout_s, default_width=r.png_default_width, default_height=r.png_default_height)
+
+
+class Audience(str, Enum):
+    """Who a 推介会 handout is for: the officers (internal diagnosis, the default) or the investors."""
+
+    internal = "internal"
+    investor = "investor"
 
 
 Region = Annotated[str, typer.Option("--region", "-r", help="行政区（代码或名称，如 衢州 / 330800）或园区（key 或名称）")]
@@ -87,15 +95,20 @@ def report(
     png: Annotated[Optional[bool], typer.Option("--png/--no-png", help="生成 PNG 图（默认：有 Chromium 时生成）")] = None,
     strong_lq: StrongLq = None,
     strong_min_count: StrongMin = None,
+    audience: Annotated[Audience, typer.Option("--audience", "-a", help="读者：internal 内部招商报告（默认，含强弱项与空白诊断）；investor 面向投资方的投资推介（产业基础、链主、园区、可供地块、政策，不列短板）")] = Audience.internal,
 ) -> None:
-    """写出招商推介会材料：单文件 HTML 报告、环节表 XLSX、图谱 SVG（与 PNG）。"""
+    """写出招商推介会材料：内部招商报告（默认：单文件 HTML、环节表 XLSX、图谱 SVG 与 PNG），或 --audience investor 面向投资方的投资推介（单文件 HTML）。"""
     from chains.render import report as chain_render
 
-    out, snap = _build(chain, region, strong_lq, strong_min_count)
-    targets = chain_render.segment_targets(snap, chain, region, chain_render.recruiting_segments(out),
-                                           target_settings=_target_settings())
+    internal = audience is Audience.internal
+    out, _ = _build(chain, region, strong_lq, strong_min_count, map_targets=internal)
+    targets = None
+    if internal and out.view.targets is not None:  # every segment's panel has its targets; the table the recruiting ones
+        keep = set(chain_render.recruiting_segments(out))
+        targets = {k: v for k, v in out.view.targets.items() if k in keep}
     try:
-        written, note = chain_render.write_report(out, output, png=png, targets=targets, png_options=_png_options())
+        written, note = chain_render.write_report(out, output, png=png, targets=targets, png_options=_png_options(),
+                                                  audience=audience.value)
     except Exception as e:  # PNG explicitly requested but Chromium failed
         typer.secho(f"导出失败：{e}", fg=typer.colors.RED, err=True)
         raise typer.Exit(3) from None

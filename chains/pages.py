@@ -1,71 +1,40 @@
-"""Interactive offline pages (mounted at the root, under /pages): chain map, chain report (HTML, XLSX, SVG),
-enterprise view, park view and an index. Every HTML page is self-contained (no CDN, no external request), so
-the same bytes can be saved and shown at a 招商推介会 without network. Thin: rendering is in chains/render.
+"""The chain pages of the workbench (mounted under /pages): the index, chain map, internal 招商报告 and investor
+投资推介 (HTML; the report also as XLSX and SVG), 企业画像 and 园区画像 — all inside the one shell (navigation,
+signed-in user, message). The graph pages keep their interactive graph with everything inline (no CDN, no external
+request); saved with ?download=1, a handout works at a 招商推介会 without network. Thin: the pages are built in
+chains/render/workbench.py.
 """
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from api.deps import SnapshotDep, StateDep
-from chains.render import report as chain_render
-from chains.render.html import graph_page, simple_page
+from api.deps import PageCtxDep, SnapshotDep, StateDep, StoreDep
+from chains import commands
+from chains.render import workbench
+from chains.render.shell import offline_document, served
 from chains.render.svg import chain_map_svg
-from chains.render.profiles import enterprise_view, park_view
 from chains.render.views import MAX_NODES
 from chains.render.xlsx import chain_xlsx_bytes
-from kernel.downloads import XLSX, attachment
+from chains.render import report as chain_render
 from chains.router import ConfigDep, RegionQuery
-from chains import AnalysisConfig, ChainIndex
+from kernel.downloads import XLSX, attachment
+from kernel.errors import Ambiguous, NotFound
+from kernel.pages import redirect_with
 
 router = APIRouter(prefix="/pages", tags=["页面"])
-API_PREFIX = "/api/v1"
 ChainPath = Annotated[str, Path(min_length=1, max_length=128, description="产业链 key、名称或别名")]
+KeyPath = Annotated[str, Path(min_length=1, max_length=128)]
+Download = Annotated[bool, Query(description="作为附件下载")]
+MaxNodes = Annotated[int, Query(ge=10, le=MAX_NODES)]
 
 
-def _config_query(config: AnalysisConfig) -> dict[str, Any]:
-    """The non-default thresholds, to carry them over into links."""
-    default = AnalysisConfig()
-    return {k: v for k, v in config.model_dump().items()
-            if v != getattr(default, k) and k in ("strong_lq", "strong_min_count", "gap_max_count", "leader_strong",
-                                                  "main_path_min_share", "lq_basis")}
-
-
-def _chain_links(chain_key: str, region: str, config: AnalysisConfig) -> list[tuple[str, str]]:
-    q = urlencode({"region": region, **_config_query(config)})
-    c = quote(chain_key)
-    return [("产业链图谱", f"/pages/chains/{c}/map?{q}"), ("招商报告（HTML）", f"/pages/chains/{c}/report?{q}"),
-            ("环节表（Excel）", f"/pages/chains/{c}/report.xlsx?{q}"), ("静态图（SVG）", f"/pages/chains/{c}/map.svg?{q}"),
-            ("数据（JSON）", f"{API_PREFIX}/chains/{c}/map?{q}"), ("页面索引", "/pages")]
-
-
-@router.get("", response_class=HTMLResponse, summary="页面索引")
-def index(snap: SnapshotDep, region: Annotated[str | None, Query(max_length=128)] = None) -> HTMLResponse:
-    idx = ChainIndex.of(snap)
-    chains = list(zip(idx.chain_keys.tolist(), idx.chain_names.tolist()))
-    suggested = [k for k in ("330800", "330700", "430400") if snap.n("Region") and snap.index_of("Region", k) >= 0]
-    regions = [(k, str(idx.region_names[snap.index_of("Region", k)])) for k in suggested]
-    from jinja2 import Environment, select_autoescape
-
-    body = Environment(autoescape=select_autoescape(default_for_string=True)).from_string("""
-<h2>产业链图谱</h2>
-<form method="get" action="/pages/chain-map" id="cm-form">
- <label>产业链 <select name="chain">{% for k, n in chains %}<option value="{{ k }}">{{ n }}</option>{% endfor %}</select></label>
- <label>地区或园区 <input name="region" value="{{ region or (regions[0][1] if regions else '') }}" placeholder="如 衢州 / 330800 / 园区名称"></label>
- <button type="submit">查看</button>
-</form>
-{% if regions %}<table class="cm-table" style="margin-top:12px"><thead><tr><th>产业链</th>{% for k, n in regions %}<th>{{ n }}</th>{% endfor %}</tr></thead><tbody>
-{% for ck, cn in chains %}<tr><td>{{ cn }}</td>{% for rk, rn in regions %}<td><a href="/pages/chains/{{ ck|urlencode }}/map?region={{ rk }}">图谱</a> · <a href="/pages/chains/{{ ck|urlencode }}/report?region={{ rk }}">报告</a></td>{% endfor %}</tr>{% endfor %}
-</tbody></table>{% endif %}
-<h2>园区</h2><ul>{% for k, n in parks %}<li><a href="/pages/parks/{{ k|urlencode }}">{{ n }}</a></li>{% endfor %}</ul>
-<p class="cm-hint">企业画像：/pages/enterprises/{企业代码}。</p>
-""").render(chains=chains, regions=regions, region=region,
-            parks=list(zip(idx.park_keys.tolist(), idx.park_names.tolist())))
-    return HTMLResponse(simple_page("ChainMatch 页面", body, subtitle="产业链图谱 · 招商报告 · 企业与园区画像",
-                                    links=[("首页", "/"), ("API 文档", "/docs")]))
+@router.get("", response_class=HTMLResponse, summary="工作台：产业链图谱、报告、企业与园区画像")
+def index(snap: SnapshotDep, ctx: PageCtxDep, region: Annotated[str | None, Query(max_length=128)] = None) -> HTMLResponse:
+    return served(workbench.index_parts(snap, region), ctx)
 
 
 @router.get("/chain-map", summary="跳转到产业链图谱（表单用）", response_class=RedirectResponse, status_code=303)
@@ -73,25 +42,44 @@ def chain_map_redirect(chain: Annotated[str, Query(min_length=1, max_length=128)
     return RedirectResponse(f"/pages/chains/{quote(chain)}/map?{urlencode({'region': region})}", status_code=303)
 
 
-@router.get("/chains/{chain}/map", response_class=HTMLResponse, summary="产业链图谱（交互式离线页面）")
-def chain_map_page(snap: SnapshotDep, state: StateDep, chain: ChainPath, region: RegionQuery,
+@router.get("/enterprise-lookup", summary="按名称或代码查找企业画像（表单用）", response_class=RedirectResponse,
+            status_code=303)
+def enterprise_lookup(snap: SnapshotDep, q: Annotated[str | None, Query(max_length=128)] = None) -> RedirectResponse:
+    """The 工作台's firm search: 303 to the firm's page, or back to 工作台 with the answer (none found, with the
+    names meant — 您是不是要找… — or several candidates): the form's answer is a message, not an error page."""
+    if not q or not q.strip():
+        return redirect_with("/pages", "请输入企业名称、简称或统一社会信用代码", ok=False)
+    try:
+        key = workbench.enterprise_key(snap, q)
+    except (NotFound, Ambiguous) as err:
+        return redirect_with("/pages", err.detail, ok=False)
+    return RedirectResponse(f"/pages/enterprises/{quote(key)}", status_code=303)
+
+
+@router.get("/chains/{chain}/map", response_class=HTMLResponse, summary="产业链图谱（交互式页面）")
+def chain_map_page(snap: SnapshotDep, state: StateDep, ctx: PageCtxDep, chain: ChainPath, region: RegionQuery,
                    config: ConfigDep) -> HTMLResponse:
-    targets = chain_render.segment_targets(snap, chain, region, link_base="",
-                                           target_settings=state.settings.targets.model_dump())
-    out = chain_render.build(snap, chain=chain, region=region, config=config, link_base="", targets=targets)
-    return HTMLResponse(chain_render.map_html(out, links=_chain_links(out.cmap.chain.key, region, config)))
+    return served(workbench.map_page(snap, chain=chain, region=region, config=config,
+                                     target_settings=state.settings.targets.model_dump()), ctx)
 
 
-@router.get("/chains/{chain}/report", response_class=HTMLResponse, summary="产业链招商报告（单文件 HTML）")
-def chain_report_page(snap: SnapshotDep, state: StateDep, chain: ChainPath, region: RegionQuery, config: ConfigDep,
-                      download: Annotated[bool, Query(description="作为附件下载")] = False) -> HTMLResponse:
-    out = chain_render.build(snap, chain=chain, region=region, config=config)
-    headers = attachment(f"{out.stem}-report.html") if download else None
-    targets = chain_render.segment_targets(snap, chain, region, chain_render.recruiting_segments(out), link_base="",
-                                           target_settings=state.settings.targets.model_dump())
-    return HTMLResponse(chain_render.report_html(out, targets=targets,
-                                                 links=_chain_links(out.cmap.chain.key, region, config)),
-                        headers=headers)
+@router.get("/chains/{chain}/report", response_class=HTMLResponse, summary="内部招商报告（强弱项与空白诊断）")
+def chain_report_page(snap: SnapshotDep, state: StateDep, ctx: PageCtxDep, chain: ChainPath, region: RegionQuery,
+                      config: ConfigDep, download: Download = False) -> HTMLResponse:
+    parts, stem = workbench.report_page(snap, chain=chain, region=region, config=config,
+                                        target_settings=state.settings.targets.model_dump())
+    if download:
+        return HTMLResponse(offline_document(parts), headers=attachment(f"{stem}-report.html"))
+    return served(parts, ctx)
+
+
+@router.get("/chains/{chain}/investor", response_class=HTMLResponse, summary="投资推介（面向投资方的推介会材料）")
+def chain_investor_page(snap: SnapshotDep, ctx: PageCtxDep, chain: ChainPath, region: RegionQuery, config: ConfigDep,
+                        download: Download = False) -> HTMLResponse:
+    parts, stem = workbench.investor_page(snap, chain=chain, region=region, config=config)
+    if download:
+        return HTMLResponse(offline_document(parts), headers=attachment(f"{stem}-investor.html"))
+    return served(parts, ctx)
 
 
 @router.get("/chains/{chain}/report.xlsx", summary="环节分析表（Excel）",
@@ -108,17 +96,17 @@ def chain_map_svg_file(snap: SnapshotDep, chain: ChainPath, region: RegionQuery,
     return Response(chain_map_svg(out.cmap), media_type="image/svg+xml")
 
 
-@router.get("/enterprises/{key}", response_class=HTMLResponse, summary="企业画像：供应商、客户、基金、园区、环节")
-def enterprise_page(snap: SnapshotDep, key: Annotated[str, Path(min_length=1, max_length=128)],
-                    max_nodes: Annotated[int, Query(ge=10, le=MAX_NODES)] = MAX_NODES) -> HTMLResponse:
-    view = enterprise_view(snap, key, max_nodes=max_nodes, link_base="")
-    return HTMLResponse(graph_page(view, links=[("企业数据（JSON）", f"{API_PREFIX}/enterprises/{quote(key)}"),
-                                                ("页面索引", "/pages")]))
+@router.get("/enterprises/{key}", response_class=HTMLResponse,
+            summary="企业画像：登记信息、产品、环节、供应商与客户、基金、相似企业、推荐理由")
+def enterprise_page(snap: SnapshotDep, store: StoreDep, state: StateDep, ctx: PageCtxDep, key: KeyPath,
+                    region: Annotated[str | None, Query(max_length=128, description="招商地区（默认：示例城市）")] = None,
+                    max_nodes: MaxNodes = MAX_NODES) -> HTMLResponse:
+    k = workbench.enterprise_key(snap, key)
+    return served(workbench.firm_page(snap, k, commands.enterprise_record(store, k),
+                                      region=region or workbench.default_region(snap), max_nodes=max_nodes,
+                                      target_settings=state.settings.targets.model_dump()), ctx)
 
 
-@router.get("/parks/{key}", response_class=HTMLResponse, summary="园区画像：主导产业链、企业、地块")
-def park_page(snap: SnapshotDep, key: Annotated[str, Path(min_length=1, max_length=128)],
-              max_nodes: Annotated[int, Query(ge=10, le=MAX_NODES)] = MAX_NODES) -> HTMLResponse:
-    view = park_view(snap, key, max_nodes=max_nodes, link_base="")
-    return HTMLResponse(graph_page(view, links=[("园区数据（JSON）", f"{API_PREFIX}/parks/{quote(key)}"),
-                                                ("页面索引", "/pages")]))
+@router.get("/parks/{key}", response_class=HTMLResponse, summary="园区画像：主导产业链、园区企业、地块")
+def park_page(snap: SnapshotDep, ctx: PageCtxDep, key: KeyPath, max_nodes: MaxNodes = MAX_NODES) -> HTMLResponse:
+    return served(workbench.park_page(snap, key, max_nodes=max_nodes), ctx)

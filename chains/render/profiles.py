@@ -67,7 +67,7 @@ def enterprise_view(snap: Snapshot, key: str, *, max_nodes: int = MAX_NODES, lin
     if idx.e2p.nnz == 0:
         notes.append("数据中没有企业→园区的位置关系，图中不显示所在园区")
     if me.synthetic:
-        notes.append("合成示例企业（synthetic），仅供演示")
+        notes.append("合成示例企业，仅供演示")
     stats = [("供应商", f"{len(suppliers)} 家"), ("客户", f"{len(customers)} 家"), ("投资基金", str(len(funds))),
              ("所属环节", str(len(segs))), ("链主", "、".join(str(idx.chain_names[c]) for c in led) or "否")]
     n = len(net.nodes)
@@ -124,8 +124,7 @@ def _add_firm_context(net: Network, details: dict[str, dict[str, Any]], snap: Sn
         nid = f"R:{idx.region_keys[r]}"
         net.add_node(nid, label=str(idx.region_names[r]), shape="box", color=KIND_STYLE["region"][0],
                      font=node_font(13, "#ffffff") | {"strokeWidth": 0}, title=str(idx.region_names[r]))
-        details[nid] = {"title": str(idx.region_names[r]), "subtitle": "所在行政区",
-                        "rows": [["代码", str(idx.region_keys[r])]]}
+        details[nid] = {"title": str(idx.region_names[r]), "subtitle": "所在行政区", "rows": []}
         net.add_edge(fid, nid, arrows="to", color={"color": KIND_STYLE["region"][0]}, title="位于")
     for s in segs.tolist():
         nid = f"S:{idx.seg_keys[s]}"
@@ -206,7 +205,8 @@ def _firm_details(idx: ChainIndex, f: int, b: FirmBrief, *, link_base: str | Non
 
 # ------------------------------------------------------------------------------------------- park view
 def park_view(snap: Snapshot, key: str, *, max_nodes: int = MAX_NODES, link_base: str | None = None) -> GraphView:
-    """A park with its leading chains, firms (by segment) and land parcels."""
+    """A park with its leading chains, its firms (registered in it; without any firm→park link in the data, its
+    region's firms of its chains, labelled as such and grouped by segment beyond NEARBY_DRAWN) and land parcels."""
     idx = ChainIndex.of(snap)
     p = snap.index_of("Park", key) if len(idx.park_keys) else -1
     if p < 0:
@@ -232,13 +232,13 @@ def park_view(snap: Snapshot, key: str, *, max_nodes: int = MAX_NODES, link_base
     details[pid] = {"title": pname, "subtitle": " · ".join(x for x in (cat_value("level"), cat_value("kind")) if x)
                     or "园区", "rows": [["所在行政区", str(idx.region_names[r]) if r >= 0 else "—"],
                                         ["主导产业链", "、".join(str(idx.chain_names[c]) for c in chains) or "—"],
-                                        ["企业口径", basis], ["企业数", f"{len(firms)} 家"],
+                                        ["企业口径", basis], ["图中企业", f"{len(firms)} 家"],
                                         ["地块", f"{len(parcels)} 宗"]]}
     if r >= 0:
         rid = f"R:{idx.region_keys[r]}"
         net.add_node(rid, label=str(idx.region_names[r]), shape="box", color=KIND_STYLE["region"][0],
                      font=node_font(13, "#ffffff") | {"strokeWidth": 0}, title=str(idx.region_names[r]))
-        details[rid] = {"title": str(idx.region_names[r]), "subtitle": "所在行政区", "rows": [["代码", str(idx.region_keys[r])]]}
+        details[rid] = {"title": str(idx.region_names[r]), "subtitle": "所在行政区", "rows": []}
         net.add_edge(pid, rid, arrows="to", color={"color": KIND_STYLE["region"][0]}, title="位于")
     for c in chains.tolist():
         cid = f"C:{idx.chain_keys[c]}"
@@ -248,18 +248,25 @@ def park_view(snap: Snapshot, key: str, *, max_nodes: int = MAX_NODES, link_base
                         "href": page_link(link_base, f"/pages/chains/{quote(str(idx.chain_keys[c]))}/map?region={quote(str(idx.park_keys[p]))}")}
         net.add_edge(pid, cid, arrows="to", color={"color": KIND_STYLE["chain"][0]}, width=2, title="主导产业链")
     scodes, svocab, area = _add_parcels(net, details, snap, pid, parcels)
-    aggregated = _add_park_firms(net, details, idx, firms, primary, chains, pid, max_nodes, link_base)
-    legend = [{"label": KIND_STYLE[k][2], "color": KIND_STYLE[k][0], "shape": KIND_STYLE[k][1]}
+    own = bool(idx.e2p.nnz)  # firms registered in the park; otherwise the region's firms, drawn only for context
+    readable = max_nodes if own else min(max_nodes, len(net.nodes) + NEARBY_DRAWN)
+    aggregated = _add_park_firms(net, details, idx, firms, primary, chains, pid, readable, link_base,
+                                 "园区企业" if own else "所在地企业（非园区企业）")
+    legend = [{"label": KIND_STYLE[k][2] if (k != "firm" or own) else "所在地企业（非园区企业）",
+               "color": KIND_STYLE[k][0], "shape": KIND_STYLE[k][1]}
               for k in ("park", "region", "chain", "firm", "parcel_available", "parcel_reserved", "parcel_transferred")]
     if aggregated:
         legend.append({"label": KIND_STYLE["group"][2], "color": KIND_STYLE["group"][0], "shape": "database"})
     avail = [q for q in parcels.tolist() if scodes[q] >= 0 and svocab[scodes[q]] == "available"] if len(parcels) else []
-    stats = [("主导产业链", str(len(chains))), ("企业", f"{len(firms)} 家"), ("地块", f"{len(parcels)} 宗"),
+    stats = [("主导产业链", str(len(chains))), ("园区企业", f"{len(firms) if own else 0} 家"), ("地块", f"{len(parcels)} 宗"),
              ("可供地块", f"{len(avail)} 宗 / {sum(float(area[q]) for q in avail):.0f} 亩" if avail else "0")]
     n = len(net.nodes)
     return GraphView(kind="park", title=f"园区画像 · {pname}", subtitle=details[pid]["subtitle"], nodes=net.nodes,
                      edges=net.edges, options=force_options(n), details=details, legend=legend, notes=notes,
                      aggregated=aggregated, initial=pid, stats=stats)
+
+
+NEARBY_DRAWN = 30  # region firms drawn one by one around a park without firm→park links; more are grouped
 
 
 def _park_firms(idx: ChainIndex, p: int, chains: np.ndarray, r: int) -> tuple[np.ndarray, str, list[str]]:
@@ -277,8 +284,9 @@ def _park_firms(idx: ChainIndex, p: int, chains: np.ndarray, r: int) -> tuple[np
         in_chains = np.isin(idx.seg_chain, chains)
         firm_mask &= (np.asarray(idx.mem_bin[:, np.flatnonzero(in_chains)].sum(axis=1)).ravel() > 0) \
             if idx.n_firms else firm_mask
-        basis = (f"数据中没有企业→园区的位置关系：下列企业为园区所在行政区“{idx.region_names[r]}”（含下级）"
-                 f"中属于园区主导产业链的企业" if r >= 0 else "数据中没有企业→园区的位置关系，且园区未关联行政区")
+        basis = (f"数据中没有企业→园区的位置关系：图中企业为园区所在行政区“{idx.region_names[r]}”（含下级）"
+                 f"属于园区主导产业链的企业，仅供参考，不是园区企业" if r >= 0
+                 else "数据中没有企业→园区的位置关系，且园区未关联行政区")
         notes.append(basis)
     return np.flatnonzero(firm_mask), basis, notes
 
@@ -307,14 +315,14 @@ def _add_parcels(net: Network, details: dict[str, dict[str, Any]], snap: Snapsho
 
 def _add_park_firms(net: Network, details: dict[str, dict[str, Any]], idx: ChainIndex, firms: np.ndarray,
                     primary: np.ndarray, chains: np.ndarray, pid: str, max_nodes: int,
-                    link_base: str | None) -> str | None:
+                    link_base: str | None, role: str = "园区企业") -> str | None:
     """Firms attached to the chain of their main segment (or to the park); grouped by segment when too many.
     Returns the note on aggregation (None when every firm is drawn)."""
     fixed = len(net.nodes)
     aggregated = None
     chain_set = set(chains.tolist())
     if fixed + len(firms) > max_nodes:
-        aggregated = f"园区企业 {len(firms)} 家，超过 {max_nodes} 个节点的可读上限，已按主环节汇总"
+        aggregated = f"图中企业 {len(firms)} 家，超过 {max_nodes} 个节点的可读上限，已按主环节汇总"
         segs = primary[firms]
         for s in np.unique(segs).tolist():
             members = firms[segs == s]
@@ -337,7 +345,7 @@ def _add_park_firms(net: Network, details: dict[str, dict[str, Any]], idx: Chain
             nid = f"E:{b.key}"
             net.add_node(nid, label=_short(b.name, 14), shape="dot", size=10, color=KIND_STYLE["firm"][0],
                          font=node_font(11), title=b.name)
-            details[nid] = _firm_details(idx, g, b, link_base=link_base, role="园区企业")
+            details[nid] = _firm_details(idx, g, b, link_base=link_base, role=role)
             s = int(primary[g])
             c = int(idx.seg_chain[s]) if s >= 0 else -1
             net.add_edge(f"C:{idx.chain_keys[c]}" if c in chain_set else pid, nid, arrows="to",

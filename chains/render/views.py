@@ -130,7 +130,7 @@ def chain_map_view(cmap: ChainMap, firms: Mapping[str, Mapping[str, Any]], *,
             font=node_font(15 if st.in_chain else 13, fc if st.klass == GAP else "#212121"),
         )
         details[st.key] = _segment_details(cmap, st, firms.get(st.key, {}), moves_by_seg.get(st.key, []),
-                                           link_base)
+                                           link_base, computed=targets is not None)
     for ln in cmap.links:
         if ln.cross:
             net.add_edge(ln.up, ln.down, arrows="to", dashes=True, width=1.5, color={"color": "#8e24aa"},
@@ -235,7 +235,9 @@ def force_options(n: int) -> dict[str, Any]:
 
 
 def _segment_details(cmap: ChainMap, st: SegmentStat, firms: Mapping[str, Any], moves: list[Any],
-                     link_base: str | None) -> dict[str, Any]:
+                     link_base: str | None, *, computed: bool = False) -> dict[str, Any]:
+    """The side panel of one segment. `computed`: the recommender's targets came with the page (a segment without
+    any then has none to recommend — not "not computed")."""
     bg, border, _ = CLASS_STYLE[st.klass]
     rank = f"第 {st.peer_rank} / {st.peer_total}" if st.peer_rank else (f"未上榜（{st.peer_total} 个地区有企业）"
                                                                        if st.peer_total else "—")
@@ -263,7 +265,7 @@ def _segment_details(cmap: ChainMap, st: SegmentStat, firms: Mapping[str, Any], 
                                     for m in moves], "empty": "—"},
         # The target recommender's top firms: DATA.targets[segment key] (chains/pages.py fills it; docs/targets.md).
         {"title": "招商目标企业（推荐）", "hook": "targets",
-         "empty": "本地以外暂无该环节的推荐目标企业" if link_base is not None
+         "empty": "本地以外暂无该环节的推荐目标企业" if computed or link_base is not None
          else "目标企业未随本文件计算：可用 chainmatch targets 导出目标企业清单"},
     ]
     if link_base is not None and st.in_chain:  # each segment (gaps first of all) links to its full target list

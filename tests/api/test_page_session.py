@@ -80,8 +80,12 @@ def test_every_page_form_that_changes_data_checks_the_session(api_env):
     assert not unguarded, f"页面表单缺少登录/CSRF 检查（api.deps.page_form）: {unguarded}"
 
 
-@pytest.mark.parametrize("path", ["/", "/pages/land", "/pages/pipeline", "/pages/incentives", "/pages/login"])
-def test_every_page_has_the_one_navigation_bar(anon, path):
+@pytest.mark.parametrize("path", ["/", "/pages/land", "/pages/pipeline", "/pages/incentives", "/pages/login", "/pages",
+                                  "/pages/chains/集成电路/map?region=衢州", "/pages/enterprises/{firm}",
+                                  "/pages/parks/quzhou_zhizao"])
+def test_every_page_has_the_one_navigation_bar(api_env, anon, path):
+    if "{firm}" in path:  # the seed's firms are synthetic: take the first one the store holds
+        path = path.format(firm=next(api_env.store.iter_nodes("Enterprise"))[0])
     r = anon.get(path)
     assert r.status_code == 200, (path, r.status_code)
     for title, href in NAV:

@@ -9,14 +9,14 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "browser"))
-from chain_testgraph import IC_SEGMENTS, make_app, write  # noqa: E402
+from chain_testgraph import IC_SEGMENTS, objects, relations, write  # noqa: E402
 
+from conftest import open_api  # noqa: E402
+from factories import graph_data  # noqa: E402
 from graph.snapshot import Snapshot  # noqa: E402
-from conftest import new_store
 from graph.sqlite_store import SQLiteStore  # noqa: E402
 
 HAND = {"strong_min_count": 2, "main_path_min_share": 0.3}  # the thresholds of the hand computation
@@ -39,12 +39,14 @@ def page_data(html: str) -> dict:
 
 
 @pytest.fixture(scope="module")
-def env(backend, tmp_path_factory):
-    d = tmp_path_factory.mktemp("pages")
-    store = write(new_store(backend, d / "pages.db"))
-    with TestClient(make_app(store, d)) as client:
-        yield client, store
-    store.close()
+def app_data():
+    """The hand-built graph of tests/browser/chain_testgraph.py (no firm→park links)."""
+    return graph_data(objects(), relations(), park="pk1")
+
+
+@pytest.fixture(scope="module")
+def env(api_env):
+    return api_env.client, api_env.store
 
 
 # ------------------------------------------------------------------------------------------- JSON API
@@ -265,8 +267,15 @@ def test_cli_map_and_report(cli_store):
 
 
 def test_empty_store_answers_cleanly(tmp_path):
+    """An empty store (no park, so no park_admin key: not open_api) answers pages and lookups cleanly."""
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+    from api.settings import Settings
+
     store = SQLiteStore(tmp_path / "empty.db")
-    with TestClient(make_app(store, tmp_path)) as client:
+    app = create_app(Settings(sqlite_path=str(tmp_path / "empty.db"), snapshot_dir=str(tmp_path / "snaps")), store=store)
+    with TestClient(app) as client:
         assert client.get("/pages").status_code == 200
         r = client.get("/api/v1/chain-maps", params={"region": "330800"})
         assert r.status_code == 404 and "不存在" in r.json()["detail"]
@@ -277,19 +286,12 @@ def test_empty_store_answers_cleanly(tmp_path):
 
 def test_settings_set_the_analysis_defaults(tmp_path):
     """Settings.analysis are the thresholds a request gets unless it overrides them in the query."""
-    from api.app import create_app
-    from api.settings import AnalysisSettings, Settings
-    from chains import pages, router as chains_router
+    from api.settings import AnalysisSettings
 
     store = write(SQLiteStore(tmp_path / "g.db"))
-    settings = Settings(sqlite_path=str(tmp_path / "g.db"), snapshot_dir=str(tmp_path / "snaps"),
-                        analysis=AnalysisSettings(strong_lq=2.5, strong_min_count=2))
-    app = create_app(settings, store=store)
-    paths = {getattr(r, "path", None) for r in app.routes}
-    if "/api/v1/chains/{chain}/map" not in paths:
-        app.include_router(chains_router.router, prefix="/api/v1")
-        app.include_router(pages.router)
-    with TestClient(app) as client:
+    data = graph_data(objects(), relations(), park="pk1", analysis=AnalysisSettings(strong_lq=2.5, strong_min_count=2))
+    with open_api(store, tmp_path, data) as env:
+        client = env.client
         cfg = client.get("/api/v1/chains/ic/map", params={"region": "900100"}).json()["config"]
         assert cfg["strong_lq"] == 2.5 and cfg["strong_min_count"] == 2
         cfg = client.get("/api/v1/chains/ic/map", params={"region": "900100", "strong_lq": 1.1}).json()["config"]
