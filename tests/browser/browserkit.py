@@ -186,3 +186,16 @@ def stop(server, thread) -> None:
     server.should_exit = True
     thread.join(timeout=10)
     server._cm_socket.close()
+
+
+def click_and_load(driver: Any, element: Any, timeout: float = 20) -> None:
+    """Click a link or a form's button and wait until the next page has replaced this one (a form post answers
+    303 and the browser loads the page it points at): reading the page right after click() may still read the
+    old one."""
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    old = driver.find_element("tag name", "html")
+    element.click()
+    WebDriverWait(driver, timeout).until(ec.staleness_of(old))
+    WebDriverWait(driver, timeout).until(lambda d: d.execute_script("return document.readyState") == "complete")

@@ -17,6 +17,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from browserkit import ARTIFACTS, _check_console_and_requests, browser, load_page, serve, stop  # noqa: E402,F401
+from browserkit import click_and_load  # noqa: E402
 
 PARK = "quzhou_zhizao"
 WIDTH = 1280
@@ -79,7 +80,7 @@ def test_click_through_the_chain_pages(browser, site):
         region.clear()
         region.send_keys("衢州")
         browser.find_element(By.CSS_SELECTOR, "#cm-form select[name=chain] option[value='ic']").click()
-        browser.find_element(By.CSS_SELECTOR, "#cm-form button[type=submit]").click()
+        click_and_load(browser, browser.find_element(By.CSS_SELECTOR, "#cm-form button[type=submit]"))
         WebDriverWait(browser, 30).until(lambda d: "/pages/chains/ic/map?" in d.current_url)
         page = arrived(browser, base)
         assert page.graph and "集成电路产业链图谱 · 衢州市" in browser.title
@@ -89,7 +90,7 @@ def test_click_through_the_chain_pages(browser, site):
         links = browser.find_elements(By.CSS_SELECTOR, "#cm-panel ul[data-section=targets] a")
         assert links, browser.find_element(By.ID, "cm-panel").text
         firm = links[0].text
-        links[0].click()
+        click_and_load(browser, links[0])
         WebDriverWait(browser, 30).until(lambda d: "/pages/enterprises/" in d.current_url)
         arrived(browser, base)
         body = browser.find_element(By.TAG_NAME, "body").text
@@ -101,10 +102,10 @@ def test_click_through_the_chain_pages(browser, site):
         shoot(browser, "firm")
 
         # back to 工作台 through the navigation bar, then a park
-        browser.find_element(By.CSS_SELECTOR, "nav.cm a[href='/pages']").click()
+        click_and_load(browser, browser.find_element(By.CSS_SELECTOR, "nav.cm a[href='/pages']"))
         WebDriverWait(browser, 30).until(lambda d: d.current_url.endswith("/pages"))
         arrived(browser, base)
-        browser.find_element(By.CSS_SELECTOR, f"#cm-parks a[href='/pages/parks/{PARK}']").click()
+        click_and_load(browser, browser.find_element(By.CSS_SELECTOR, f"#cm-parks a[href='/pages/parks/{PARK}']"))
         WebDriverWait(browser, 30).until(lambda d: f"/pages/parks/{PARK}" in d.current_url)
         page = arrived(browser, base)
         assert page.graph
@@ -114,7 +115,7 @@ def test_click_through_the_chain_pages(browser, site):
         shoot(browser, "park")
 
         # the park's leading chain → the investor handout
-        browser.find_element(By.CSS_SELECTOR, "#cm-park-chains a[href*='/investor?']").click()
+        click_and_load(browser, browser.find_element(By.CSS_SELECTOR, "#cm-park-chains a[href*='/investor?']"))
         WebDriverWait(browser, 30).until(lambda d: "/investor?" in d.current_url)
         arrived(browser, base)
         body = browser.find_element(By.TAG_NAME, "body").text

@@ -12,6 +12,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from browserkit import ROOT, browser, serve, stop  # noqa: E402,F401  (fixtures)
+from browserkit import click_and_load  # noqa: E402
 
 SHOTS = ROOT / "docs" / "screenshots"
 
@@ -76,9 +77,9 @@ def officer(browser, calc_server):
     browser.set_window_size(1280, 1000)
     browser.get(f"{base}/pages/login?next=/pages/incentives")
     browser.find_element(By.CSS_SELECTOR, "#cm-login-form input[name=key]").send_keys(key)
-    browser.find_element(By.CSS_SELECTOR, "#cm-login-form button").click()
+    click_and_load(browser, browser.find_element(By.CSS_SELECTOR, "#cm-login-form button"))
     _wait(browser, "#cm-user")
-    browser.find_element(By.CSS_SELECTOR, "nav.cm").find_element(By.LINK_TEXT, "政策计算器").click()
+    click_and_load(browser, browser.find_element(By.CSS_SELECTOR, "nav.cm").find_element(By.LINK_TEXT, "政策计算器"))
     _wait(browser, "#calc-form")
     return browser, base
 
@@ -94,7 +95,7 @@ def test_choose_a_firm_by_name_and_click_calculate(officer):
     _choose(driver, "f-industry_class", "制造业")
     _type(driver, "f-fdi_year_usd_wan", "800")
     _type(driver, "f-on", "2025-12-31")
-    driver.find_element(By.ID, "calc").click()
+    click_and_load(driver, driver.find_element(By.ID, "calc"))
     total = _wait(driver, "#calc-total").text
     assert "16 万美元" in total
     row = driver.find_element(By.CSS_SELECTOR, "tr.item-applies[data-item='qz-fdi.17.tiers']").text
@@ -109,7 +110,7 @@ def test_type_the_facts_by_their_chinese_labels_and_click_calculate(officer):
     from selenium.webdriver.common.by import By
 
     driver, base = officer
-    driver.find_element(By.LINK_TEXT, "清空").click()
+    click_and_load(driver, driver.find_element(By.LINK_TEXT, "清空"))
     _wait(driver, "#calc-form")
     _type(driver, "f-registered_park", "智造新城")
     _choose(driver, "f-foreign_invested", "是")
@@ -118,7 +119,7 @@ def test_type_the_facts_by_their_chinese_labels_and_click_calculate(officer):
     _type(driver, "f-fdi_first_year_usd_wan", "3000")
     _type(driver, "f-fdi_year_usd_wan", "3,000万美元")
     _type(driver, "f-on", "2025-12-31")
-    driver.find_element(By.ID, "calc").click()
+    click_and_load(driver, driver.find_element(By.ID, "calc"))
     assert "135 万美元" in _wait(driver, "#calc-total").text
     row = driver.find_element(By.CSS_SELECTOR, "tr.item-applies[data-item='qz-fdi.17.major']").text
     assert "3,000 万美元 × 4.5% = 135 万美元" in row and "衢政办发〔2025〕30号" in row
@@ -130,7 +131,7 @@ def test_a_wrong_number_comes_back_beside_its_field(officer):
 
     driver, base = officer
     _type(driver, "f-fdi_year_usd_wan", "三千")
-    driver.find_element(By.ID, "calc").click()
+    click_and_load(driver, driver.find_element(By.ID, "calc"))
     problems = _wait(driver, "#calc-problems").text
     assert "当年度实际利用外资（万美元）" in problems and "应为数字" in problems
     assert "应为数字" in driver.find_element(By.CSS_SELECTOR, ".fld.bad .why").text
@@ -142,8 +143,8 @@ def test_the_push_list_opens_from_the_answer_with_names(officer):
     driver, base = officer
     driver.get(f"{base}/pages/incentives?project=智造新城外资电子&on=2025-12-31")
     _wait(driver, "#calc-total")
-    driver.find_element(By.CSS_SELECTOR, "tr.item-applies[data-item='qz-fdi.17.tiers']").find_element(
-        By.LINK_TEXT, "免申即享名单").click()
+    click_and_load(driver, driver.find_element(By.CSS_SELECTOR, "tr.item-applies[data-item='qz-fdi.17.tiers']").find_element(
+        By.LINK_TEXT, "免申即享名单"))
     table = _wait(driver, "#push-qualified").text
     assert "智造新城外资电子项目（合成）" in table and "16 万美元" in table and "衢州智造新城" in table
     assert "quzhou_zhizao" not in table and "QZP" not in table

@@ -13,6 +13,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from browserkit import ARTIFACTS, browser, load_page, serve, stop  # noqa: E402,F401  (fixtures)
+from browserkit import click_and_load  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -40,7 +41,7 @@ def sign_in(driver, base: str, key: str, next_path: str) -> None:
 
     load_page(driver, f"{base}/pages/login?next={next_path}", allowed=(base + "/",))
     driver.find_element(By.CSS_SELECTOR, "#cm-login-form input[name=key]").send_keys(key)
-    driver.find_element(By.CSS_SELECTOR, "#cm-login-form button").click()
+    click_and_load(driver, driver.find_element(By.CSS_SELECTOR, "#cm-login-form button"))
     assert "王招商（招商专员）" in driver.find_element(By.ID, "cm-user").text
 
 
@@ -65,7 +66,7 @@ def test_an_officer_moves_a_project_and_records_tracking_by_clicking(browser, si
     try:
         # the board, filtered by the park's name as typed: names, not codes; the project is one click away
         browser.find_element(By.CSS_SELECTOR, "form.filters input[name=park]").send_keys(park_name)
-        browser.find_element(By.CSS_SELECTOR, "form.filters button").click()
+        click_and_load(browser, browser.find_element(By.CSS_SELECTOR, "form.filters button"))
         board = browser.find_element(By.TAG_NAME, "main").text
         assert firm_name in board and project["park"] not in board and project["investor"] not in board
         assert browser.find_element(By.CSS_SELECTOR, "nav.cm a.on").text == "项目库"
@@ -73,7 +74,7 @@ def test_an_officer_moves_a_project_and_records_tracking_by_clicking(browser, si
         assert browser.find_element(By.CSS_SELECTOR, ".card details[open] select[name=to]").is_displayed()
         shot(browser, "pipeline-board.png", 1100)
         browser.set_window_size(1500, 1100)
-        browser.find_element(By.CSS_SELECTOR, f"a[href='/pages/pipeline/{pkey}']").click()
+        click_and_load(browser, browser.find_element(By.CSS_SELECTOR, f"a[href='/pages/pipeline/{pkey}']"))
         facts = browser.find_element(By.CSS_SELECTOR, "table.facts").text
         assert firm_name in facts and park_name in facts and project["chain"] not in facts
 
@@ -82,7 +83,7 @@ def test_an_officer_moves_a_project_and_records_tracking_by_clicking(browser, si
         assert [o.text for o in choice.options] == ["注册（落地）"]
         choice.select_by_visible_text("注册（落地）")
         browser.find_element(By.CSS_SELECTOR, "#stage-form input[name=note]").send_keys("项目公司完成工商注册")
-        browser.find_element(By.CSS_SELECTOR, "#stage-form button").click()
+        click_and_load(browser, browser.find_element(By.CSS_SELECTOR, "#stage-form button"))
         assert "已进入“注册（落地）”" in browser.find_element(By.ID, "cm-flash").text
         assert "注册（落地）（" in browser.find_element(By.CSS_SELECTOR, "table.facts").text
         last = browser.find_elements(By.CSS_SELECTOR, "#stage-history tr")[-1].text
@@ -92,7 +93,7 @@ def test_an_officer_moves_a_project_and_records_tracking_by_clicking(browser, si
         # 跟踪记录 with the next action
         browser.find_element(By.CSS_SELECTOR, "#tracking-form input[name=note]").send_keys("企业确认下月开工")
         browser.find_element(By.CSS_SELECTOR, "#tracking-form input[name=next_action]").send_keys("协调施工许可")
-        browser.find_element(By.CSS_SELECTOR, "#tracking-form button").click()
+        click_and_load(browser, browser.find_element(By.CSS_SELECTOR, "#tracking-form button"))
         assert "已记录" in browser.find_element(By.ID, "cm-flash").text
         latest = browser.find_elements(By.CSS_SELECTOR, "#tracking-log tr")[1].text
         assert "企业确认下月开工" in latest and "王招商" in latest
