@@ -40,8 +40,8 @@ def inline_project(snap: Snapshot, raw: dict[str, Any]) -> Project:
 
 
 def _ranking_body(r: Any, subject: str, weights: LandWeights) -> dict[str, Any]:
-    return {subject: r.subject, "feasible": r.feasible, "infeasible": r.infeasible, "counts": r.counts,
-            "weights": weights}
+    return {subject: r.subject, "feasible": r.feasible, "infeasible": r.infeasible, "to_verify": r.to_verify,
+            "counts": r.counts, "weights": weights}
 
 
 def match_project(snap: Snapshot, *, project: str | None, project_data: dict[str, Any] | None, park: str | None,

@@ -146,7 +146,7 @@ def test_reservation_roles_scope_and_conflicts(api_env):
     assert r.json()["status"] == "reserved" and r.json()["reserved_by"] == "P1" and r.json()["rev"] == 1
     r = client.post(url, json={"project": "P2"}, headers=h(keys, "park_admin"))
     assert r.status_code == 409 and r.headers["content-type"].startswith("application/problem+json")
-    assert "已被项目 P1预留" in r.json()["detail"]
+    assert "已被项目「封测基地项目」预留（至 " in r.json()["detail"] and "北京时间）" in r.json()["detail"]
     # the matcher sees the reservation at once (the snapshot follows the store's version)
     miss = {m["parcel"]: m for m in client.post("/api/v1/land/match", json={"project": "P9"}).json()["infeasible"]}
     assert miss["R"]["failures"][0]["message"].startswith("地块已被项目「封测基地项目」预留，至 ")
