@@ -74,18 +74,18 @@ def actions(data: LandData, j: int, ranking: Ranking, ctx: PageContext | None, *
     if choices:
         forms.append(action_form(
             ctx, base + "/reserve", "预留",
-            f"<label>项目 <select name='project' id='land-reserve-project'>{choices}</select></label>"
+            f"<label>预留给项目<select name='project' id='land-reserve-project'>{choices}</select></label>"
             f"<label>时长（小时）<input name='ttl_hours' id='land-reserve-hours' type='number' min='1' "
             f"max='{n(max_ttl_hours)}' step='1' value='{n(ttl_hours)}' size='5'></label>", form_id="land-reserve"))
     else:
         forms.append("<p class='muted'>暂无满足全部硬性条件的项目，不能预留。</p>")
     if int(Q.status[j]) == 1:
         forms.append(action_form(ctx, base + "/release", "释放",
-                                 "<label>原因 <input name='reason' maxlength='200' placeholder='如：项目暂缓'></label>",
+                                 "<label>释放原因（可不填）<input name='reason' maxlength='200' placeholder='如：项目暂缓'></label>",
                                  warn=True, form_id="land-release"))
     if role in TRANSFER_ROLES and choices:
         forms.append(action_form(ctx, base + "/transfer", "出让",
-                                 f"<label>受让项目 <select name='project'>{choices}</select></label>",
+                                 f"<label>受让项目<select name='project'>{choices}</select></label>",
                                  warn=True, form_id="land-transfer"))
     note = ("<p class='muted'>预留到期自动失效；同一地块只能预留给一个项目，已被预留时再次预留会提示冲突。"
             "只列出满足全部硬性条件的项目。</p>")
@@ -142,7 +142,7 @@ def parcel_body(data: LandData, j: int, ranking: Ranking, ctx: PageContext | Non
     """The whole parcel page below the shell's header."""
     Q = data.parcels
     return ("<p><a href='/pages/land'>← 返回地块列表</a></p>"
-            f"<h2>{e(Q.names[j])} <span class='muted'>{e(Q.keys[j])}</span></h2>"
+            f"<h2>{e(Q.names[j])}</h2>"
             + "<div class='cols'><div>" + parcel_facts(data, j) + "</div><div>"
             + actions(data, j, ranking, ctx, ttl_hours=ttl_hours, max_ttl_hours=max_ttl_hours)
             + (firms_section(firms) if firms is not None else "") + "</div></div>"

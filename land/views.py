@@ -25,6 +25,8 @@ margin:1px;border-radius:3px;font-size:12px}.st-available{color:#27632a}.st-rese
 ul.reasons{margin:0;padding-left:18px}ul.reasons li{margin:1px 0}li.verify{color:#a55b00}li.fail{color:#8a1f1f}
 section.box{background:#fff;border:1px solid #dde;padding:10px 14px;margin:12px 0}section.box h3{margin:0 0 8px}
 .tier{color:#a55b00}.cols{display:flex;gap:16px;flex-wrap:wrap}.cols>div{flex:1 1 420px}
+#land-actions form.act{display:flex;flex-wrap:wrap;gap:8px;align-items:flex-end;margin:6px 0}
+#land-actions label{display:flex;flex-direction:column;font-size:12px;color:#555;gap:3px}button.act{white-space:nowrap}
 """
 STATUS_KEYS = ("available", "reserved", "transferred")
 
@@ -146,7 +148,7 @@ def listing(data: LandData, rows: list[int]) -> str:
         pk = int(Q.park[j])
         body_rows.append(
             "<tr>"
-            f"<td>{parcel_link(data, j)}<div class='muted'>{e(Q.keys[j])}</div></td>"
+            f"<td>{parcel_link(data, j)}</td>"
             f"<td>{e(ctx.park_name(pk) or '—')}</td><td>{e(ctx.region_name(int(Q.region[j])) or '—')}</td>"
             f"<td class='n'>{n(Q.area[j])}</td><td>{e(land_use_cell(data, j))}</td>"
             f"<td class='n'>{e(range_cell(Q.num['far_min'][j], Q.num['far_max'][j]))}</td>"
