@@ -80,7 +80,8 @@ def _land_use(p: _Pair) -> Texts | None:
     if plu < 0:  # 未填则不限
         return None
     q_text = land_use_text(int(p.Q.land_use[p.j]))
-    return f"用地性质 {q_text}，与项目一致", f"用地性质 {q_text} ≠ 项目需要 {land_use_text(plu)}", None
+    verify = f"地块未写明用地性质（项目需要 {land_use_text(plu)}），待核实" if p.Q.land_use[p.j] < 0 else None
+    return f"用地性质 {q_text}，与项目一致", f"用地性质 {q_text} ≠ 项目需要 {land_use_text(plu)}", verify
 
 
 def _per_mu(need_field: str, have_field: str, what: str, missing: str) -> Callable[[_Pair], Texts | None]:
@@ -90,7 +91,8 @@ def _per_mu(need_field: str, have_field: str, what: str, missing: str) -> Callab
             return None
         have = float(p.P.num[have_field][p.i])
         if math.isnan(have):
-            return None, f"项目未填{missing}，无法满足{what}要求（≥ {num(req)} 万元/亩）", None
+            return (None, f"项目未填{missing}，无法满足{what}要求（≥ {num(req)} 万元/亩）",
+                    f"项目未填{missing}，地块要求{what} ≥ {num(req)} 万元/亩，待核实")
         per = have / float(p.Q.area[p.j])
         return (f"{what} {num(per)} 万元/亩 ≥ 要求 {num(req)} 万元/亩",
                 f"{what} {num(per)} 万元/亩 < 要求 {num(req)} 万元/亩", None)
@@ -104,7 +106,8 @@ def _energy(p: _Pair) -> Texts | None:
         return None
     e = float(p.P.num["energy_tce_per_wan"][p.i])
     if math.isnan(e):
-        return None, f"项目未填单位能耗，无法核验上限 {num(mx)} 吨标煤/万元", None
+        return (None, f"项目未填单位能耗，无法核验上限 {num(mx)} 吨标煤/万元",
+                f"项目未填单位能耗，地块要求 ≤ {num(mx)} 吨标煤/万元，待核实")
     return f"单位能耗 {num(e)} ≤ 上限 {num(mx)} 吨标煤/万元", f"单位能耗 {num(e)} 吨标煤/万元 > 上限 {num(mx)} 吨标煤/万元", None
 
 
@@ -114,7 +117,8 @@ def _pollution(p: _Pair) -> Texts | None:
     allowed = "、".join(c for k, c in enumerate(POLLUTION_CLASSES) if p.Q.poll_allowed[p.j, k]) or "无"
     pc = int(p.P.pollution[p.i])
     if pc < 0:
-        return None, f"项目未填污染类别（或类别无法识别），地块仅允许：{allowed}", None
+        return (None, f"项目未填污染类别（或类别无法识别），地块仅允许：{allowed}",
+                f"项目未填污染类别，地块环境准入仅允许：{allowed}，待核实")
     return (f"污染类别「{POLLUTION_CLASSES[pc]}」在允许范围（{allowed}）内",
             f"污染类别「{POLLUTION_CLASSES[pc]}」不在允许范围（{allowed}）", None)
 
@@ -126,7 +130,7 @@ def _chain(p: _Pair) -> Texts | None:
     allowed = "、".join(ctx.chain_name(int(c)) for c in np.nonzero(p.Q.chain_allowed[p.j, :-1])[0]) or "（库中不存在的产业链）"
     c = int(p.P.chain[p.i])
     if c < 0:
-        return None, f"项目未填产业链，地块产业准入仅限：{allowed}", None
+        return None, f"项目未填产业链，地块产业准入仅限：{allowed}", f"项目未填产业链，地块产业准入仅限：{allowed}，待核实"
     return f"产业链「{ctx.chain_name(c)}」符合产业准入", f"产业链「{ctx.chain_name(c)}」不在产业准入范围（{allowed}）", None
 
 
@@ -136,7 +140,8 @@ def _price(p: _Pair) -> Texts | None:
         return None
     pr = float(p.Q.num["price_wan_per_mu"][p.j])
     if math.isnan(pr):
-        return None, f"地块未标价，无法确认不超过可接受上限 {num(mp)} 万元/亩", None
+        return (None, f"地块未标价，无法确认不超过可接受上限 {num(mp)} 万元/亩",
+                f"地块未标价（项目可接受上限 {num(mp)} 万元/亩），待核实")
     return f"地价 {num(pr)} 万元/亩 ≤ 可接受上限 {num(mp)} 万元/亩", f"地价 {num(pr)} 万元/亩 > 可接受上限 {num(mp)} 万元/亩", None
 
 
@@ -178,8 +183,10 @@ assert tuple(EXPLAINERS) == tuple(name for name, _ in RULES)
 
 
 def explain_checks(P: ProjectTable, Q: ParcelTable, ctx: LandContext, i: int, j: int, bits: int,
-                   now_s: float, *, failures_only: bool = False) -> list[Check]:
-    """The hard-rule checks of one pair with their numbers, driven by the rule bits (so they always agree)."""
+                   now_s: float, *, failures_only: bool = False, unknown: int = 0) -> list[Check]:
+    """The hard-rule checks of one pair with their numbers, driven by the rule bits (so they always agree).
+    A failed rule whose bit is in `unknown` (its fact is missing: land.rules.unknown_pairs) reads as 待核实
+    (outcome verify) instead of a failure — the 可能符合 tier; with failures_only it is still listed."""
     pair = _Pair(P, Q, ctx, i, j, now_s)
     out: list[Check] = []
     for rule, explain in EXPLAINERS.items():
@@ -190,13 +197,28 @@ def explain_checks(P: ProjectTable, Q: ParcelTable, ctx: LandContext, i: int, j:
         if texts is None:
             continue
         ok_msg, fail_msg, verify_msg = texts
-        if failed:
+        if failed and unknown & RULE_BIT[rule] and verify_msg is not None:
+            out.append(Check(rule, RULE_LABEL[rule], "verify", verify_msg))
+        elif failed:
             out.append(Check(rule, RULE_LABEL[rule], "fail", fail_msg))
         elif verify_msg is not None:
             out.append(Check(rule, RULE_LABEL[rule], "verify", verify_msg))
         elif ok_msg is not None:
             out.append(Check(rule, RULE_LABEL[rule], "pass", ok_msg))
     return out
+
+
+# What is missing when a rule could not be checked, as the 待核实 summary says it: "亩均税收（项目未填）"
+VERIFY_WHO = {"land_use": "地块未写明", "invest": "项目未填", "tax": "项目未填", "output": "项目未填",
+              "energy": "项目未填", "pollution": "项目未填", "chain": "项目未填", "price": "地块未标价",
+              "power": "地块未写明", "rail": "地块未写明", "timeline": "地块未写明"}
+
+
+def verify_summary(checks: list[Check] | list[dict[str, Any]]) -> str:
+    """One line of what must be checked: "待核实：亩均税收（项目未填）、电力容量（地块未写明）" ("" when nothing)."""
+    items = [c if isinstance(c, dict) else c.as_dict() for c in checks]
+    bits = [f"{c['label']}（{VERIFY_WHO.get(c['rule'], '待确认')}）" for c in items if c["outcome"] == "verify"]
+    return "待核实：" + "、".join(bits) if bits else ""
 
 
 def check_records(project: dict[str, Any], parcel: dict[str, Any], *, now: dt.datetime | None = None,

@@ -25,6 +25,7 @@ from land.reservations import (
     RuleViolation, effective_status, moment_text, state_of, utc_now,
 )
 from land.rules import STATUS_CN
+from land.text import stored_moment_text
 
 _EXPECT_FIELDS = ("rev", "status", "reserved_by", "expires_at", "park")
 _RESERVATION_FIELDS = ("reserved_by", "reserved_at", "expires_at")
@@ -44,6 +45,16 @@ def _project(store: GraphStore, project: str) -> dict[str, Any]:
     if proj is None:
         raise InvalidRequest(f"项目 {project!r} 不存在", errors=[{"field": "project", "message": "项目不存在"}])
     return proj
+
+
+def _holder(store: GraphStore, key: str | None, project: str | None = None) -> str:
+    """The project holding a parcel as messages name it: 本项目, 项目「封测基地项目」 (by name, not by key)."""
+    if not key:
+        return "其他项目"
+    if key == project:
+        return "本项目"
+    rec = store.get("Project", key)
+    return f"项目「{rec.get('name') or key}」" if rec else f"项目 {key}"
 
 
 def _check_rules(store: GraphStore, proj: dict[str, Any], parcel: dict[str, Any], now: dt.datetime) -> None:
@@ -97,9 +108,8 @@ def reserve_parcel(store: GraphStore, *, parcel: str, project: str, actor: str,
     if st == "transferred":
         raise ReservationConflict(f"地块「{before.get('name', parcel)}」已出让，不能预留")
     if st == "reserved":
-        holder = before.get("reserved_by")
-        until = before.get("expires_at")
-        who = "本项目" if holder == project else (f"项目 {holder}" if holder else "其他项目")
+        until = stored_moment_text(before.get("expires_at"))
+        who = _holder(store, before.get("reserved_by"), project)
         raise ReservationConflict(f"地块「{before.get('name', parcel)}」已被{who}预留" + (f"（至 {until}）" if until else ""))
     _check_rules(store, proj, before, now)
     expired = before.get("status") == "reserved"
@@ -122,7 +132,8 @@ def release_parcel(store: GraphStore, *, parcel: str, actor: str, project: str |
         raise ReservationConflict(f"地块「{before.get('name', parcel)}」未被预留（当前：{STATUS_CN.get(before.get('status', 'available'), '')}）")
     holder = before.get("reserved_by")
     if project is not None and holder != project:
-        raise ReservationConflict(f"地块「{before.get('name', parcel)}」预留给的是 {holder or '其他项目'}，不是 {project}")
+        raise ReservationConflict(f"地块「{before.get('name', parcel)}」预留给的是{_holder(store, holder)}，"
+                                  f"不是{_holder(store, project)}")
     return _write(store, before, {"status": "available"}, _RESERVATION_FIELDS, actor=actor, action="land.release",
                   note=reason)
 
@@ -136,9 +147,9 @@ def transfer_parcel(store: GraphStore, *, parcel: str, project: str, actor: str,
     proj = _project(store, project)
     st = effective_status(before, now)
     if st == "transferred":
-        raise ReservationConflict(f"地块「{before.get('name', parcel)}」已出让给 {before.get('transferred_to') or '其他项目'}")
+        raise ReservationConflict(f"地块「{before.get('name', parcel)}」已出让给{_holder(store, before.get('transferred_to'))}")
     if st == "reserved" and before.get("reserved_by") != project:
-        raise ReservationConflict(f"地块「{before.get('name', parcel)}」已被 {before.get('reserved_by') or '其他项目'} 预留，"
+        raise ReservationConflict(f"地块「{before.get('name', parcel)}」已被{_holder(store, before.get('reserved_by'))}预留，"
                                   "不能出让给其他项目")
     _check_rules(store, proj, before, now)
     return _write(store, before, {"status": "transferred", "transferred_to": project, "transferred_at": moment_text(now)},

@@ -17,7 +17,7 @@ from kernel.errors import Invalid, NotFound
 from land.assignment import assign
 from land.data import LandData, land_data
 from land.names import resolve_key, resolve_project_names
-from land.ranking import rank_parcels, rank_projects
+from land.ranking import Ranking, rank_parcels, rank_projects
 from land.rules import LANDED_STAGES
 from land.scoring import DEFAULT_SCALES, LandWeights, ScoreScales
 from land.storefront import parcel_target_chains
@@ -40,14 +40,24 @@ def inline_project(snap: Snapshot, raw: dict[str, Any]) -> Project:
 
 
 def _ranking_body(r: Any, subject: str, weights: LandWeights) -> dict[str, Any]:
-    return {subject: r.subject, "feasible": r.feasible, "infeasible": r.infeasible, "counts": r.counts,
-            "weights": weights}
+    return {subject: r.subject, "feasible": r.feasible, "infeasible": r.infeasible, "to_verify": r.to_verify,
+            "counts": r.counts, "weights": weights}
 
 
 def match_project(snap: Snapshot, *, project: str | None, project_data: dict[str, Any] | None, park: str | None,
                   region: str | None, limit: int, infeasible_limit: int, include_transferred: bool,
                   weights: LandWeights, scales: ScoreScales = DEFAULT_SCALES) -> dict[str, Any]:
     """POST /land/match: a stored or inline project → parcels (only the park's / the region's when given)."""
+    r = match_ranking(snap, project=project, project_data=project_data, park=park, region=region, limit=limit,
+                      infeasible_limit=infeasible_limit, include_transferred=include_transferred, weights=weights,
+                      scales=scales)
+    return _ranking_body(r, "project", weights)
+
+
+def match_ranking(snap: Snapshot, *, project: str | None, project_data: dict[str, Any] | None, park: str | None,
+                  region: str | None, limit: int, infeasible_limit: int, include_transferred: bool,
+                  weights: LandWeights, scales: ScoreScales = DEFAULT_SCALES) -> Ranking:
+    """项目找地 as a Ranking (the API's answer and the 项目找地 page both come from it)."""
     data = land_data(snap)
     if project is not None:
         i = data.projects.pos(project)
@@ -66,9 +76,8 @@ def match_project(snap: Snapshot, *, project: str | None, project_data: dict[str
             code = ctx.regions.code(resolve_key(snap, "region", region, field="region"))
             mask &= ctx.within(Q.region, np.full(len(Q), code))
         candidates = np.nonzero(mask)[0]
-    r = rank_parcels(view, i, weights=weights, parcels=candidates, limit=limit, infeasible_limit=infeasible_limit,
-                     include_transferred=include_transferred, scales=scales)
-    return _ranking_body(r, "project", weights)
+    return rank_parcels(view, i, weights=weights, parcels=candidates, limit=limit, infeasible_limit=infeasible_limit,
+                        include_transferred=include_transferred, scales=scales)
 
 
 def parcel_projects(snap: Snapshot, key: str, *, limit: int, infeasible_limit: int, include_landed: bool,

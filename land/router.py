@@ -87,10 +87,25 @@ class ProjectMiss(ProjectBrief):
     failures: list[CheckOut]
 
 
+class ParcelVerify(ParcelMatch):
+    verify: list[CheckOut] = Field(description="须核实的条件（项目或地块缺少相应信息）")
+    summary: str = Field(description="一句话：待核实：亩均税收（项目未填）、…")
+
+
+class ProjectVerify(ProjectMatch):
+    verify: list[CheckOut] = Field(description="须核实的条件（项目或地块缺少相应信息）")
+    summary: str = Field(description="一句话：待核实：亩均税收（项目未填）、…")
+
+
+TO_VERIFY = ("可能符合，待核实：已知信息不违反任何硬性条件，但有条件因项目或地块缺少信息而无法核验（这些也列在 infeasible "
+             "中）；按待核实项由少到多、得分由高到低排序")
+
+
 class MatchOut(BaseModel):
     project: ProjectBrief
     feasible: list[ParcelMatch] = Field(description="满足全部硬性条件的地块，按得分从高到低")
     infeasible: list[ParcelMiss] = Field(description="不满足的地块及原因（不符项最少的在前）")
+    to_verify: list[ParcelVerify] = Field(default_factory=list, description=TO_VERIFY)
     counts: dict[str, Any]
     weights: LandWeights
 
@@ -99,6 +114,7 @@ class ParcelProjectsOut(BaseModel):
     parcel: ParcelBrief
     feasible: list[ProjectMatch]
     infeasible: list[ProjectMiss]
+    to_verify: list[ProjectVerify] = Field(default_factory=list, description=TO_VERIFY)
     counts: dict[str, Any]
     weights: LandWeights
 

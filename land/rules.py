@@ -18,6 +18,12 @@ When the parcel sets a 标准地 requirement and the project lacks the figure to
 output, energy, pollution class or chain), the rule fails: a requirement that cannot be verified is not met.
 Needs the parcel does not state (power, rail, delivery date) do not fail; the explanation marks them 待核实.
 
+Unknown facts (可能符合，待核实): `unknown_pairs` says, per pair, which rules could not be checked because a fact
+is missing — on the project (total investment, tax, output, energy, pollution class, chain) or on the parcel (price,
+land use). A pair whose failed rules are all among them breaks no rule on known facts: the rankings list it in the
+待核实 tier with what must be checked, instead of only among the failures (an officer's quick question — 80 亩,
+投资强度 ≥ 300 万元/亩, nothing else known — otherwise finds no parcel with a tax requirement).
+
 Exactly on the limit: the per-亩 rules compare the project's total with the requirement times the area, and a
 total short of it by less than PER_MU_REL_TOL (one part in a billion) counts as meeting it. Dividing first in
 floating point refused 136675 万元 on 273.35 亩 against ≥ 500 万元/亩 (136675 / 273.35 = 499.99999999999994);
@@ -120,6 +126,35 @@ assert tuple(RULE_CHECKS) == tuple(name for name, _ in RULES)
 # The batch filter's order: the most selective rules first, so later ones see few pairs. (status, chain and
 # area are settled before it runs: see feasible_pairs.)
 FILTER_ORDER = ("invest", "output", "tax", "price", "energy", "pollution", "land_use", "power", "rail", "timeline")
+
+
+def _project_missing(column: str):
+    def unknown(P: ProjectTable, Q: ParcelTable, pi: np.ndarray, qi: np.ndarray) -> np.ndarray:
+        return np.isnan(P.num[column][pi])
+
+    return unknown
+
+
+# Per rule that a missing fact can fail: which pairs lack the fact (the rule then could not be checked).
+RULE_UNKNOWN: dict[str, Any] = {
+    "land_use": lambda P, Q, pi, qi: Q.land_use[qi] < 0,
+    "invest": _project_missing("total_investment_wan"),
+    "tax": _project_missing("expected_tax_wan"),
+    "output": _project_missing("expected_output_wan"),
+    "energy": _project_missing("energy_tce_per_wan"),
+    "pollution": lambda P, Q, pi, qi: P.pollution[pi] < 0,
+    "chain": lambda P, Q, pi, qi: P.chain[pi] < 0,
+    "price": lambda P, Q, pi, qi: np.isnan(Q.num["price_wan_per_mu"][qi]),
+}
+
+
+def unknown_pairs(P: ProjectTable, Q: ParcelTable, pi: np.ndarray, qi: np.ndarray) -> np.ndarray:
+    """Per pair, the rules (RULE_BIT mask) whose facts are missing on the project or the parcel: when such a rule
+    fails, it failed for want of a fact, not on a known one."""
+    bits = np.zeros(len(pi), dtype=np.int32)
+    for name, unknown in RULE_UNKNOWN.items():
+        bits |= unknown(P, Q, pi, qi).astype(np.int32) * RULE_BIT[name]
+    return bits
 
 
 def check_pairs(P: ProjectTable, Q: ParcelTable, pi: np.ndarray, qi: np.ndarray, now_s: float) -> np.ndarray:

@@ -132,6 +132,16 @@ def reference_failures(pr: Project, pc: LandParcel, now: dt.datetime) -> set[str
     return f
 
 
+def reference_unknown(pr: Project, pc: LandParcel) -> set[str]:
+    """The rules whose fact is missing on the project or the parcel (a failure of one of them is 待核实, not a
+    failure on a known fact), written out plainly."""
+    missing = {"invest": pr.total_investment_wan is None, "tax": pr.expected_tax_wan is None,
+               "output": pr.expected_output_wan is None, "energy": pr.energy_tce_per_wan is None,
+               "pollution": pr.pollution_class is None, "chain": pr.chain is None,
+               "price": pc.price_wan_per_mu is None}
+    return {rule for rule, gone in missing.items() if gone}
+
+
 def brute_force_best(edges: dict[tuple[int, int], float], n_projects: int) -> float:
     by_project: dict[int, list[tuple[int, float]]] = {}
     for (i, j), s in edges.items():

@@ -30,7 +30,7 @@ def test_reserve_release_transfer_with_versions_and_audit(store):
     assert stored["status"] == "reserved" and stored["min_invest_intensity_wan_per_mu"] == 300  # other facts kept
     with pytest.raises(ReservationConflict, match="已被本项目预留"):
         reserve_parcel(store, parcel="A", project="P1", actor="tester", now=NOW)
-    with pytest.raises(ReservationConflict, match="预留给的是 P1"):
+    with pytest.raises(ReservationConflict, match="预留给的是项目「封测基地项目」，不是项目「原料药项目」"):
         release_parcel(store, parcel="A", actor="tester", project="P2")
     p = release_parcel(store, parcel="A", actor="tester", project="P1", reason="项目暂缓")
     assert p["status"] == "available" and p["rev"] == 2 and "reserved_by" not in p
@@ -58,7 +58,7 @@ def test_reserve_checks_rules_project_and_scope(store):
     with pytest.raises(ParcelForbidden):
         reserve_parcel(store, parcel="A", project="P1", actor="t", park_scope="js", now=NOW)
     assert reserve_parcel(store, parcel="A", project="P1", actor="t", park_scope="qz", now=NOW)["status"] == "reserved"
-    with pytest.raises(ReservationConflict, match="已被 P2 预留"):
+    with pytest.raises(ReservationConflict, match="已被项目「原料药项目」预留"):
         transfer_parcel(store, parcel="E", project="P1", actor="t", now=NOW)
     assert store.get("LandParcel", "B").get("rev") is None  # nothing written by the refusals
 

@@ -101,3 +101,76 @@ def test_land_data_is_built_once_per_snapshot(store):
     snap = Snapshot.build(store)
     assert land_data(snap) is land_data(snap)
     assert land_data(Snapshot.build(store)) is not land_data(snap)
+
+
+# ------------------------------------------------------------------------------------------ 可能符合，待核实
+def test_quick_question_finds_parcels_to_verify_instead_of_none(data):
+    """An officer's quick question — about 80 亩, 投资强度 300 万元/亩 (24000 万元), nothing else known — used to
+    fail every parcel with a tax, pollution or chain requirement; those now come as 可能符合，待核实."""
+    quick = Project(key="Q", name="快速询问", land_min_mu=64, land_max_mu=96, total_investment_wan=24000)
+    view, i = data.with_project(quick)
+    r = rank_parcels(view, i, now=NOW)
+    assert {m["parcel"] for m in r.feasible} == {"C", "G"}
+    assert [m["parcel"] for m in r.to_verify] == ["B", "A"]  # the one with less to check first
+    b, a = r.to_verify
+    assert b["summary"] == "待核实：产业准入（项目未填）"
+    assert a["summary"] == "待核实：亩均税收（项目未填）、环境准入（项目未填）、产业准入（项目未填）"
+    assert [c["message"] for c in a["verify"]] == [
+        "项目未填达产年税收，地块要求亩均税收 ≥ 15 万元/亩，待核实",
+        "项目未填污染类别，地块环境准入仅允许：轻污染、一般，待核实",
+        "项目未填产业链，地块产业准入仅限：集成电路，待核实"]
+    assert not [c for c in a["checks"] if c["outcome"] == "fail"]
+    assert {"rule": "invest", "label": "固定资产投资强度", "outcome": "pass",
+            "message": "投资强度 300 万元/亩 ≥ 要求 300 万元/亩"} in a["checks"]
+    assert a["score"] > 0 and a["breakdown"]
+    # E is held by another project (a known fact): excluded, not to verify
+    assert [m["parcel"] for m in r.excluded] == ["E"] and r.counts["to_verify"] == 2 and r.counts["excluded"] == 1
+    # the API's infeasible list keeps its meaning (every pair not meeting all rules, the messages unchanged)
+    miss = by_key(r.infeasible)
+    assert set(miss) == {"A", "B", "E"}
+    assert "项目未填达产年税收，无法满足亩均税收要求（≥ 15 万元/亩）" in [f["message"] for f in miss["A"]["failures"]]
+
+
+def test_a_known_violation_still_excludes_with_its_reason(data):
+    short = Project(key="Q", name="投资不足", land_min_mu=64, land_max_mu=96, total_investment_wan=20000)
+    view, i = data.with_project(short)
+    r = rank_parcels(view, i, now=NOW)
+    assert {m["parcel"] for m in r.to_verify} == set()  # A: 250 < 300 万元/亩; B: 235.29 < 250 万元/亩
+    excluded = by_key(r.excluded)
+    assert set(excluded) == {"A", "B", "E"}
+    a = {f["rule"]: f for f in excluded["A"]["failures"]}
+    assert a["invest"]["outcome"] == "fail" and a["invest"]["message"] == "投资强度 250 万元/亩 < 要求 300 万元/亩"
+    assert a["tax"]["outcome"] == "verify"  # what is also missing reads as 待核实, beside the real failure
+
+
+def test_parcel_to_projects_has_the_tier_too(data):
+    r = rank_projects(data, data.parcels.pos("A"), now=NOW)
+    tiers = [{m["project"] for m in r.feasible}, {m["project"] for m in r.to_verify}, {m["project"] for m in r.excluded}]
+    assert sum(len(t) for t in tiers) == r.counts["candidates"] and not (tiers[0] & tiers[1])
+    for m in r.to_verify:
+        assert m["summary"].startswith("待核实：") and all(c["outcome"] != "fail" for c in m["checks"])
+
+
+def test_tiers_match_the_plain_reference_on_random_instances():
+    import numpy as np
+
+    from land.data import LandData
+    from land_helpers import random_instance, reference_failures, reference_unknown
+
+    rng = np.random.default_rng(17)
+    projects, parcels = random_instance(rng, 12, 40)
+    data = LandData.from_records(projects, parcels)
+    for i, pr in enumerate(projects):
+        r = rank_parcels(data, i, now=NOW, limit=500, infeasible_limit=500, include_transferred=True)
+        want_ok, want_verify, want_bad = set(), set(), set()
+        for pc in parcels:
+            fails = reference_failures(pr, pc, NOW)
+            if not fails:
+                want_ok.add(pc.key)
+            elif fails <= reference_unknown(pr, pc):
+                want_verify.add(pc.key)
+            else:
+                want_bad.add(pc.key)
+        assert {m["parcel"] for m in r.feasible} == want_ok
+        assert {m["parcel"] for m in r.to_verify} == want_verify, pr.key
+        assert {m["parcel"] for m in r.excluded} == want_bad

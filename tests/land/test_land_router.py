@@ -40,6 +40,26 @@ def test_match_by_key_ranks_and_explains(api_env):
     assert body["weights"]["chain_park"] == 20
 
 
+def test_match_answers_the_quick_question_with_parcels_to_verify(api_env):
+    """80 亩, 投资强度 ≥ 300 万元/亩, nothing else known: not "0 fitting" — A (its tax and chain requirements cannot
+    be checked) comes as 可能符合，待核实 with what to check; the answer's other fields are as before."""
+    quick = {"land_min_mu": 64, "land_max_mu": 96, "total_investment_wan": 24000}
+    r = api_env.client.post("/api/v1/land/match", json={"project_data": quick, "park": "qz"})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert set(body) == {"project", "feasible", "infeasible", "to_verify", "counts", "weights"}
+    assert {m["parcel"] for m in body["feasible"]} == {"C", "R", "RACE"}
+    (a,) = body["to_verify"]
+    assert a["parcel"] == "A" and a["summary"] == "待核实：亩均税收（项目未填）、产业准入（项目未填）"
+    assert [c["outcome"] for c in a["verify"]] == ["verify", "verify"] and a["score"] > 0
+    assert "A" in {m["parcel"] for m in body["infeasible"]} and body["counts"]["to_verify"] == 1
+    short = {**quick, "total_investment_wan": 20000}  # 250 < 300 万元/亩: a failure on a known fact
+    body = api_env.client.post("/api/v1/land/match", json={"project_data": short, "park": "qz"}).json()
+    assert body["to_verify"] == []
+    assert "投资强度 250 万元/亩 < 要求 300 万元/亩" in [f["message"] for f in
+                                                     {m["parcel"]: m for m in body["infeasible"]}["A"]["failures"]]
+
+
 def test_match_inline_project_with_filters_and_weights(api_env):
     client = api_env.client
     inline = {"chain": "ic", "total_investment_wan": 26000, "land_min_mu": 70, "land_max_mu": 90,
@@ -146,7 +166,7 @@ def test_reservation_roles_scope_and_conflicts(api_env):
     assert r.json()["status"] == "reserved" and r.json()["reserved_by"] == "P1" and r.json()["rev"] == 1
     r = client.post(url, json={"project": "P2"}, headers=h(keys, "park_admin"))
     assert r.status_code == 409 and r.headers["content-type"].startswith("application/problem+json")
-    assert "已被项目 P1预留" in r.json()["detail"]
+    assert "已被项目「封测基地项目」预留（至 " in r.json()["detail"] and "北京时间）" in r.json()["detail"]
     # the matcher sees the reservation at once (the snapshot follows the store's version)
     miss = {m["parcel"]: m for m in client.post("/api/v1/land/match", json={"project": "P9"}).json()["infeasible"]}
     assert miss["R"]["failures"][0]["message"].startswith("地块已被项目「封测基地项目」预留，至 ")

@@ -35,7 +35,7 @@ def test_base_pair_passes_every_rule():
 @pytest.mark.parametrize("project_changes, parcel_changes, rule, message", [
     ({}, {"status": "transferred"}, "status", "地块已出让"),
     ({}, {"status": "reserved", "reserved_by": "OTHER", "expires_at": "2026-02-01T00:00:00Z"}, "status",
-     "地块已被项目 OTHER预留，至 2026-02-01 00:00 UTC"),
+     "地块已被项目 OTHER预留，至 2026-02-01 08:00 北京时间"),
     ({"total_investment_wan": 30000, "expected_tax_wan": 1500, "expected_output_wan": 50000}, {"area_mu": 95}, "area",
      "面积 95 亩 > 需求上限 90 亩"),
     ({"total_investment_wan": 20000}, {"area_mu": 60, "min_invest_intensity_wan_per_mu": 300}, "area",
@@ -94,7 +94,7 @@ def test_reservations_in_rules(data):
     # for P1 the active reservation of E blocks, naming the holder; D (transferred) is hidden unless asked
     r = rank_parcels(data, data.projects.pos("P1"), now=NOW)
     miss = by_key(r.infeasible)
-    assert miss["E"]["failures"][0]["message"] == "地块已被项目「原料药项目」预留，至 2030-01-01 00:00 UTC"
+    assert miss["E"]["failures"][0]["message"] == "地块已被项目「原料药项目」预留，至 2030-01-01 08:00 北京时间"
     assert "D" not in miss and r.counts["transferred_hidden"] == 1
     r = rank_parcels(data, data.projects.pos("P1"), now=NOW, include_transferred=True)
     assert by_key(r.infeasible)["D"]["failures"][0]["message"] == "地块已出让"
