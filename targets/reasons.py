@@ -300,8 +300,8 @@ def reasons(eng: "TargetEngine", st: "RegionState", e: int, s: int, x: np.ndarra
         if contrib[j] <= 0:
             continue
         feat = FEATURES[j]
-        if not _present(x, feat):
-            continue
+        if not _present(x, feat) or (feat == "segment_fit" and not inferred and any(r.feature == "need" for r in out)):
+            continue  # (the gap sentence already names the segment; an inferred fit still says why)
         r = _reason(eng, st, e, s, feat, ctx, inferred)
         if r:
             out.append(r)
