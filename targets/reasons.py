@@ -309,25 +309,40 @@ def reasons(eng: "TargetEngine", st: "RegionState", e: int, s: int, x: np.ndarra
         r = _reason(eng, st, e, s, "segment_fit", ctx, inferred)
         if r:
             out.append(r)
+    anchor = anchor_reason(eng, e, ctx)
+    if anchor is not None and not any(ev.key == anchor.evidence[0].key for r in out for ev in r.evidence):
+        out = [anchor] + out[:TOP_REASONS - 1]  # a 链主's or fund's view always cites its own tie first
     return out
 
 
-def anchor_tie(eng: "TargetEngine", e: int, ctx: ReasonContext) -> str | None:
-    """How a listed firm is tied to the view's 链主 (直接供应商 / 客户 / 二级供应商) or fund (投资组合企业)."""
+def anchor_reason(eng: "TargetEngine", e: int, ctx: ReasonContext) -> Reason | None:
+    """The tie to the view's 链主 (直接供应商 / 客户 / 二级供应商) or fund (已投资) as a reason with its evidence."""
     idx = eng.idx
     if ctx.anchor_leader is not None:
         lead = ctx.anchor_leader
         ln = idx.firm_names[lead]
-        ties = []
+        ties, ev = [], [firm_ev(eng, lead, "leader")]
         if lead in _row(eng.S, e).tolist():
-            ties.append(f"「{ln}」的直接供应商")
+            ties.append(f"链主「{ln}」的直接供应商")
         if e in _row(eng.S, lead).tolist():
-            ties.append(f"「{ln}」的客户")
+            ties.append(f"链主「{ln}」的客户")
         if not ties:
-            mids = [m for m in _row(eng.S, e).tolist() if lead in _row(eng.S, m).tolist()]
+            mids = sorted(m for m in _row(eng.S, e).tolist() if lead in _row(eng.S, m).tolist())
             if mids:
-                ties.append(f"「{ln}」的二级供应商（经「{idx.firm_names[sorted(mids)[0]]}」）")
-        return "；".join(ties) or None
+                ties.append(f"链主「{ln}」的二级供应商（经「{idx.firm_names[mids[0]]}」）")
+                ev.append(firm_ev(eng, mids[0]))
+        feat = "leader_tie" if ties and "二级" not in ties[0] else "leader_tier2"
+        return Reason(text="；".join(ties), feature=feat, kind="relation", evidence=ev) if ties else None
     if ctx.anchor_fund is not None:
-        return f"「{eng.fund_names[ctx.anchor_fund]}」的投资组合企业"
+        f = ctx.anchor_fund
+        return Reason(text=f"基金「{eng.fund_names[f]}」已投资", feature="fund_local", kind="relation",
+                      evidence=[fund_ev(eng, f)])
     return None
+
+
+def anchor_tie(eng: "TargetEngine", e: int, ctx: ReasonContext) -> str | None:
+    """How a listed firm is tied to the view's 链主 or fund, for the list's 关系 column."""
+    if ctx.anchor_fund is not None and ctx.anchor_leader is None:
+        return f"「{eng.fund_names[ctx.anchor_fund]}」的投资组合企业"
+    r = anchor_reason(eng, e, ctx)
+    return r.text if r else None

@@ -68,8 +68,23 @@ def test_every_reason_names_its_evidence_by_key_for_the_pages(snap):
 
 def test_leader_view_cites_the_supply_tie_to_its_leader(snap):
     out = rank_leader_targets(snap, leader="L1")
-    assert [it.anchor_tie for it in out.items] == ["「甲市链主（测试）」的直接供应商",
-                                                   "「甲市链主（测试）」的二级供应商（经「丙市供货甲（测试）」）"]
+    assert [it.anchor_tie for it in out.items] == ["链主「甲市链主（测试）」的直接供应商",
+                                                   "链主「甲市链主（测试）」的二级供应商（经「丙市供货甲（测试）」）"]
+    for it in out.items:  # the first reason cites the tie to this 链主, with the 链主 as evidence
+        assert it.reason_details[0].evidence[0].key == "L1" and it.reason_details[0].kind == "relation"
+
+
+def test_leader_and_fund_views_cite_their_tie_even_when_its_weight_is_zero(snap):
+    """Learned weights may hold 链主供需 or 本地基金 at 0 (signfit): the 链主's and the fund's own pages still say
+    why each firm is on them."""
+    from targets import TargetConfig, rank_fund_targets
+
+    cfg = TargetConfig(weights={"leader_tie": 0.0, "leader_tier2": 0.0, "fund_partner": 0.0, "fund_local": 0.0})
+    lead = rank_leader_targets(snap, leader="L1", config=cfg)
+    assert lead.items[0].reasons[0] == "链主「甲市链主（测试）」的直接供应商"
+    fund = rank_fund_targets(snap, fund="FP", region="甲市", config=cfg)
+    assert fund.items[0].reasons[0] == "基金「丙市创投基金（测试）」已投资"
+    assert fund.items[0].anchor_tie == "「丙市创投基金（测试）」的投资组合企业"
 
 
 def test_the_score_is_shown_on_0_to_100(snap):
