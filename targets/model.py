@@ -5,7 +5,7 @@ score(e | region r, target segments T) = Σ_j w_j · (x_j − μ_j) / σ_j   (th
 Every feature x_j is on a stated natural scale (indicators, shares, log counts) so that the default weights read
 as "per unit". Weights come from project history when there is enough of it (`learn_weights`), else from
 DEFAULT_WEIGHTS with μ = 0, σ = 1 (a feature a firm does not have then contributes exactly 0). With learned
-weights, μ and σ are the training rows' mean and standard deviation (the LogisticRegression was fitted on those
+weights, μ and σ are the training rows' mean and standard deviation (the logistic regression was fitted on those
 standardised values), so a feature the firm lacks contributes slightly below zero and one it has well above.
 
 Learning (see docs/targets.md): one row per project whose investor is outside the project's city (the city-level
@@ -85,7 +85,7 @@ class TargetConfig(BaseModel):
     learn_weights: bool = Field(default=True, description="有足够已落地项目时学习权重，否则用默认权重")
     min_positives: int = Field(default=30, ge=2, description="学习权重所需的最少已签约（含以后阶段）项目数")
     negatives_per_project: int = Field(default=5, ge=0, le=100, description="每个项目随机抽取的同环节外地企业负样本数")
-    C: float = Field(default=1.0, gt=0, description="LogisticRegression 正则强度的倒数")
+    C: float = Field(default=1.0, gt=0, description="逻辑回归（L2）正则强度的倒数")
     membership_model: bool = Field(default=True, description="用环节成员模型推断潜在成员（企业数不超过上限时）")
     membership_max_firms: int = Field(default=50_000, ge=0, description="拟合环节成员模型的企业数上限")
     membership_min_firms: int = Field(default=1000, ge=1, description="拟合环节成员模型所需的最少有环节归属企业数")
