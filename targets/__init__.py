@@ -6,8 +6,10 @@
     rank_parcel_targets(snap, parcel=, chains=, region=, k=) parcel → firms for its admitted/leading chains
     similar_enterprises(snap, enterprise=, k=, region=)      firm → similar firms
 
-All read the analytic snapshot only. See docs/targets.md; the model is in model.py, the engine in engine.py
-(with region.py, scoring.py, training.py), the views in views.py, the reasons in reasons.py.
+All read the analytic snapshot only. See docs/targets.md; the model is in model.py (sign-constrained learning in
+signfit.py), the engine in engine.py (with region.py, scoring.py — also the 0–100 score —, training.py), the views
+in views.py, the reasons (relations first, with evidence) in reasons.py; the workbench pages in pages.py over
+workbench.py (their service) and page_html.py (their HTML).
 """
 from targets.engine import TargetEngine
 from targets.views import (

@@ -218,7 +218,8 @@ class TargetEngine(ScoringMixin):
         w = self.weights
         return WeightsOut(source=w.source, projects=w.projects, positives=w.positives, negatives=w.negatives,
                           min_positives=self.config.min_positives, auc=None if w.auc is None else round(w.auc, 3),
-                          values=w.as_dict(), note=w.note)
+                          values=w.as_dict(), note=w.note, sign_check=w.sign_check, inverted=list(w.inverted),
+                          unconstrained=w.unconstrained)
 
     # ------------------------------------------------------------------------------------------ helpers for views
     def segment_choice(self, st: RegionState, s: int) -> SegmentChoice:

@@ -5,20 +5,25 @@ score(e | region r, target segments T) = Σ_j w_j · (x_j − μ_j) / σ_j   (th
 Every feature x_j is on a stated natural scale (indicators, shares, log counts) so that the default weights read
 as "per unit". Weights come from project history when there is enough of it (`learn_weights`), else from
 DEFAULT_WEIGHTS with μ = 0, σ = 1 (a feature a firm does not have then contributes exactly 0). With learned
-weights, μ and σ are the training rows' mean and standard deviation (the LogisticRegression was fitted on those
+weights, μ and σ are the training rows' mean and standard deviation (the logistic regression was fitted on those
 standardised values), so a feature the firm lacks contributes slightly below zero and one it has well above.
 
 Learning (see docs/targets.md): one row per project whose investor is outside the project's city (the city-level
 region containing the project's region): features of (investor | that city, the project's segment); label 1 when
 the project reached 签约 or a later stage (PROJECT_STAGES), else 0; plus `negatives_per_project` firms drawn at
 random (seeded) from the same segment's members outside that city, label 0 — "who lands versus who does not
-even come". scikit-learn LogisticRegression (L2, C, class_weight="balanced") on StandardScaler-ed features.
+even come". A logistic regression (L2, C, class-balanced, as scikit-learn's LogisticRegression) on standardised
+features, fitted with every weight kept on the side of its documented default (signfit.py: a feature documented as
+helping can get weight 0 from the data, never a minus — farther firms never score higher, a local fund's own
+investment never lowers its portfolio firm's score). It is fitted once without the bounds too: the features the
+data alone would have inverted are named in the answer (`sign_check` "constrained", `inverted`); when the bounded
+fit keeps no learned feature at all, the documented defaults are used with a warning (`sign_check` "fallback").
 Only with at least `min_positives` landed projects (and both classes present); otherwise the defaults are used.
 The response always says which. POLICY_FEATURES (need, park_fit) are never learned: they keep their defaults.
 
 Missing values: a feature the data does not give for a firm (no location → no distance; infinite or NaN inputs
 count as missing) is imputed with the training column's mean, so standardised it is 0 and contributes nothing —
-the rule scoring applies to unknowns too. A model that still cannot be fitted (sklearn refuses, or the weights
+the rule scoring applies to unknowns too. A model that still cannot be fitted (the optimiser fails, or the weights
 come out non-finite) falls back to DEFAULT_WEIGHTS, with a logged warning and a note in the response.
 """
 from __future__ import annotations
@@ -31,6 +36,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from graph.schema import PROJECT_STAGES
+from targets.signfit import fit_logistic
 
 log = logging.getLogger(__name__)
 LANDED_FROM = PROJECT_STAGES.index("签约")
@@ -79,7 +85,7 @@ class TargetConfig(BaseModel):
     learn_weights: bool = Field(default=True, description="有足够已落地项目时学习权重，否则用默认权重")
     min_positives: int = Field(default=30, ge=2, description="学习权重所需的最少已签约（含以后阶段）项目数")
     negatives_per_project: int = Field(default=5, ge=0, le=100, description="每个项目随机抽取的同环节外地企业负样本数")
-    C: float = Field(default=1.0, gt=0, description="LogisticRegression 正则强度的倒数")
+    C: float = Field(default=1.0, gt=0, description="逻辑回归（L2）正则强度的倒数")
     membership_model: bool = Field(default=True, description="用环节成员模型推断潜在成员（企业数不超过上限时）")
     membership_max_firms: int = Field(default=50_000, ge=0, description="拟合环节成员模型的企业数上限")
     membership_min_firms: int = Field(default=1000, ge=1, description="拟合环节成员模型所需的最少有环节归属企业数")
@@ -119,13 +125,18 @@ class Weights:
     projects: int
     note: str
     auc: float | None = None
+    sign_check: Literal["not_learned", "consistent", "constrained", "fallback"] = "not_learned"
+    inverted: tuple[str, ...] = ()  # features the unbounded fit turned against their documented sign
+    unconstrained: dict[str, float] | None = None  # what the unbounded fit gave (for the answer's weights info)
 
     @classmethod
     def default(cls, *, positives: int, negatives: int, projects: int, note: str,
-                weights: dict[str, float] | None = None) -> "Weights":
+                weights: dict[str, float] | None = None, sign_check: str = "not_learned",
+                inverted: tuple[str, ...] = (), unconstrained: dict[str, float] | None = None) -> "Weights":
         base = weights or DEFAULT_WEIGHTS
         return cls(np.asarray([base[f] for f in FEATURES]), np.zeros(len(FEATURES)),
-                   np.ones(len(FEATURES)), "default", positives, negatives, projects, note)
+                   np.ones(len(FEATURES)), "default", positives, negatives, projects, note,
+                   sign_check=sign_check, inverted=inverted, unconstrained=unconstrained)  # type: ignore[arg-type]
 
     @property
     def scaled(self) -> np.ndarray:
@@ -141,7 +152,8 @@ class Weights:
 
 
 def learn(X: np.ndarray, y: np.ndarray, *, projects: int, positives: int, config: TargetConfig) -> Weights:
-    """LogisticRegression on standardised features when there are enough positives; documented defaults else."""
+    """Sign-constrained logistic regression on standardised features when there are enough positives; documented
+    defaults else (see the module docstring)."""
     negatives = int((y == 0).sum())
     base = config.default_weights()
     if not config.learn_weights:
@@ -152,10 +164,48 @@ def learn(X: np.ndarray, y: np.ndarray, *, projects: int, positives: int, config
             positives=positives, negatives=negatives, projects=projects, weights=base,
             note=(f"已签约（含以后阶段）的外地投资项目 {positives} 个，少于学习所需的 {config.min_positives} 个，"
                   "使用默认权重" if positives < config.min_positives else "没有负样本，使用默认权重"))
-    from sklearn.linear_model import LogisticRegression
     from sklearn.metrics import roc_auc_score
 
     policy = np.isin(np.asarray(FEATURES), POLICY_FEATURES)
+    Z, mean, std, const = _standardise(X, policy)
+    learned = ~policy
+    signs = np.sign(np.asarray([DEFAULT_WEIGHTS[f] for f in FEATURES]))[learned]
+    try:
+        if not np.isfinite(Z).all():
+            raise ValueError("特征中仍有非有限值")
+        free, _ = fit_logistic(Z[:, learned], y, C=config.C)
+        coef, _ = fit_logistic(Z[:, learned], y, C=config.C, signs=signs)
+    except (ValueError, FloatingPointError, np.linalg.LinAlgError) as e:
+        log.warning("attractability weights could not be learned (%s); using the documented defaults", e)
+        return Weights.default(positives=positives, negatives=negatives, projects=projects, weights=base,
+                               note=f"无法从项目数据学习权重（{e}），使用默认权重")
+    names = [f for f, m in zip(FEATURES, learned) if m]
+    inverted = tuple(f for f, v, sg in zip(names, free, signs) if sg * v < -1e-3 and not const[F[f]])
+    unconstrained = {f: round(float(v), 4) for f, v in zip(names, free)}
+    labels = "、".join(f"{FEATURE_LABELS[f]} {unconstrained[f]:+.2f}" for f in inverted)
+    if not (np.abs(coef) > 1e-6).any():
+        log.warning("project history contradicts every documented sign (%s); using the documented defaults", labels)
+        return Weights.default(positives=positives, negatives=negatives, projects=projects, weights=base,
+                               sign_check="fallback", inverted=inverted, unconstrained=unconstrained,
+                               note=f"项目数据与文档约定的权重方向相反（{labels}），按符号约束学习后无可用特征，改用默认权重")
+    if inverted:
+        log.warning("learned weights would invert the documented signs of %s; fitted with sign bounds", labels)
+    w = np.asarray([base[f] for f in FEATURES], dtype=np.float64)
+    w[learned] = coef
+    w[const] = 0.0
+    auc = float(roc_auc_score(y, Z[:, learned] @ w[learned]))
+    signs_note = (f"；数据单独拟合会使 {labels} 与文档方向相反，已按文档符号约束（这些权重取 0）" if inverted
+                  else "；各权重方向与文档一致")
+    return Weights(w, mean, std, "learned", positives, negatives, projects,
+                   f"权重由 {projects} 个外地投资项目（已签约及以后 {positives} 个为正样本）与抽样的同环节外地企业学习得到"
+                   f"（逻辑回归 LogisticRegression，权重按文档符号约束，训练集 AUC {auc:.2f}）{signs_note}；"
+                   "本地缺口、园区主导产业两项为政策偏好，保持默认权重", auc=auc,
+                   sign_check="constrained" if inverted else "consistent", inverted=inverted,
+                   unconstrained=unconstrained)
+
+
+def _standardise(X: np.ndarray, policy: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(Z, μ, σ, constant columns) of the training rows: unknowns imputed with the column mean, policy features raw."""
     # infinite = unknown too; every feature is on a natural scale (indicators, shares, log counts), so anything
     # beyond ±1e6 is a data error, clipped so that no mean or variance overflows
     X = np.clip(np.where(np.isfinite(X), X, np.nan), -FEATURE_BOUND, FEATURE_BOUND)
@@ -172,23 +222,4 @@ def learn(X: np.ndarray, y: np.ndarray, *, projects: int, positives: int, config
     mean[policy], std[policy] = 0.0, 1.0
     Z = (X - mean) / std
     Z[:, const] = 0.0
-    learned = ~policy
-    lr = LogisticRegression(C=config.C, class_weight="balanced", max_iter=2000)
-    try:
-        if not np.isfinite(Z).all():
-            raise ValueError("特征中仍有非有限值")
-        lr.fit(Z[:, learned], y)
-        coef = lr.coef_.ravel()
-        if not np.isfinite(coef).all():
-            raise ValueError("拟合得到非有限权重")
-    except (ValueError, FloatingPointError, np.linalg.LinAlgError) as e:
-        log.warning("attractability weights could not be learned (%s); using the documented defaults", e)
-        return Weights.default(positives=positives, negatives=negatives, projects=projects, weights=base,
-                               note=f"无法从项目数据学习权重（{e}），使用默认权重")
-    w = np.asarray([base[f] for f in FEATURES], dtype=np.float64)
-    w[learned] = coef
-    w[const] = 0.0
-    auc = float(roc_auc_score(y, Z[:, learned] @ w[learned]))
-    return Weights(w, mean, std, "learned", positives, negatives, projects,
-                   f"权重由 {projects} 个外地投资项目（已签约及以后 {positives} 个为正样本）与抽样的同环节外地企业学习得到"
-                   f"（LogisticRegression，训练集 AUC {auc:.2f}）；本地缺口、园区主导产业两项为政策偏好，保持默认权重", auc=auc)
+    return Z, mean, std, const

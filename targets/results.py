@@ -45,14 +45,42 @@ class WeightsOut(BaseModel):
     auc: float | None = None
     values: dict[str, float] = Field(description="各特征权重（作用于标准化值）")
     note: str
+    sign_check: Literal["not_learned", "consistent", "constrained", "fallback"] = Field(
+        default="not_learned",
+        description="权重方向检查：not_learned 未学习（默认权重）；consistent 学得的方向与文档一致；constrained 数据会使"
+                    "inverted 中的特征方向相反，已按文档符号约束拟合（这些权重取 0）；fallback 约束后无可用特征，改用默认权重")
+    inverted: list[str] = Field(default_factory=list, description="不加约束拟合时方向与文档相反的特征")
+    unconstrained: dict[str, float] | None = Field(default=None, description="不加符号约束拟合得到的权重（仅供对照）")
+
+
+class Evidence(BaseModel):
+    """What a reason rests on, by key and name, so that a page can link it (企业 /pages/enterprises/{key}, 链主
+    /pages/leaders/{key}/targets, 基金 /pages/funds/{key}/targets, 环节 the chain map of `chain`)."""
+
+    kind: Literal["enterprise", "leader", "fund", "segment", "park", "chain"]
+    key: str
+    name: str
+    chain: str | None = Field(default=None, description="环节/园区所属（主导）产业链 key（链接产业链图谱）")
+
+
+class Reason(BaseModel):
+    text: str
+    feature: str = Field(description="理由来自的特征（FEATURES）")
+    kind: Literal["relation", "signal", "profile"] = Field(
+        description="relation 关系（链主供需、本地基金、本地缺口、园区）；signal 近期融资/扩张/资质；profile 规模、距离、区位")
+    evidence: list[Evidence] = Field(default_factory=list)
 
 
 class TargetItem(BaseModel):
     rank: int
     enterprise: str
     name: str
-    score: float = Field(description="得分 = 各特征贡献之和（权重 × 标准化值）")
-    reasons: list[str] = Field(description="贡献最大的至多 3 条理由")
+    score: float = Field(description="原始得分 = 各特征贡献之和（权重 × 标准化值），排序依据")
+    score_100: int = Field(default=50, ge=0, le=100, description=(
+        "0–100 分：100 / (1 + e^−(score − 基准))，基准 = 仅属于目标环节、别无其他信号的企业的得分（= 50 分）"))
+    reasons: list[str] = Field(description="至多 3 条理由（关系类在前；规模、距离从不排在关系类之前）")
+    reason_details: list[Reason] = Field(default_factory=list, description="同 reasons，附依据（企业/链主/基金/环节的 key 与名称）")
+    anchor_tie: str | None = Field(default=None, description="链主/基金视图：该企业与链主/基金的关系（直接供应商、客户、二级供应商、已投资）")
     contributions: dict[str, float] = Field(description="各特征贡献")
     segment: str | None = None
     segment_name: str | None = None
@@ -90,6 +118,7 @@ class SimilarItem(BaseModel):
     enterprise: str
     name: str
     score: float = Field(description="相似度 = Σ 各部分权重 × 相似度，0–1")
+    score_100: int = Field(default=0, ge=0, le=100, description="相似度 × 100，取整")
     reasons: list[str]
     contributions: dict[str, float]
     region: str | None = None

@@ -1,9 +1,15 @@
 """The ranking core of the target recommender (a mixin of TargetEngine): the candidates of target segments,
 their feature rows, scores (Σ w·(x−μ)/σ), the top k by argpartition, and each listed firm as a TargetItem with
-its reasons (reasons.py). A warm query touches only the candidates' rows."""
+its reasons (reasons.py). A warm query touches only the candidates' rows.
+
+The 0–100 score an officer sees (TargetItem.score_100) is 100 / (1 + e^−(score − baseline)): the baseline is the
+score of a firm that is a known member of the target segment and nothing else (small, no tie, no fund, no signal,
+location unknown, no local gap) — it gets 50; each unit of score above it (a log-odds unit when the weights are
+learned) moves the firm towards 100. The raw score stays in `score` and decides the order."""
 from __future__ import annotations
 
 import math
+from functools import cached_property
 from typing import Sequence
 
 import numpy as np
@@ -38,6 +44,20 @@ class ScoringMixin:
         Z = (X - w.mean) / w.std
         np.nan_to_num(Z, copy=False, nan=0.0)
         return Z @ w.w, Z
+
+    @cached_property
+    def baseline_score(self) -> float:
+        """The score of a known member of the target segment with nothing else going for it (= 50 of 100)."""
+        x0 = np.zeros((1, len(FEATURES)))
+        x0[0, F["segment_fit"]] = 1.0
+        x0[0, F["size"]] = 1.0 / 3.0  # unknown size counts as 小型
+        x0[0, F["proximity"]] = np.nan  # unknown location: neutral
+        return float(self.score(x0)[0][0])
+
+    def score_100(self, score: float) -> int:
+        """The raw score on the 0–100 scale of the module docstring."""
+        z = min(max(score - self.baseline_score, -50.0), 50.0)
+        return int(round(100.0 / (1.0 + math.exp(-z))))
 
     # ------------------------------------------------------------------------------------------ candidates
     def candidates_for(self, segs: Sequence[int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -146,9 +166,11 @@ class ScoringMixin:
         c = int(idx.seg_chain[s]) if s >= 0 else -1
         inferred = s >= 0 and self.inferred.nnz and self._is_inferred(e, s)
         d = float(st.distance_km[e])
+        why = rs.reasons(self, st, e, s, x, contrib, ctx, inferred=bool(inferred), varies=varies)
         return TargetItem(
             rank=rank, enterprise=str(idx.firm_keys[e]), name=str(idx.firm_names[e]), score=round(score, 4),
-            reasons=rs.reasons(self, st, e, s, x, contrib, ctx, inferred=bool(inferred), varies=varies),
+            score_100=self.score_100(score), reasons=[r.text for r in why], reason_details=why,
+            anchor_tie=rs.anchor_tie(self, e, ctx),
             contributions={f: round(float(v), 4) for f, v in zip(FEATURES, contrib)},
             segment=str(idx.seg_keys[s]) if s >= 0 else None, segment_name=str(idx.seg_names[s]) if s >= 0 else None,
             chain=str(idx.chain_keys[c]) if c >= 0 else None, chain_name=str(idx.chain_names[c]) if c >= 0 else None,

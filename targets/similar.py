@@ -125,7 +125,8 @@ def similar_enterprises(snap: Snapshot, *, enterprise: str, k: int = 20, region:
         tags = [str(idx.tag_vocab[t]) for t in _row(idx.tag_csr, c)] if idx.tag_csr.shape[1] else []
         items.append(SimilarItem(
             rank=rank, enterprise=str(idx.firm_keys[c]), name=str(idx.firm_names[c]), score=round(float(score[j]), 4),
-            reasons=reasons, contributions={b: round(float(C[j, i]), 4) for i, b in enumerate(blocks)},
+            score_100=int(round(min(max(float(score[j]), 0.0), 1.0) * 100)), reasons=reasons,
+            contributions={b: round(float(C[j, i]), 4) for i, b in enumerate(blocks)},
             region=str(idx.region_keys[r]) if r >= 0 else None, region_name=str(idx.region_names[r]) if r >= 0 else None,
             size=SIZES[int(idx.firm_size[c])] if idx.firm_size[c] >= 0 else None, tags=tags,
             synthetic=bool(idx.firm_synthetic[c])))

@@ -17,8 +17,11 @@ from targets.results import TargetList
 VIEW_NAMES = {"region": "地区招商目标", "leader": "链主供需伙伴（以商引商）", "fund": "基金组合企业（以投促引）",
               "parcel": "地块候选企业"}
 FIT_SOURCE = {"member": "已知环节归属", "model": "成员模型推断", "none": "无"}
+SIGN_CHECK = {"not_learned": "未学习，使用默认权重", "consistent": "学得的权重方向与文档一致",
+              "constrained": "数据会使下列特征方向相反，已按文档符号约束（取 0）",
+              "fallback": "数据与文档方向全部相反，已改用默认权重"}
 BASE_COLUMNS = ["排名", "企业", "企业代码", "得分", "推荐理由1", "推荐理由2", "推荐理由3", "目标环节", "所属产业链", "环节匹配来源",
-                "所在地", "所在经济区", "距离（公里）", "规模", "标签", "合成示例"]
+                "所在地", "所在经济区", "距离（公里）", "规模", "标签", "合成示例", "与链主/基金的关系", "原始得分"]
 
 
 def header() -> list[str]:
@@ -29,9 +32,9 @@ def rows(out: TargetList) -> list[list[object]]:
     body = []
     for it in out.items:
         reasons = (it.reasons + ["", "", ""])[:3]
-        body.append([it.rank, it.name, it.enterprise, it.score, *reasons, it.segment_name or "", it.chain_name or "",
+        body.append([it.rank, it.name, it.enterprise, it.score_100, *reasons, it.segment_name or "", it.chain_name or "",
                      FIT_SOURCE[it.fit_source], it.region_name or "", it.macro_region or "", it.distance_km,
-                     it.size or "", "、".join(it.tags), "是" if it.synthetic else ""]
+                     it.size or "", "、".join(it.tags), "是" if it.synthetic else "", it.anchor_tie or "", it.score]
                     + [it.contributions.get(f, 0.0) for f in FEATURES])
     return body
 
@@ -48,8 +51,13 @@ def about_rows(out: TargetList) -> list[list[object]]:
         ["目标环节", segs or "—"],
         ["环节确定方式", out.segment_choice],
         ["候选与排除", f"参与排序的外地企业 {out.candidates} 家；已在本地（含下级行政区、本地园区）而排除 {out.excluded_local} 家"],
-        ["得分", "各特征贡献之和；贡献 = 权重 × 标准化值（(x − 均值) / 标准差）；推荐理由取贡献最大的至多 3 项"],
+        ["得分", "0–100 分 = 100 / (1 + e^−(原始得分 − 基准))，基准为仅属于目标环节、别无其他信号的企业（50 分）；"
+                 "原始得分 = 各特征贡献之和，贡献 = 权重 × 标准化值（(x − 均值) / 标准差）"],
+        ["推荐理由", "至多 3 条：先列链主供需、本地基金、本地缺口等关系与近期融资/扩张，规模与距离不排在其前；"
+                   "距离仅在 300 公里以内作为理由（便于配套）"],
         ["权重来源", ("由项目历史学习" if w.source == "learned" else "默认权重") + f"：{w.note}"],
+        ["权重方向", SIGN_CHECK[w.sign_check] + (f"（{'、'.join(FEATURE_LABELS[f] for f in w.inverted)}）"
+                                                 if w.inverted else "")],
         ["环节匹配", out.segment_fit_note],
         ["说明", "；".join(out.notes) or "—"],
     ]

@@ -20,6 +20,7 @@ SEGMENT_LABELS = {
     "chains": "IndustryChain", "segments": "Segment", "enterprises": "Enterprise", "funds": "Fund", "parks": "Park",
     "parcels": "LandParcel", "projects": "Project", "regions": "Region", "products": "Product", "policies": "Policy",
     "pipeline": "Project",  # /pages/pipeline/{key}: one project of the 招商项目库
+    "leaders": "Enterprise",  # /pages/leaders/{id}/targets: a 链主 (another firm answers 404, which the walk skips)
 }
 PARAM_LABELS = {"chain": "IndustryChain", "segment": "Segment", "enterprise": "Enterprise", "park": "Park",
                 "parcel": "LandParcel", "project": "Project", "region": "Region", "fund": "Fund", "policy": "Policy"}

@@ -1,6 +1,7 @@
 """Target recommendation API (/api/v1/recommendations/targets, /enterprises/{id}/similar, /leaders/{id}/targets,
 /funds/{id}/targets), the XLSX export, the parcel → enterprises endpoint, the chain map's links from each gap to its
-targets, and `chainmatch targets` — on the hand-built graph of tests/targets/test_targets.py."""
+targets, and `chainmatch targets` — on the hand-built graph of tests/targets/test_targets.py, served by the shared `api_env`
+fixture (tests/conftest.py) on each backend."""
 from __future__ import annotations
 
 import csv
@@ -10,15 +11,14 @@ import re
 from urllib.parse import parse_qs, urlparse
 
 import pytest
-from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 from typer.testing import CliRunner
 
 from test_targets import targets_graph  # noqa: E402
 
-from api.app import create_app  # noqa: E402
-from api.settings import Settings, get_settings  # noqa: E402
-from conftest import new_store, point_cli_at
+from api.settings import get_settings  # noqa: E402
+from conftest import open_api, point_cli_at
+from factories import graph_data
 from graph.sqlite_store import SQLiteStore  # noqa: E402
 from graph.writer import write_objects  # noqa: E402
 
@@ -26,15 +26,8 @@ V1 = "/api/v1"
 
 
 @pytest.fixture(scope="module")
-def env(backend, tmp_path_factory):
-    d = tmp_path_factory.mktemp("recommend")
-    store = new_store(backend, d / "r.db")
-    objs, rels = targets_graph()
-    write_objects(store, objs, rels)
-    app = create_app(Settings(sqlite_path=str(d / "r.db"), snapshot_dir=str(d / "snaps")), store=store)
-    with TestClient(app) as client:
-        yield client, store
-    store.close()
+def app_data():
+    return graph_data(*targets_graph(), park="pk1")
 
 
 def keys(body):
@@ -52,8 +45,8 @@ def assert_problem(r, status, field, text=None):
 
 
 # ------------------------------------------------------------------------------------------- targets
-def test_targets_for_a_segment(env):
-    client, _ = env
+def test_targets_for_a_segment(api_env):
+    client = api_env.client
     r = client.get(f"{V1}/recommendations/targets", params={"region": "甲市", "chain": "ic", "segment": "ic.mat", "k": 10})
     assert r.status_code == 200, r.text
     body = r.json()
@@ -65,11 +58,15 @@ def test_targets_for_a_segment(env):
     a = body["items"][got.index("A")]
     assert a["reasons"][0] == "链主「甲市链主（测试）」（集成电路）的供应商" and a["fit_source"] == "member"
     assert body["weights"]["source"] == "default" and body["weights"]["min_positives"] == 30
+    # added, backward compatible: the raw score stays, the 0–100 score and the reasons' evidence join it
+    assert isinstance(a["score"], float) and isinstance(a["score_100"], int) and 50 < a["score_100"] <= 100
+    assert a["reason_details"][0]["evidence"] == [{"kind": "leader", "key": "L1", "name": "甲市链主（测试）", "chain": None}]
+    assert body["weights"]["sign_check"] == "not_learned" and body["weights"]["inverted"] == []
     assert body["excluded_local"] == 3 and body["candidates"] == 6
 
 
-def test_targets_for_a_chain_choose_the_gap_segments(env):
-    client, _ = env
+def test_targets_for_a_chain_choose_the_gap_segments(api_env):
+    client = api_env.client
     body = client.get(f"{V1}/recommendations/targets", params={"region": "900100", "chain": "集成电路"}).json()
     assert [s["key"] for s in body["segments"]] == ["ic.pkg", "ic.app", "ic.mat"]
     g = next(it for it in body["items"] if it["enterprise"] == "G")
@@ -87,13 +84,13 @@ def test_targets_for_a_chain_choose_the_gap_segments(env):
     ({"region": "甲市", "chain": "ic", "k": 501}, 422, "k", None),
     ({"region": "甲市", "chain": "ic", "k": "ten"}, 422, "k", None),
 ])
-def test_targets_bad_input_is_problem_json_naming_the_parameter(env, params, status, field, text):
-    client, _ = env
+def test_targets_bad_input_is_problem_json_naming_the_parameter(api_env, params, status, field, text):
+    client = api_env.client
     assert_problem(client.get(f"{V1}/recommendations/targets", params=params), status, field, text)
 
 
-def test_targets_xlsx_export(env):
-    client, _ = env
+def test_targets_xlsx_export(api_env):
+    client = api_env.client
     r = client.get(f"{V1}/recommendations/targets.xlsx", params={"region": "甲市", "chain": "ic", "segment": "ic.mat"})
     assert r.status_code == 200
     assert r.headers["content-type"].startswith("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
@@ -111,8 +108,8 @@ def test_targets_xlsx_export(env):
 
 
 # ------------------------------------------------------------------------------------------- views
-def test_similar_enterprises(env):
-    client, _ = env
+def test_similar_enterprises(api_env):
+    client = api_env.client
     r = client.get(f"{V1}/enterprises/A/similar", params={"k": 5})
     assert r.status_code == 200
     body = r.json()
@@ -124,8 +121,8 @@ def test_similar_enterprises(env):
     assert_problem(client.get(f"{V1}/enterprises/A/similar", params={"region": "火星"}), 404, "region")
 
 
-def test_leader_targets(env):
-    client, _ = env
+def test_leader_targets(api_env):
+    client = api_env.client
     body = client.get(f"{V1}/leaders/L1/targets").json()
     assert body["view"] == "leader" and body["anchor"]["key"] == "L1" and body["region"]["key"] == "900100"
     assert keys(body) == ["A", "C"]
@@ -136,8 +133,8 @@ def test_leader_targets(env):
     assert_problem(client.get(f"{V1}/leaders/L1/targets", params={"region": "火星"}), 404, "region")
 
 
-def test_fund_targets(env):
-    client, _ = env
+def test_fund_targets(api_env):
+    client = api_env.client
     body = client.get(f"{V1}/funds/FP/targets", params={"region": "甲市"}).json()
     assert body["view"] == "fund" and keys(body) == ["E"] and body["excluded_local"] == 1
     assert "「丙市创投基金（测试）」已投资（该基金也投资了本地企业「甲市材料（测试）」）" in body["items"][0]["reasons"]
@@ -146,8 +143,8 @@ def test_fund_targets(env):
     assert_problem(client.get(f"{V1}/funds/FP/targets", params={"region": "火星"}), 404, "region")
 
 
-def test_parcel_enterprises_use_the_recommender(env):
-    client, _ = env
+def test_parcel_enterprises_use_the_recommender(api_env):
+    client = api_env.client
     r = client.get(f"{V1}/parcels/pc1/enterprises", params={"limit": 10})
     assert r.status_code == 200, r.text
     body = r.json()
@@ -159,8 +156,8 @@ def test_parcel_enterprises_use_the_recommender(env):
 
 
 # ------------------------------------------------------------------------------------------- chain map page
-def test_chain_map_links_each_gap_to_its_targets(env):
-    client, _ = env
+def test_chain_map_links_each_gap_to_its_targets(api_env):
+    client = api_env.client
     html = client.get("/pages/chains/ic/map", params={"region": "甲市"}).text
     data = json.loads(re.search(r'<script type="application/json" id="cm-data">(.*?)</script>', html, re.S).group(1))
     assert [t["name"] for t in data["targets"]["ic.pkg"]] == ["丙市封测己（测试）"]
@@ -178,10 +175,10 @@ def test_chain_map_links_each_gap_to_its_targets(env):
 
 
 # ------------------------------------------------------------------------------------------- CLI
-def test_cli_targets_writes_xlsx_and_csv_and_refuses_bad_input(env, monkeypatch, tmp_path):
+def test_cli_targets_writes_xlsx_and_csv_and_refuses_bad_input(api_env, monkeypatch, tmp_path):
     from api.cli import app as cli
 
-    _, store = env
+    store = api_env.store
     point_cli_at(monkeypatch, store)
     monkeypatch.setenv("CHAINMATCH_SNAPSHOT_DIR", str(tmp_path / "snaps"))
     get_settings.cache_clear()
@@ -207,6 +204,24 @@ def test_cli_targets_writes_xlsx_and_csv_and_refuses_bad_input(env, monkeypatch,
         get_settings.cache_clear()
 
 
+def test_cli_targets_prints_the_list_without_output(api_env, monkeypatch, tmp_path):
+    from api.cli import app as cli
+
+    point_cli_at(monkeypatch, api_env.store)
+    monkeypatch.setenv("CHAINMATCH_SNAPSHOT_DIR", str(tmp_path / "snaps"))
+    get_settings.cache_clear()
+    try:
+        r = CliRunner().invoke(cli, ["targets", "--region", "甲市", "--chain", "集成电路", "--segment", "材料", "--k", "3"])
+        assert r.exit_code == 0, r.output
+        lines = r.output.splitlines()
+        first = next(i for i, line in enumerate(lines) if line.strip().startswith("1."))
+        assert re.match(r"\s+1\.\s+\d{1,3} 分  丙市供货甲（测试）（丙市 · 材料）$", lines[first]), lines[first]
+        assert lines[first + 1].strip() == "- 链主「甲市链主（测试）」（集成电路）的供应商"
+        assert "写出" not in r.output and not list(tmp_path.glob("*.xlsx"))
+    finally:
+        get_settings.cache_clear()
+
+
 def test_a_repeated_query_is_served_again_until_a_write_changes_the_answer(tmp_path):
     """Answers are cached per snapshot: the same query twice gives the same body, and after a write (firm A
     moves into the region) the next answer reflects it — never a stale list."""
@@ -214,11 +229,11 @@ def test_a_repeated_query_is_served_again_until_a_write_changes_the_answer(tmp_p
     from graph.schema import MODELS, Label
 
     store = SQLiteStore(tmp_path / "c.db")
-    objs, rels = targets_graph()
-    write_objects(store, objs, rels)
-    app = create_app(Settings(sqlite_path=str(tmp_path / "c.db"), snapshot_dir=str(tmp_path / "snaps")), store=store)
+    data = graph_data(*targets_graph(), park="pk1")
+    data.fill(store)
     params = {"region": "甲市", "chain": "ic", "segment": "ic.mat", "k": 10}
-    with TestClient(app) as client:
+    with open_api(store, tmp_path, data) as env:
+        client = env.client
         first = client.get(f"{V1}/recommendations/targets", params=params)
         hits = CACHE.hits
         again = client.get(f"{V1}/recommendations/targets", params=params)
@@ -237,11 +252,10 @@ def test_settings_reach_the_recommender(tmp_path):
     from api.settings import TargetSettings
 
     store = SQLiteStore(tmp_path / "s.db")
-    objs, rels = targets_graph()
-    write_objects(store, objs, rels)
-    settings = Settings(sqlite_path=str(tmp_path / "s.db"), snapshot_dir=str(tmp_path / "snaps"),
-                        targets=TargetSettings(weights={"need": 2.5}, max_k=5))
-    with TestClient(create_app(settings, store=store)) as client:
+    data = graph_data(*targets_graph(), park="pk1", targets=TargetSettings(weights={"need": 2.5}, max_k=5))
+    data.fill(store)
+    with open_api(store, tmp_path, data) as env:
+        client = env.client
         r = client.get(f"{V1}/recommendations/targets", params={"region": "甲市", "chain": "ic", "k": 5})
         assert r.status_code == 200, r.text
         assert r.json()["weights"]["values"]["need"] == 2.5

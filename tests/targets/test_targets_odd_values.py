@@ -45,6 +45,9 @@ def test_a_firm_without_location_investing_in_a_project_no_longer_breaks_learnin
     projects = [Project(key=f"PJ{i}", name=f"项目{i}（测试）", investor=f"N{i}", region="900100", chain="ic",
                         segment="ic.mat", stage="签约" if i % 2 else "洽谈") for i in range(6)]
     rels = [RelRec("IN_SEGMENT", "Enterprise", f"N{i}", "Segment", "ic.mat", {"weight": 1.0}) for i in range(6)]
+    # the signed investors supply the local 链主: the history then supports a documented sign (learning keeps a
+    # feature; a history that contradicts every sign falls back to the defaults, see test_targets_signs.py)
+    rels += [RelRec("SUPPLIES", "Enterprise", f"N{i}", "Enterprise", "L1") for i in range(1, 6, 2)]
     s = SQLiteStore(tmp_path / "nan.db")
     try:
         objs, base = targets_graph(extra + projects, rels)
