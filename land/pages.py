@@ -19,7 +19,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 
 from api.auth import Principal
 from api.deps import PageCtxDep, SnapshotDep, StateDep, StoreDep, page_form
-from kernel.errors import Conflict, Forbidden, Invalid, NotFound
+from kernel.errors import Conflict, Forbidden, NotFound
 from kernel.pages import PageContext, e, error_page, page, redirect_with
 from land import queries
 from land.commands import release_parcel, reserve_parcel, transfer_parcel
@@ -157,7 +157,7 @@ def _back(key: str) -> str:
 
 def _refusal(err: LandServiceError) -> str:
     kind = ("冲突" if isinstance(err, Conflict) else "无权办理" if isinstance(err, Forbidden)
-            else "未找到" if isinstance(err, NotFound) else "未办理" if isinstance(err, Invalid) else "未办理")
+            else "未找到" if isinstance(err, NotFound) else "未办理")  # Invalid (incl. a project breaking a rule)
     return f"{kind}：{err.message}"
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from browserkit import ARTIFACTS, ROOT, browser, load_page, serve, stop  # noqa: E402,F401  (fixtures)
+from browserkit import ROOT, browser, load_page, serve, stop  # noqa: E402,F401  (fixtures)
 
 SHOTS = ROOT / "docs" / "screenshots"
 WIDTH = 1280
