@@ -14,7 +14,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from browserkit import ROOT, browser, serve, stop  # noqa: E402,F401  (fixtures)
 from browserkit import click_and_load  # noqa: E402
 
-SHOTS = ROOT / "docs" / "screenshots"
+SHOTS = ROOT / "test-artifacts" / "screenshots"  # docs/screenshots/ keeps the reviewed copies; tests never rewrite them
 
 
 @pytest.fixture(scope="module")
@@ -90,6 +90,7 @@ def test_choose_a_firm_by_name_and_click_calculate(officer):
     driver, base = officer
     assert driver.find_element(By.TAG_NAME, "h1").text == "政策计算器"
     assert "王专员" in driver.find_element(By.ID, "cm-user").text
+    SHOTS.mkdir(parents=True, exist_ok=True)
     driver.save_screenshot(str(SHOTS / "incentives.png"))
     _type(driver, "f-enterprise", "示例外资电子")
     _choose(driver, "f-industry_class", "制造业")

@@ -2,7 +2,7 @@
 an officer signs in by typing their API key, opens a parcel from the listing, clicks 预留 → the parcel shows 已预留
 (for whom, until when in 北京时间); clicks 预留 again → 冲突 and nothing changes; clicks 释放 → 可供. The 项目找地 form
 answers the quick question (约 80 亩, 投资强度 300 万元/亩, nothing else known) with parcels to verify instead of
-none. No request leaves the machine, no console error. Screenshots of the three pages go to docs/screenshots/."""
+none. No request leaves the machine, no console error. Screenshots of the three pages go to test-artifacts/screenshots/ (reviewed copies in docs/screenshots/)."""
 from __future__ import annotations
 
 import sys
@@ -12,8 +12,9 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from browserkit import ROOT, browser, load_page, serve, stop  # noqa: E402,F401  (fixtures)
+from browserkit import click_and_load  # noqa: E402
 
-SHOTS = ROOT / "docs" / "screenshots"
+SHOTS = ROOT / "test-artifacts" / "screenshots"  # docs/screenshots/ keeps the reviewed copies; tests never rewrite them
 WIDTH = 1280
 
 
@@ -45,7 +46,7 @@ def land_site(tmp_path_factory):
 
 
 def _shot(driver, name: str) -> None:
-    """The page at 1280 px wide, as tall as its content (capped at 1150 px, which keeps the PNG under ~300 KB), into docs/screenshots/."""
+    """The page at 1280 px wide, as tall as its content (capped at 1150 px, which keeps the PNG under ~300 KB)."""
     height = driver.execute_script("return document.documentElement.scrollHeight")
     driver.set_window_size(WIDTH, max(700, min(int(height) + 20, 1150)))
     SHOTS.mkdir(parents=True, exist_ok=True)
@@ -58,7 +59,7 @@ def _sign_in(driver, base: str, key: str) -> None:
 
     load_page(driver, f"{base}/pages/login?next=/pages/land", allowed=(base + "/", "data:"))
     driver.find_element(By.CSS_SELECTOR, "#cm-login-form input[name=key]").send_keys(key)
-    driver.find_element(By.CSS_SELECTOR, "#cm-login-form button[type=submit]").click()
+    click_and_load(driver, driver.find_element(By.CSS_SELECTOR, "#cm-login-form button[type=submit]"))
     load_page(driver, driver.current_url, allowed=(base + "/", "data:"))
     assert driver.find_element(By.ID, "cm-user").text.startswith("张专员（招商专员）")
 
@@ -67,7 +68,7 @@ def _click(driver, base: str, selector: str):
     """Submit a form by clicking its button, then check the page it lands on; returns (flash text, its classes)."""
     from selenium.webdriver.common.by import By
 
-    driver.find_element(By.CSS_SELECTOR, selector).click()
+    click_and_load(driver, driver.find_element(By.CSS_SELECTOR, selector))
     load_page(driver, driver.current_url, allowed=(base + "/", "data:"))
     flash = driver.find_element(By.ID, "cm-flash")
     return flash.text, flash.get_attribute("class")
@@ -89,7 +90,7 @@ def test_officer_reserves_a_parcel_then_conflict_then_release(browser, land_site
     browser.find_element(By.ID, "land-match-form")  # 项目找地 is on the listing
     _shot(browser, "land.png")
     load_page(browser, f"{base}/pages/land?status=all", allowed=(base + "/", "data:"))
-    browser.find_element(By.LINK_TEXT, name).click()  # open the parcel from the listing
+    click_and_load(browser, browser.find_element(By.LINK_TEXT, name))  # open the parcel from the listing
     load_page(browser, browser.current_url, allowed=(base + "/", "data:"))
     assert _status(browser, parcel) == "可供"
     Select(browser.find_element(By.ID, "land-reserve-project")).select_by_value(project["project"])
@@ -121,7 +122,7 @@ def test_quick_question_finds_parcels_to_verify(browser, land_site):
     form = browser.find_element(By.ID, "land-match-form")
     form.find_element(By.NAME, "area").send_keys("80")
     form.find_element(By.NAME, "intensity").send_keys("300")
-    form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    click_and_load(browser, form.find_element(By.CSS_SELECTOR, "button[type=submit]"))
     load_page(browser, browser.current_url, allowed=(base + "/", "data:"))
     counts = browser.find_element(By.ID, "land-match-counts").text
     tier = browser.find_element(By.ID, "land-to-verify").text

@@ -14,8 +14,9 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from browserkit import ROOT, browser, load_page, serve, stop  # noqa: E402,F401  (fixtures)
+from browserkit import click_and_load  # noqa: E402
 
-SHOTS = ROOT / "docs" / "screenshots"
+SHOTS = ROOT / "test-artifacts" / "screenshots"  # docs/screenshots/ keeps the reviewed copies; tests never rewrite them
 
 
 @pytest.fixture(scope="module")
@@ -51,7 +52,7 @@ def _sign_in(driver, base: str, key: str) -> None:
 
     driver.get(f"{base}/pages/login?next=/pages/targets")
     driver.find_element(By.NAME, "key").send_keys(key)
-    driver.find_element(By.CSS_SELECTOR, "#cm-login-form button[type=submit]").click()
+    click_and_load(driver, driver.find_element(By.CSS_SELECTOR, "#cm-login-form button[type=submit]"))
     assert "招商专员小王" in driver.find_element(By.ID, "cm-user").text
 
 
@@ -69,7 +70,7 @@ def test_target_form_list_and_the_fund_and_leader_pages(browser, site):  # noqa:
     k = browser.find_element(By.NAME, "k")
     k.clear()
     k.send_keys("6")  # (a screenshot that stays small)
-    browser.find_element(By.ID, "f-submit").click()
+    click_and_load(browser, browser.find_element(By.ID, "f-submit"))
     load_page(browser, browser.current_url, allowed=(base,))
     assert "衢州市 · 集成电路" in browser.find_element(By.ID, "cm-list-title").text
     rows = browser.find_elements(By.CSS_SELECTOR, "#cm-targets tr.target")
@@ -86,7 +87,7 @@ def test_target_form_list_and_the_fund_and_leader_pages(browser, site):  # noqa:
     # a fund named in a reason (本地基金「…」已投资) leads to its 以投促引 page
     fund_link = browser.find_element(By.CSS_SELECTOR, "#cm-targets a.ev-fund")
     fund_name = fund_link.text
-    fund_link.click()
+    click_and_load(browser, fund_link)
     load_page(browser, browser.current_url, allowed=(base,))
     assert "/pages/funds/" in browser.current_url and "以投促引" in browser.title
     assert fund_name in browser.find_element(By.ID, "cm-list-title").text
@@ -96,7 +97,7 @@ def test_target_form_list_and_the_fund_and_leader_pages(browser, site):  # noqa:
     _shot(browser, "targets-fund.png")
     # a local 链主 (listed under the form) leads to its 以企引企 page, each partner with its supply tie
     browser.get(targets_url)
-    browser.find_element(By.CSS_SELECTOR, "#cm-leaders a").click()
+    click_and_load(browser, browser.find_element(By.CSS_SELECTOR, "#cm-leaders a"))
     load_page(browser, browser.current_url, allowed=(base,))
     assert "/pages/leaders/" in browser.current_url and "以企引企" in browser.title
     leader_rows = browser.find_elements(By.CSS_SELECTOR, "#cm-targets tr.target")
