@@ -48,11 +48,14 @@ def _shot(driver, name: str) -> None:
 
 def _sign_in(driver, base: str, key: str) -> None:
     from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as EC
+    from selenium.webdriver.support.ui import WebDriverWait
 
     driver.get(f"{base}/pages/login?next=/pages/targets")
     driver.find_element(By.NAME, "key").send_keys(key)
     driver.find_element(By.CSS_SELECTOR, "#cm-login-form button[type=submit]").click()
-    assert "招商专员小王" in driver.find_element(By.ID, "cm-user").text
+    user = WebDriverWait(driver, 30).until(EC.presence_of_element_located((By.ID, "cm-user")))
+    assert "招商专员小王" in user.text
 
 
 def test_target_form_list_and_the_fund_and_leader_pages(browser, site):  # noqa: F811
