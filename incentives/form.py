@@ -12,16 +12,15 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Sequence
-from zoneinfo import ZoneInfo
 
 from graph.snapshot import Snapshot
 from incentives.calculator import Calculation, calculate
 from incentives.facts import REF_FACTS, FactsError, parse_facts, subject_facts, value_names
 from incentives.rules import Document, FactSpec, RuleBook, condition_facts
+from kernel.clock import beijing_today
 from kernel.errors import LookupFailed
 from kernel.resolve import resolver
 
-BEIJING = ZoneInfo("Asia/Shanghai")
 CONTROLS = ("enterprise", "project", "on", "show")  # the form's own fields; every other name is a fact
 CONTROL_LABELS = {"enterprise": "企业", "project": "招商项目", "on": "计算日期"}
 REF_HELP = {"region": "行政区名称或代码，如 柯城区、江山市、330802",
@@ -149,10 +148,6 @@ class CalcOutcome:
     facts: dict[str, Any] = field(default_factory=dict)
     calc: Calculation | None = None
     names: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
-
-
-def beijing_today() -> dt.date:
-    return dt.datetime.now(BEIJING).date()
 
 
 def run_form(book: RuleBook, snap: Snapshot, form: CalcForm) -> CalcOutcome:

@@ -15,7 +15,8 @@ from fastapi.responses import HTMLResponse
 
 from api.deps import PageCtxDep, SnapshotDep
 from incentives.facts import value_names
-from incentives.form import CalcForm, beijing_today, form_sections, run_form
+from incentives.form import CalcForm, form_sections, run_form
+from kernel.clock import beijing_today
 from incentives.page_views import CSS, calc_answer, calc_form, clause_list, push_chooser, push_view
 from incentives.push import push
 from incentives.rules import default_rules

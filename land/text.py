@@ -5,6 +5,7 @@ import datetime as dt
 import math
 
 from graph.schema import LAND_USES
+from kernel.clock import beijing_text, epoch_text
 from land.tables import LAND_USE_CODES, ProjectTable
 
 
@@ -23,28 +24,14 @@ def day_text(days: float) -> str:
     return dt.date.fromordinal(int(days)).isoformat() if math.isfinite(days) else "—"
 
 
-# China keeps one offset all year (no daylight saving): a fixed UTC+8 needs no time-zone database
-BEIJING = dt.timezone(dt.timedelta(hours=8), "北京时间")
-
-
 def moment_text(seconds: float) -> str:
     """Epoch seconds as a minute in 北京时间 ("2026-01-08 16:00 北京时间"), as officers read times."""
-    if not math.isfinite(seconds):
-        return "—"
-    return dt.datetime.fromtimestamp(seconds, BEIJING).strftime("%Y-%m-%d %H:%M 北京时间")
+    return epoch_text(seconds)
 
 
 def stored_moment_text(text: str | None) -> str:
     """A stored moment (ISO 8601, UTC: `2026-01-08T08:00:00Z`) in 北京时间; "" when absent, as given if unreadable."""
-    if not text:
-        return ""
-    try:
-        moment = dt.datetime.fromisoformat(str(text).replace("Z", "+00:00"))
-    except ValueError:
-        return str(text)
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.timezone.utc)
-    return moment.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M 北京时间")
+    return beijing_text(text, missing="", label=True)
 
 
 def range_text(lo: float, hi: float, unit: str) -> str:

@@ -11,14 +11,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 from urllib.parse import quote
-from zoneinfo import ZoneInfo
 
+from kernel.clock import beijing_text
 from kernel.pages import PageContext, action_form, e
 from pipeline.board import stage_history, tracking_log
 from pipeline.names import REFS
 from pipeline.rules import STAGE_INDEX, STAGES, TRANSITIONS, stage_label
 
-BEIJING = ZoneInfo("Asia/Shanghai")
 WRITERS = ("officer", "park_admin", "admin")
 
 CSS = """
@@ -47,22 +46,9 @@ padding:2px 4px;max-width:100%}.card button.act{padding:3px 8px;font-size:12px}
 """
 
 
-def beijing_today() -> dt.date:
-    """Today in 北京时间 (the server may run on UTC: at 07:00 in Quzhou it is still yesterday there)."""
-    return dt.datetime.now(BEIJING).date()
-
-
 def beijing(at: str | None) -> str:
     """A stored UTC moment (2026-11-20T01:30:00Z) as 北京时间: 2026-11-20 09:30."""
-    if not at:
-        return "—"
-    try:
-        t = dt.datetime.fromisoformat(str(at).replace("Z", "+00:00"))
-    except ValueError:
-        return str(at)
-    if t.tzinfo is None:
-        t = t.replace(tzinfo=dt.timezone.utc)
-    return t.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M")
+    return beijing_text(at)
 
 
 def who(actor: str | None) -> str:

@@ -24,7 +24,8 @@ from kernel.errors import ChainMatchError, Conflict
 from kernel.pages import PageContext, e, local_path, page, redirect_with
 from pipeline import board as pb, commands as cmd
 from pipeline.evaluation import evaluate, parcel_of
-from pipeline.html import CSS, beijing_today, card, facts, money, project_url, records, workbench
+from kernel.clock import beijing_today
+from pipeline.html import CSS, card, facts, money, project_url, records, workbench
 from pipeline.names import ref_names
 from pipeline.queries import park_key
 from pipeline.rules import STAGES, is_landed, stage_label
