@@ -156,7 +156,11 @@ def _session(store: GraphStore, request: Request) -> tuple[Principal, str] | Non
 def get_page_context(request: Request, store: StoreDep) -> PageContext:
     """Who is signed in to the pages and the message the last form left (cm_msg / cm_ok)."""
     found = _session(store, request)
-    user = PageUser(found[0].name, found[0].role, found[0].park, page_csrf(found[1])) if found else None
+    user = None
+    if found:
+        p, token = found
+        park = (store.get("Park", p.park) or {}).get("name") or p.park if p.park else None  # the park by its name
+        user = PageUser(p.name, p.role, park, page_csrf(token))
     q = request.query_params
     rest = urlencode([(k, v) for k, v in parse_qsl(request.url.query, keep_blank_values=True) if k not in (MSG, OK)])
     path = request.url.path + (f"?{rest}" if rest else "")

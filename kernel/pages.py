@@ -57,7 +57,7 @@ class PageUser:
 
     name: str
     role: str
-    park: str | None
+    park: str | None  # a park administrator's park, by name
     csrf: str
 
 

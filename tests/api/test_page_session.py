@@ -98,3 +98,10 @@ def test_every_page_has_the_one_navigation_bar(api_env, anon, path):
 def test_the_home_page_speaks_chinese(anon):
     text = anon.get("/").text
     assert "企业" in text and "产业链" in text and "IndustryChain" not in text and "Enterprise " not in text
+
+
+def test_a_park_administrator_sees_their_park_by_name_not_its_key(api_env):
+    c, _ = api_env.signed_in("park_admin")
+    text = c.get("/").text
+    park = api_env.store.get("Park", "quzhou_zhizao")["name"]
+    assert f"park_admin-user（园区管理员 · {park}）" in text and "quzhou_zhizao" not in text.split("</nav>")[0]
