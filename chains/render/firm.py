@@ -182,7 +182,7 @@ def recommendation(snap: Snapshot, f: int, region: str | None, settings: Mapping
     klass = next((c.klass for c in ranked.segments if c.key == str(idx.seg_keys[s])), None)
     why = f"（本地该环节为{klass}）" if klass else ""
     return Recommendation(name, f"在{name}「{seg}」环节{why}的 {ranked.candidates} 家外地候选企业中排第 {hit.rank} 名。",
-                          list(hit.reasons), hit.rank, hit.score)
+                          list(hit.reasons), hit.rank, hit.score_100)
 
 
 def firm_body(snap: Snapshot, key: str, record: Mapping[str, Any], *, region: str | None = None,
@@ -208,7 +208,7 @@ def firm_body(snap: Snapshot, key: str, record: Mapping[str, Any], *, region: st
         why = "<p class='cm-hint'>选择招商地区后，显示本企业是否是该地区的招商目标及推荐理由。</p>"
     else:
         reasons = "".join(f"<li>{e(x)}</li>" for x in rec.reasons)
-        score = f"<p>推荐得分 <b>{rec.score:.2f}</b></p>" if rec.score is not None else ""
+        score = f"<p>推荐得分 <b>{rec.score:.0f}</b>（0–100）</p>" if rec.score is not None else ""
         why = f"<p id='cm-verdict'>{e(rec.verdict)}</p>{score}" + (f"<ol id='cm-reasons'>{reasons}</ol>" if reasons else "")
     sim = similar_rows(snap, key, region, target_settings)
     funds = fund_rows(snap, idx, f, region_keys)

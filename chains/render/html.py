@@ -99,7 +99,7 @@ REPORT = """{% extends "base" %}{% block body %}
 {% for p in cmap.parks %}<tr><td>{{ p.name }}</td><td>{{ p.level or '—' }}</td><td>{{ p.kind or '—' }}</td><td>{{ p.region_name or '—' }}</td><td>{{ '是' if p.hosts_chain else '' }}</td><td class="num">{{ p.parcels_available }}</td><td class="num">{{ '%.1f'|format(p.area_available_mu) }}</td></tr>{% endfor %}
 </tbody></table>{% else %}<p class="cm-hint">区域内暂无园区记录。</p>{% endif %}
 <h2>招商目标企业</h2>
-<div id="cm-targets">{% if targets and targets.values()|map("length")|sum %}<table class="cm-table"><thead><tr><th>环节</th><th>目标企业</th><th>得分</th><th>推荐理由</th></tr></thead><tbody>
+<div id="cm-targets">{% if targets and targets.values()|map("length")|sum %}<table class="cm-table"><thead><tr><th>环节</th><th>目标企业</th><th>得分（0–100）</th><th>推荐理由</th></tr></thead><tbody>
 {% for seg, items in targets.items() %}{% for t in items %}<tr><td>{{ seg_names.get(seg, seg) }}</td><td>{{ t.name }}</td><td class="num">{{ t.score if t.score is defined and t.score is not none else '' }}</td><td>{{ (t.reasons or [])|join('；') }}</td></tr>{% endfor %}{% endfor %}
 </tbody></table>{% elif targets is none %}<p class="cm-hint">目标企业未随本文件计算：可用 chainmatch targets 导出目标企业清单。</p>{% else %}<p class="cm-hint">本地以外暂无这些环节的推荐目标企业。</p>{% endif %}</div>
 <h2>方法说明</h2>""" + METHOD + """{% endblock %}"""

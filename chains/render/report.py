@@ -60,7 +60,7 @@ def segment_targets(snap: Snapshot, chain: str, region: str, segments: Sequence[
         ranked = targets_by_segment(snap, region=region, chain=chain, segments=segments, k=k, config=config)
     except TargetError:
         return None
-    return {key: [{"name": it.name, "key": it.enterprise, "score": it.score, "reasons": it.reasons,
+    return {key: [{"name": it.name, "key": it.enterprise, "score": it.score_100, "reasons": it.reasons,
                    **({"href": f"{link_base}/pages/enterprises/{quote(it.enterprise)}"} if link_base is not None else {})}
                   for it in items]
             for key, items in ranked.items()}

@@ -139,7 +139,7 @@ PAGE_JS = r"""
       items.forEach(function (it) {
         if (s.hook === "targets") {
           it = {text: it.name, href: it.href || null,
-                note: [it.score != null ? "得分 " + it.score : null].concat(it.reasons || []).filter(Boolean).join("；")};
+                note: [it.score != null ? "得分 " + it.score + "/100" : null].concat(it.reasons || []).filter(Boolean).join("；")};
         }
         ul.appendChild(itemNode(it));
       });
