@@ -57,8 +57,9 @@ class PageUser:
 
     name: str
     role: str
-    park: str | None  # a park administrator's park, by name
+    park: str | None  # a park administrator's park (key)
     csrf: str
+    park_name: str | None = None  # …and its name, for the navigation bar
 
 
 @dataclass(frozen=True)
@@ -103,7 +104,7 @@ def _nav(ctx: PageContext | None, active: str | None) -> str:
         who = f"<span class='who'><a id='cm-login' href='/pages/login?{urlencode({'next': ctx.path})}'>登录</a></span>"
     else:
         u = ctx.user
-        park = f" · {e(u.park)}" if u.park else ""
+        park = f" · {e(u.park_name or u.park)}" if u.park else ""
         who = (f"<span class='who'><span id='cm-user'>{e(u.name)}（{e(ROLE_CN.get(u.role, u.role))}{park}）</span>"
                f"<form method='post' action='/pages/logout'>{csrf_field(ctx)}<button type='submit'>退出</button></form>"
                "</span>")
