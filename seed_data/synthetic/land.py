@@ -7,6 +7,7 @@ from typing import Any, Iterator
 import numpy as np
 
 from graph.schema import Label
+from land.outlines import inside
 from seed_data.synthetic.common import (
     READINESS, READINESS_P, _iso, _optional,
 )
@@ -53,6 +54,33 @@ class ParcelsPlan:
         self.pc_deliver = np.where(rng.random(npc) < 0.6, self._ref_days(-rng.integers(0, 540, npc)), -1)
         self.pc_holder_u = rng.random(npc)
 
+    def _parcel_points(self) -> tuple[np.ndarray, np.ndarray]:
+        """Each parcel's coordinates: its park's point (else its region's) plus the planned offset, kept inside the
+        region's outline (land/map_assets): an offset that leaves it is halved until the point is back inside (the
+        park's own point is inside — tests/seed_data check the facts). NaN where neither has coordinates."""
+        parks = self.facts.parks
+
+        def centre(p: dict[str, Any], field: str) -> float:
+            v = p.get(field) if p.get(field) is not None else self.regions.get(p["region"], {}).get(field)
+            return np.nan if v is None else float(v)
+
+        base_lat = np.array([centre(p, "lat") for p in parks] or [np.nan])[self.pc_park]
+        base_lon = np.array([centre(p, "lon") for p in parks] or [np.nan])[self.pc_park]
+        dlat, dlon = self.pc_dlat.astype(float), self.pc_dlon.astype(float)
+        lat, lon = np.round(base_lat + dlat, 4), np.round(base_lon + dlon, 4)
+        for pi, p in enumerate(parks):
+            rows = np.nonzero((self.pc_park == pi) & ~np.isnan(lat))[0]
+            for _ in range(8):
+                out = rows[~inside(p["region"], lat[rows], lon[rows])]
+                if not len(out):
+                    break
+                dlat[out] /= 2
+                dlon[out] /= 2
+                lat[out], lon[out] = np.round(base_lat[out] + dlat[out], 4), np.round(base_lon[out] + dlon[out], 4)
+            else:
+                lat[out], lon[out] = base_lat[out], base_lon[out]
+        return lat, lon
+
     def parcel_key(self, i: int) -> str:
         return f"syn.parcel.{i:06d}"
 
@@ -61,6 +89,7 @@ class ParcelsPlan:
         uses = ("0601", "0604", "0809")
         pollution = ([], ["轻污染"], ["轻污染", "一般"], ["轻污染", "一般", "重污染"])
         counters: dict[int, int] = {}
+        lats, lons = self._parcel_points()
         out = []
         for i in range(len(self.pc_park)):
             pi = int(self.pc_park[i])
@@ -71,8 +100,7 @@ class ParcelsPlan:
             allowed = lead if mode == 0 else ([lead[int(self.pc_chain_pick[i]) % len(lead)]] if mode == 1 and lead else [])
             energy = float(self.pc_energy[i])
             use = uses[self.pc_use[i]]
-            lat = p.get("lat") if p.get("lat") is not None else self.regions.get(p["region"], {}).get("lat")
-            lon = p.get("lon") if p.get("lon") is not None else self.regions.get(p["region"], {}).get("lon")
+            lat, lon = float(lats[i]), float(lons[i])
             out.append((Label.LandParcel, {
                 "key": self.parcel_key(i),
                 "name": f"{p['name']}示例地块{int(self.pc_year[i])}-{counters[pi]:03d}号（合成）", **self._base(),
@@ -86,8 +114,7 @@ class ParcelsPlan:
                 "min_tax_wan_per_mu": float(self.pc_tax[i]), "min_output_wan_per_mu": float(self.pc_output[i]),
                 "max_energy_tce_per_wan": None if np.isnan(energy) else energy,
                 "allowed_pollution": list(pollution[self.pc_pollution[i]]), "allowed_chains": allowed,
-                "lat": None if lat is None else round(lat + float(self.pc_dlat[i]), 4),
-                "lon": None if lon is None else round(lon + float(self.pc_dlon[i]), 4),
+                "lat": None if np.isnan(lat) else lat, "lon": None if np.isnan(lon) else lon,
                 **self._parcel_optional(i),
             }))
         yield out
