@@ -11,6 +11,7 @@ from typing import AsyncIterator
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
+from xstatic.pkg import leaflet as xstatic_leaflet
 
 from api import errors
 from api import openapi as api_openapi
@@ -23,6 +24,7 @@ from graph.snapshot import SnapshotCache
 from graph.store import GraphStore
 from incentives import pages as incentives_pages, router as incentives_router
 from land import pages as land_pages, router as land_router
+from land.outlines import ASSETS as LAND_MAP_ASSETS
 from pipeline import pages as pipeline_pages, router as pipeline_router
 from targets import pages as targets_pages, router as targets_router
 
@@ -61,6 +63,9 @@ def _include_routers(app: FastAPI) -> None:
     app.include_router(session.router)
     app.include_router(home.router)
     app.mount("/static/docs", StaticFiles(directory=home.DOCS_STATIC), name="docs-static")
+    # the 土地超市 map: Leaflet's dist files (PyPI XStatic-Leaflet) and the map's own script, style and outlines
+    app.mount("/static/leaflet", StaticFiles(directory=xstatic_leaflet.BASE_DIR), name="leaflet-static")
+    app.mount("/static/land", StaticFiles(directory=LAND_MAP_ASSETS), name="land-map-static")
 
 
 def create_app(settings: Settings | None = None, *, store: GraphStore | None = None) -> FastAPI:

@@ -24,6 +24,9 @@ from kernel.pages import PageContext, e, error_page, page, redirect_with
 from land import queries
 from land.commands import release_parcel, reserve_parcel, transfer_parcel
 from land.data import land_data
+from land.map_data import map_layers
+from land.map_page import CSS as MAP_CSS, MAP_CSP, body as map_body
+from land.map_query import page_filter
 from land.match_view import QuickQuestion, match_form, match_results, quick_project
 from land.parcel_view import parcel_body
 from land.ranking import rank_projects
@@ -83,7 +86,10 @@ def land_page(
     if offset + PAGE_SIZE < total:
         pager.append(f"<a href='{e('/pages/land?' + urlencode({**params, 'offset': offset + PAGE_SIZE}))}'>下一页</a>")
     shown = f"第 {offset + 1}–{min(offset + PAGE_SIZE, total)} 块" if total else ""
+    map_link = "/pages/land/map?" + urlencode({k: v for k, v in params.items() if k != "invest"}
+                                              | ({"invest_max": invest} if inv is not None else {}))
     body = ("<section class='box'><h3>项目找地</h3>" + match_form(data, QuickQuestion()) + "</section>"
+            f"<p><a id='land-map-link' href='{e(map_link)}'>在地图上查看这些地块</a></p>"
             "<h3>地块一览</h3>" + filter_form(data, chain_key, area_min, area_max, invest, park_key, status, std)
             + "".join(f"<div class='err'>{e(x)}</div>" for x in errors)
             + f"<p>共 <b>{total}</b> 块地块{('，' + shown) if shown else ''}。</p>"
@@ -144,6 +150,24 @@ def match_page(
                                   weights=weights, scales=scales)
         body += match_results(data, r, asked.reading)
     return _page("项目找地 · 土地超市", body, ctx)
+
+
+MAP_HEADER = ("<h1>土地超市地图</h1><p>园区与地块一图查看：按状态着色，按产业类型、投资规模、园区、行政区筛选；"
+              "点击地块看标准地指标和匹配项目</p>")
+MAP_FILTERS = ("chain", "park", "region", "status", "area_min", "area_max", "invest_min", "invest_max", "standard")
+
+
+@router.get("/pages/land/map", response_class=HTMLResponse)
+def map_page(request: Request, snap: SnapshotDep, ctx: PageCtxDep) -> HTMLResponse:
+    typed = {k: request.query_params.get(k, "")[:128] or None for k in MAP_FILTERS}
+    errors: list[str] = []
+    data = land_data(snap)
+    f = page_filter(snap, typed, errors)
+    layers = map_layers(data, f)
+    resp = page("地图 · 土地超市", MAP_HEADER, map_body(data, layers, typed, f, errors), CSS + MAP_CSS, ctx=ctx,
+                active="/pages/land")
+    resp.headers["Content-Security-Policy"] = MAP_CSP
+    return resp
 
 
 # ------------------------------------------------------------------------------------------------ forms

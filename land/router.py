@@ -18,6 +18,7 @@ from api.auth import Principal
 from api.deps import READ_ONLY, SnapshotDep, StateDep, StoreDep, require
 from graph.schema import StrictNumbers, Text
 from land import queries
+from land.map_query import land_map
 from land.commands import release_parcel, reserve_parcel, sweep_expired_reservations, transfer_parcel
 from land.reservations import MAX_TTL_HOURS
 from land.scoring import LandWeights, from_settings
@@ -273,6 +274,28 @@ def land_assign(snap: SnapshotDep, cfg: ConfigDep, body: Annotated[AssignRequest
     return queries.assign_batch(snap, projects=body.projects, parcels=body.parcels, park=body.park,
                                 weights=body.weights or cfg.weights, explain=body.explain,
                                 include_pairs=body.include_pairs, scales=cfg.scales)
+
+
+# ----------------------------------------------------------------------------------------------- map
+@router.get("/land/map", summary="土地超市地图数据：筛选后的地块、园区、行政区轮廓（GeoJSON FeatureCollection）",
+            responses={422: {"description": "筛选条件无效（未知的产业链/园区/行政区、区间上下限颠倒等）"}})
+def land_map_layers(
+    snap: SnapshotDep,
+    chain: Annotated[str | None, Query(max_length=128, description="产业类型：地块产业准入允许的产业链（key 或名称）")] = None,
+    park: Annotated[str | None, Query(max_length=128, description="园区（key 或名称）")] = None,
+    region: Annotated[str | None, Query(max_length=128, description="行政区（代码或名称，含下级）")] = None,
+    status: Annotated[Literal["all", "available", "reserved", "transferred"],
+                      Query(description="all 全部 / available 可供（含预留已过期）/ reserved 已预留 / transferred 已出让")] = "all",
+    area_min: Annotated[float | None, Query(ge=0, le=1e9, allow_inf_nan=False, description="面积下限（亩）")] = None,
+    area_max: Annotated[float | None, Query(ge=0, le=1e9, allow_inf_nan=False, description="面积上限（亩）")] = None,
+    invest_min: Annotated[float | None, Query(ge=0, le=1e9, allow_inf_nan=False,
+                                              description="投资规模下限（万元）：地块投资强度要求的总投资 = 面积 × 投资强度")] = None,
+    invest_max: Annotated[float | None, Query(ge=0, le=1e9, allow_inf_nan=False, description="投资规模上限（万元）")] = None,
+    standard: Annotated[bool, Query(description="仅标准地")] = False,
+    limit: Annotated[int, Query(ge=1, le=10_000, description="最多返回的地块数")] = 2000,
+) -> dict[str, Any]:
+    return land_map(snap, chain=chain, park=park, region=region, status=status, area_min=area_min, area_max=area_max,
+                    invest_min=invest_min, invest_max=invest_max, standard_only=standard, limit=limit)
 
 
 # ----------------------------------------------------------------------------------------------- reservations

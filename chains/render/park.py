@@ -107,4 +107,5 @@ def park_body(snap: Snapshot, key: str) -> str:
     return (f"<h2>主导产业链</h2>{chain_html}"
             f"<div class='cm-cols'><div><h2>园区企业（{len(firms)} 家）</h2>{firm_html}</div>"
             f"<div><h2>地块（{len(parcels)} 宗）</h2>{parcel_html}"
-            "<p class='cm-hint'><a href='/pages/land'>到土地超市预留地块</a></p></div></div>")
+            "<p class='cm-hint'><a href='/pages/land'>到土地超市预留地块</a> · "
+            f"<a id='cm-park-map' href='/pages/land/map?{e(urlencode({'park': str(idx.park_keys[p])}))}'>在地图上查看本园区地块</a></p></div></div>")
