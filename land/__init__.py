@@ -4,7 +4,9 @@ reservations that never double-book, CSV tools, API router, storefront pages and
 Read side (imports the schema, the snapshot and the kernel only): columns → context → tables (the arrays), rules
 (hard rules), scoring (soft score), checks / reasons (explanations), ranking (both directions), assignment
 (batch optimum), storefront (listing, recommender extension point), names (the resolver for user-typed names),
-queries (one function per API answer), csv_files (land-assign's files), reservations (state and refusals).
+queries (one function per API answer), csv_files (land-assign's files), reservations (state and refusals), the
+map (outlines: bundled region outlines; map_shapes: approximate park outlines; map_data: GeoJSON layers; map_query:
+its filters; map_page: the page's HTML; map_assets/: outlines, script, style).
 Write side: commands (reserve / release / transfer / sweep through the store). Edges: router, pages, cli.
 
 `import land` stays light: the names below load their module on first use.

@@ -27,7 +27,7 @@ CSS = """
 .lm-wrap{display:flex;gap:12px;flex-wrap:wrap;margin-top:12px}
 #land-map{flex:1 1 640px;height:600px;border:1px solid #cdd5df;background:#eef3f7}
 #land-panel{flex:0 1 340px;background:#fff;border:1px solid #dde;padding:10px 14px;font-size:13px;max-height:580px;
-overflow:auto}#land-panel h3{margin:0 0 6px;font-size:15px}#land-panel table{margin-top:6px}
+overflow:auto}#land-panel h3{margin:0 0 6px;font-size:15px}#land-panel table{margin-top:6px;font-size:12px}#land-panel td,#land-panel th{padding:3px 6px}
 .lm-legend{background:#fff;border:1px solid #dde;padding:8px 12px;margin-top:10px;font-size:12px;color:#444}
 .lm-legend .sw{display:inline-block;width:12px;height:12px;border-radius:6px;margin:0 4px -2px 10px;border:1px solid #fff}
 .lm-legend .sw.park{border-radius:0;border:2px dashed #7a4fb3;background:none}

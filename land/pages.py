@@ -1,7 +1,8 @@
 """土地超市 pages (工作台) for the park administration (园区) and investment officers: GET /pages/land — the parcel
 listing with filters and the 项目找地 form; /pages/land?parcel=… — one parcel with its status, the 预留 / 释放 / 出让
 forms, the projects that fit it (and those to verify, and those excluded with reasons), and firms to attract when
-no project fits; /pages/land/match — 项目找地 (a quick question → parcels in three tiers).
+no project fits; /pages/land/match — 项目找地 (a quick question → parcels in three tiers); /pages/land/map — the
+parcels and parks on an offline map (land.map_page; the one page with a script, its own CSP allows only this site's).
 
 The forms post to /pages/land/parcels/{key}/reserve|release|transfer: signed in, role and CSRF checked by
 api.deps.page_form, the same commands (land.commands) with the same park scope as the API — officer or park_admin

@@ -1,5 +1,5 @@
-"""土地超市 endpoints: match a project to parcels and a parcel to projects, batch-assign, and reserve / release /
-transfer parcels. Thin: check roles, call one function of land.queries (reads the snapshot) or land.commands
+"""土地超市 endpoints: match a project to parcels and a parcel to projects, batch-assign, the map's GeoJSON
+(GET /land/map), and reserve / release / transfer parcels. Thin: check roles, call one function of land.queries (reads the snapshot) or land.commands
 (writes through the store) with the request and the configured defaults (Settings.land: weights, score constants,
 reservation lengths); their errors become problem+json in api/errors.py.
 

@@ -47,6 +47,7 @@ BUSINESS_422 = {
     r"POST /api/v1/pipeline/import": "文件内容（列、取值、引用、阶段流转）逐行逐列检查",
     r"(GET|POST|PATCH) /api/v1/pipeline/.*": "重大项目阈值 major_wan 须高于重点项目阈值 key_wan",
     r"POST /api/v1/land/assign": "给出的项目、地块、园区必须存在",
+    r"GET /api/v1/land/map": "产业类型、园区、行政区须存在；区间下限不得大于上限",
     r"POST /api/v1/land/match": "临时项目 project_data 按项目模型校验（字段间关系，如用地下限不得大于上限）",
     r"POST /api/v1/incentives/calculate": "政策条款与事实字段必须是已有的（见 GET /incentives/items、/incentives/facts）",
 }
