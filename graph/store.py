@@ -195,13 +195,17 @@ class WebhookJob:
 class AlertBatch:
     """What one pass of the alert processor records, all or nothing: new events, their digest entries
     (owner, event_id, sub_id), webhook jobs, changes to the processor's watched values (key → text, None =
-    forget) and its new cursor (the store version it has read up to). Already recorded ids are left as they are."""
+    forget) and its new cursor (the store version it has read up to). Already recorded ids are left as they are.
+
+    With a cursor, the pass is recorded only if the stored cursor is still `expect_cursor` (None = none yet):
+    otherwise another processor recorded these versions first, nothing is written and AlertCursorMoved is raised."""
 
     events: list[AlertEventRec] = field(default_factory=list)
     inbox: list[tuple[str, str, str]] = field(default_factory=list)
     jobs: list[WebhookJob] = field(default_factory=list)
     watch: dict[str, str | None] = field(default_factory=dict)
     cursor: int | None = None
+    expect_cursor: int | None = None
 
 
 @dataclass(frozen=True)
@@ -230,6 +234,10 @@ class ConflictError(StoreError):
             diffs = [f"{k} 应为 {v!r}，实际 {actual.get(k)!r}" for k, v in expect.props.items() if actual.get(k) != v]
             msg = f"{expect.label} {expect.key!r} 已被修改：" + "；".join(diffs)
         super().__init__(msg)
+
+
+class AlertCursorMoved(StoreError):
+    """Another alert processor recorded a pass since this one read the cursor; nothing was written."""
 
 
 def check_expect(expect: Expect, actual: dict[str, Any] | None) -> None:

@@ -11,7 +11,7 @@ from typing import Any, Sequence
 
 from graph.neo4j_store.session import Neo4jSessions, neo4j_exc
 from graph.neo4j_store.statements import run
-from graph.store import AlertBatch, InboxItem, StoreError, SubscriptionRec, WebhookJob, event_body, event_of
+from graph.store import AlertBatch, AlertCursorMoved, InboxItem, StoreError, SubscriptionRec, WebhookJob, event_body, event_of
 
 _SUB_FIELDS = tuple(SubscriptionRec.__dataclass_fields__)
 _JOB_FIELDS = tuple(WebhookJob.__dataclass_fields__)
@@ -50,13 +50,15 @@ class Neo4jAlerts(Neo4jSessions):
                   for ev in batch.events]
         inbox = [{"inbox_id": _inbox_id(o, e), "owner": o, "event_id": e, "sub_id": s} for o, e, s in batch.inbox]
         jobs = [{f: getattr(j, f) for f in _JOB_FIELDS} for j in batch.jobs]
-        watch = dict(batch.watch)
-        if batch.cursor is not None:
-            watch["cursor"] = str(batch.cursor)
+        watch = {k: v for k, v in batch.watch.items() if k != "cursor"}
         sets = [{"k": k, "v": v} for k, v in watch.items() if v is not None]
         drops = [k for k, v in watch.items() if v is None]
 
         def work(tx: Any) -> int:
+            if batch.cursor is not None:  # lock the cursor node, then check it (compare-and-set)
+                held = run(tx, "alerts.cursor.lock", k="cursor").single()["v"]
+                if (None if held is None else int(held)) != batch.expect_cursor:
+                    raise AlertCursorMoved(f"提醒处理游标已被移动（{held}，预期 {batch.expect_cursor}）")
             new = run(tx, "alerts.event.merge", rows=events).single()["n"] if events else 0
             if inbox:
                 run(tx, "alerts.inbox.merge", rows=inbox).consume()
@@ -66,6 +68,8 @@ class Neo4jAlerts(Neo4jSessions):
                 run(tx, "alerts.watch.set", rows=sets).consume()
             if drops:
                 run(tx, "alerts.watch.delete", keys=drops).consume()
+            if batch.cursor is not None:
+                run(tx, "alerts.cursor.set", k="cursor", v=str(batch.cursor)).consume()
             return int(new)
 
         with self._write_lock:

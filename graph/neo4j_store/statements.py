@@ -333,6 +333,8 @@ def _alerts() -> dict[str, str]:
     )
     s["alerts.watch.set"] = "UNWIND $rows AS row MERGE (w:AlertWatch {k: row.k}) SET w.v = row.v"
     s["alerts.watch.delete"] = "UNWIND $keys AS k MATCH (w:AlertWatch {k: k}) DELETE w"
+    s["alerts.cursor.lock"] = f"MERGE (w:AlertWatch {{k: $k}}) SET w.{LOCK_PROP} = true RETURN w.v AS v"
+    s["alerts.cursor.set"] = f"MATCH (w:AlertWatch {{k: $k}}) SET w.v = $v REMOVE w.{LOCK_PROP}"
     s["alerts.watch.get"] = "UNWIND $keys AS k MATCH (w:AlertWatch {k: k}) RETURN w.k AS k, w.v AS v"
     s["alerts.inbox.list"] = (
         "MATCH (i:AlertInbox {owner: $owner}) WHERE NOT $unread_only OR i.read_at IS NULL "

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any, Sequence
 
 from graph.sqlite_store.connection import SQLiteConnections
-from graph.store import AlertBatch, InboxItem, StoreError, SubscriptionRec, WebhookJob, event_body, event_of
+from graph.store import AlertBatch, AlertCursorMoved, InboxItem, StoreError, SubscriptionRec, WebhookJob, event_body, event_of
 
 _SUB_COLS = "sub_id, owner, kind, key, name, created_at, min_score, region, webhook_url, secret"
 _JOB_COLS = "job_id, sub_id, owner, event_id, status, attempts, next_at, last_error, updated_at"
@@ -45,6 +45,10 @@ class SQLiteAlerts(SQLiteConnections):
         with self._write_lock:
             conn.execute("BEGIN IMMEDIATE")
             try:
+                if batch.cursor is not None:
+                    r = conn.execute("SELECT v FROM alert_watch WHERE k = 'cursor'").fetchone()
+                    if (None if r is None else int(r[0])) != batch.expect_cursor:
+                        raise AlertCursorMoved(f"提醒处理游标已被移动（{r and r[0]}，预期 {batch.expect_cursor}）")
                 new = 0
                 for ev in batch.events:
                     cur = conn.execute("INSERT OR IGNORE INTO alert_events(event_id, ver, kind, at, body) "

@@ -40,9 +40,10 @@ def test_recording_a_pass_twice_keeps_one_of_each(any_store):
     job = WebhookJob("s1|e1", "s1", "k1", "e1", "pending", 0, "2026-12-06T02:00:00+00:00", None,
                      "2026-12-06T02:00:00+00:00")
     batch = AlertBatch(events=[_ev("e1", 3), _ev("e2", 4)], inbox=[("k1", "e1", "s1"), ("k1", "e2", "s1")],
-                       jobs=[job], watch={"p:P1": "available", "p:P2": "reserved"}, cursor=4)
+                       jobs=[job], watch={"p:P1": "available", "p:P2": "reserved"})
     assert s.record_alerts(batch) == 2
     assert s.record_alerts(batch) == 0
+    s.record_alerts(AlertBatch(cursor=4))
     assert s.alert_watch(["p:P1", "p:P2", "p:P3", "cursor"]) == {"p:P1": "available", "p:P2": "reserved", "cursor": "4"}
     inbox = s.list_inbox("k1")
     assert [i.event.event_id for i in inbox] == ["e2", "e1"]  # newest first
@@ -82,3 +83,17 @@ def test_webhook_outbox_due_and_update(any_store):
     assert [j.job_id for j in s.due_webhook_jobs("2026-12-06T09:00:00+00:00", limit=5)] == ["s1|e1", "s1|e2"]
     assert s.list_webhook_jobs(owner="k1")[0] == failed  # most recently updated first
     assert s.list_webhook_jobs(owner="k2") == []
+
+
+def test_a_pass_is_recorded_only_over_the_cursor_it_read(any_store):
+    """Two processors that read the same cursor: the second's pass is refused whole (compare-and-set)."""
+    from graph.store import AlertCursorMoved
+
+    s = any_store
+    assert s.record_alerts(AlertBatch(events=[_ev("e1", 1)], watch={"p:P1": "a"}, cursor=5, expect_cursor=None)) == 1
+    with pytest.raises(AlertCursorMoved):
+        s.record_alerts(AlertBatch(events=[_ev("e2", 2)], watch={"p:P1": "b"}, cursor=6, expect_cursor=None))
+    assert s.alert_watch(["p:P1", "cursor"]) == {"p:P1": "a", "cursor": "5"}
+    assert s.list_inbox("k1") == [] and s.record_alerts(AlertBatch(events=[_ev("e2", 2)])) == 1  # e2 was not kept
+    assert s.record_alerts(AlertBatch(cursor=7, expect_cursor=5)) == 0
+    assert s.alert_watch(["cursor"]) == {"cursor": "7"}
