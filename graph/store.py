@@ -310,6 +310,9 @@ class GraphStore(Protocol):
     def alert_watch(self, keys: Sequence[str]) -> dict[str, str]:
         """The processor's stored values for those keys (absent keys left out); key "cursor" is its cursor."""
         ...
+    def get_alert_events(self, event_ids: Sequence[str]) -> list[AlertEventRec]:
+        """The recorded events with those ids (unknown ids left out), in the order asked."""
+        ...
     def list_inbox(self, owner: str, *, unread_only: bool = False, limit: int = 100) -> list[InboxItem]:
         """An officer's digest: unread first, then newest first."""
         ...

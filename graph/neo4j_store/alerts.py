@@ -11,7 +11,7 @@ from typing import Any, Sequence
 
 from graph.neo4j_store.session import Neo4jSessions, neo4j_exc
 from graph.neo4j_store.statements import run
-from graph.store import AlertBatch, AlertCursorMoved, InboxItem, StoreError, SubscriptionRec, WebhookJob, event_body, event_of
+from graph.store import AlertBatch, AlertCursorMoved, AlertEventRec, InboxItem, StoreError, SubscriptionRec, WebhookJob, event_body, event_of
 
 _SUB_FIELDS = tuple(SubscriptionRec.__dataclass_fields__)
 _JOB_FIELDS = tuple(WebhookJob.__dataclass_fields__)
@@ -80,6 +80,14 @@ class Neo4jAlerts(Neo4jSessions):
         if not ks:
             return {}
         return self._read(lambda tx: {r["k"]: r["v"] for r in run(tx, "alerts.watch.get", keys=ks)})
+
+    def get_alert_events(self, event_ids: Sequence[str]) -> list[AlertEventRec]:
+        ids = list(event_ids)
+        if not ids:
+            return []
+        rows = self._read(lambda tx: list(run(tx, "alerts.event.get", ids=ids)))
+        found = {r["event_id"]: event_of(r["event_id"], r["ver"], r["kind"], r["at"], r["body"]) for r in rows}
+        return [found[i] for i in ids if i in found]
 
     def list_inbox(self, owner: str, *, unread_only: bool = False, limit: int = 100) -> list[InboxItem]:
         def work(tx: Any) -> list[InboxItem]:

@@ -322,6 +322,10 @@ def _alerts() -> dict[str, str]:
         "ON CREATE SET e.ver = row.ver, e.kind = row.kind, e.at = row.at, e.body = row.body, e.fresh = true "
         "WITH e WHERE e.fresh = true REMOVE e.fresh RETURN count(e) AS n"
     )
+    s["alerts.event.get"] = (
+        "UNWIND $ids AS id MATCH (e:AlertEvent {event_id: id}) "
+        "RETURN e.event_id AS event_id, e.ver AS ver, e.kind AS kind, e.at AS at, e.body AS body"
+    )
     s["alerts.inbox.merge"] = (
         "UNWIND $rows AS row MERGE (i:AlertInbox {inbox_id: row.inbox_id}) "
         "ON CREATE SET i.owner = row.owner, i.event_id = row.event_id, i.sub_id = row.sub_id"

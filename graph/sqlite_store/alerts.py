@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any, Sequence
 
 from graph.sqlite_store.connection import SQLiteConnections
-from graph.store import AlertBatch, AlertCursorMoved, InboxItem, StoreError, SubscriptionRec, WebhookJob, event_body, event_of
+from graph.store import AlertBatch, AlertCursorMoved, AlertEventRec, InboxItem, StoreError, SubscriptionRec, WebhookJob, event_body, event_of
 
 _SUB_COLS = "sub_id, owner, kind, key, name, created_at, min_score, region, webhook_url, secret"
 _JOB_COLS = "job_id, sub_id, owner, event_id, status, attempts, next_at, last_error, updated_at"
@@ -79,6 +79,15 @@ class SQLiteAlerts(SQLiteConnections):
             q = f"SELECT k, v FROM alert_watch WHERE k IN ({','.join('?' * len(chunk))})"
             out.update(dict(self._conn().execute(q, chunk).fetchall()))
         return out
+
+    def get_alert_events(self, event_ids: Sequence[str]) -> list[AlertEventRec]:
+        ids = list(event_ids)
+        found: dict[str, AlertEventRec] = {}
+        for i in range(0, len(ids), 900):
+            chunk = ids[i:i + 900]
+            q = f"SELECT event_id, ver, kind, at, body FROM alert_events WHERE event_id IN ({','.join('?' * len(chunk))})"
+            found.update((r[0], event_of(*r)) for r in self._conn().execute(q, chunk))
+        return [found[i] for i in ids if i in found]
 
     def list_inbox(self, owner: str, *, unread_only: bool = False, limit: int = 100) -> list[InboxItem]:
         q = ("SELECT e.event_id, e.ver, e.kind, e.at, e.body, i.sub_id, i.read_at FROM alert_inbox i "

@@ -49,6 +49,7 @@ def test_recording_a_pass_twice_keeps_one_of_each(any_store):
     assert [i.event.event_id for i in inbox] == ["e2", "e1"]  # newest first
     assert inbox[1].event == _ev("e1", 3) and inbox[1].sub_id == "s1" and inbox[1].read_at is None
     assert s.list_webhook_jobs(owner="k1") == [job]
+    assert s.get_alert_events(["e2", "nope", "e1"]) == [_ev("e2", 4), _ev("e1", 3)]
     # forgetting a watched value; administrative records are not graph data
     s.record_alerts(AlertBatch(watch={"p:P2": None}))
     assert s.alert_watch(["p:P2"]) == {}
