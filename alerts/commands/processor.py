@@ -86,11 +86,12 @@ def matches(ev: EventDraft, s: SubscriptionRec, rules: AlertRules) -> bool:
     return floor is None or ev.score is None or ev.score >= floor
 
 
-def _fan_out(drafts: list[EventDraft], subs: list[SubscriptionRec], rules: AlertRules, at: str) -> AlertBatch:
+def _fan_out(drafts: list[EventDraft], subs: list[SubscriptionRec], rules: AlertRules, at: str,
+             version: int) -> AlertBatch:
     batch = AlertBatch()
     for d in drafts:
         eid = d.event_id
-        batch.events.append(AlertEventRec(eid, int(d.version) if isinstance(d.version, int) else 0, d.kind,
+        batch.events.append(AlertEventRec(eid, version, d.kind,
                                           d.subject_label, d.subject_key, d.title, at, tuple(d.topics), d.detail))
         owners: set[str] = set()
         for s in subs:
@@ -134,7 +135,7 @@ def process(store: GraphStore, snapshot: Callable[[], Any], *, rules: AlertRules
                         anything_changed=touched)
     drafts, updates = _run_sources(store, ctx)
     at = (now or dt.datetime.now(dt.timezone.utc)).isoformat(timespec="seconds")
-    batch = _fan_out(drafts, subs, rules, at)
+    batch = _fan_out(drafts, subs, rules, at, version)
     batch.watch, batch.cursor, batch.expect_cursor = updates, version, cursor
     new = store.record_alerts(batch)
     if new:
