@@ -50,7 +50,16 @@ def subscribe_form(ctx: PageContext, role: str) -> str:
             "<button type='submit'>订阅</button></form></section>")
 
 
-def subscriptions_html(ctx: PageContext, subs: Sequence[Any]) -> str:
+def region_names(snap: Any, codes: Sequence[str]) -> dict[str, str]:
+    """行政区 codes → names (the code itself where the snapshot does not know it)."""
+    out = {}
+    for c in codes:
+        i = int(snap.index_of("Region", c)) if snap.n("Region") else -1
+        out[c] = str(snap.labels["Region"].names[i]) if i >= 0 else c
+    return out
+
+
+def subscriptions_html(ctx: PageContext, subs: Sequence[Any], regions: dict[str, str] | None = None) -> str:
     if not subs:
         return "<section class='box'><h2>我的订阅</h2><p class='muted'>暂无订阅。</p></section>"
     rows = []
@@ -58,7 +67,7 @@ def subscriptions_html(ctx: PageContext, subs: Sequence[Any]) -> str:
         r = subscription_row(s)
         name = f"<a href='{e(r['page'])}'>{e(r['name'])}</a>" if r["page"] else e(r["name"])
         extra = "；".join(x for x in (f"≥ {r['min_score']:g} 分" if r["min_score"] is not None else "",
-                                      f"行政区 {r['region']}" if r["region"] else "",
+                                      f"招商目标按{(regions or {}).get(r['region'], r['region'])}" if r["region"] else "",
                                       "webhook" if r["webhook_url"] else "") if x)
         cancel = action_form(ctx, "/pages/alerts/unsubscribe", "取消",
                              f"<input type='hidden' name='sub_id' value='{e(r['id'])}'>", warn=True)

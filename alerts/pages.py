@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 
 from alerts import commands as cmd
 from alerts.commands.processor import AlertRules
-from alerts.page_html import CSS, events_html, jobs_html, subscribe_form, subscriptions_html
+from alerts.page_html import CSS, region_names, events_html, jobs_html, subscribe_form, subscriptions_html
 from api.auth import Principal, authenticate
 from api.deps import SESSION_COOKIE, PageCtxDep, SnapshotDep, StateDep, StoreDep, page_form
 from kernel.errors import ChainMatchError
@@ -33,7 +33,8 @@ def _viewer(request: Request, store: StoreDep) -> Principal | None:
 
 
 @router.get("/pages/alerts", response_class=HTMLResponse)
-def alerts_page(store: StoreDep, ctx: PageCtxDep, who: Annotated[Principal | None, Depends(_viewer)]) -> HTMLResponse:
+def alerts_page(store: StoreDep, snap: SnapshotDep, ctx: PageCtxDep,
+                who: Annotated[Principal | None, Depends(_viewer)]) -> HTMLResponse:
     head = "<h1>内容订阅</h1><p>订阅产业链、环节、行政区、园区、企业、地块或项目，数据变化时在此收到提醒（可选 webhook 推送）。</p>"
     if who is None:
         body = f"<p class='box'>请先<a href='/pages/login?next={e(BACK)}'>登录</a>查看您的订阅与提醒。</p>"
@@ -42,7 +43,8 @@ def alerts_page(store: StoreDep, ctx: PageCtxDep, who: Annotated[Principal | Non
     subs = cmd.list_subscriptions(store, owner=who.key_id)
     jobs = cmd.webhook_jobs(store, owner=who.key_id, limit=30)
     names = {s.sub_id: s.name for s in subs}
-    body = (events_html(ctx, items, names) + subscribe_form(ctx, who.role) + subscriptions_html(ctx, subs)
+    body = (events_html(ctx, items, names) + subscribe_form(ctx, who.role)
+            + subscriptions_html(ctx, subs, region_names(snap, [s.region for s in subs if s.region]))
             + jobs_html(jobs, names))
     return page("内容订阅", head, body, CSS, ctx=ctx, active=BACK)
 
