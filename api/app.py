@@ -13,6 +13,9 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 from xstatic.pkg import leaflet as xstatic_leaflet
 
+from alerts import pages as alerts_pages, router as alerts_router
+from alerts.commands import AlertRules, AlertWorker
+from alerts.commands.webhooks import WebhookRules
 from api import errors
 from api import openapi as api_openapi
 from api.deps import AppState, open_configured_store
@@ -40,10 +43,14 @@ def _lifespan(settings: Settings, store: GraphStore | None):
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         st = store or open_configured_store(settings)
         app.state.chainmatch = AppState(settings=settings, store=st, snapshots=SnapshotCache(st, settings.snapshot_dir))
+        worker = _alerts_worker(settings, app.state.chainmatch)
+        app.state.alerts_worker = worker
         log.info("ChainMatch ready: backend=%s version=%s", st.backend, st.version())
         try:
             yield
         finally:
+            if worker is not None:
+                worker.stop()
             if store is None:
                 st.close()
             log.info("ChainMatch stopped")
@@ -51,14 +58,24 @@ def _lifespan(settings: Settings, store: GraphStore | None):
     return lifespan
 
 
+def _alerts_worker(settings: Settings, state: AppState) -> AlertWorker | None:
+    """内容订阅's background processor and webhook sender (off with CHAINMATCH_ALERTS='{"worker": false}')."""
+    a = settings.alerts
+    if not a.worker:
+        return None
+    return AlertWorker(state.store, state.snapshots.get, rules=AlertRules.from_settings(a),
+                       webhooks=WebhookRules.from_settings(a), poll_seconds=a.poll_seconds,
+                       tick_seconds=a.tick_seconds).start()
+
+
 def _include_routers(app: FastAPI) -> None:
     app.include_router(health.router)
     app.include_router(nodes.build_router(), prefix=API_PREFIX)
     app.include_router(admin.router, prefix=API_PREFIX)
     # one router (and its pages) per capability
-    for r in (chains_router, land_router, incentives_router, pipeline_router, targets_router):
+    for r in (chains_router, land_router, incentives_router, pipeline_router, targets_router, alerts_router):
         app.include_router(r.router, prefix=API_PREFIX)
-    for p in (chains_pages, land_pages, pipeline_pages, incentives_pages, targets_pages):
+    for p in (chains_pages, land_pages, pipeline_pages, incentives_pages, targets_pages, alerts_pages):
         app.include_router(p.router)
     app.include_router(session.router)
     app.include_router(home.router)

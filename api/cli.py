@@ -19,6 +19,7 @@ app = typer.Typer(help="ChainMatch 产业链招商：图谱、推荐、土地超
 keys_app = typer.Typer(help="API key 管理（创建、列出、吊销）。", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
 # Capability commands join the top level (`chainmatch map`, `chainmatch land-assign`, `chainmatch rank-members` …).
+from alerts import cli as alerts_cli  # noqa: E402
 from chains import cli as chains_cli  # noqa: E402
 from incentives import cli as incentives_cli  # noqa: E402
 from land import cli as land_cli  # noqa: E402
@@ -26,7 +27,7 @@ from membership import cli as membership_cli  # noqa: E402
 from pipeline import cli as pipeline_cli  # noqa: E402
 from targets import cli as targets_cli  # noqa: E402
 
-for _cli in (chains_cli, land_cli, membership_cli, pipeline_cli, incentives_cli, targets_cli):
+for _cli in (chains_cli, land_cli, membership_cli, pipeline_cli, incentives_cli, targets_cli, alerts_cli):
     app.add_typer(_cli.app)
 
 

@@ -107,6 +107,23 @@ class RenderSettings(BaseModel):
     png_default_height: int = Field(default=800, ge=100, description="SVG 未注明尺寸时的 PNG 高度（像素）")
 
 
+class AlertSettings(BaseModel):
+    """内容订阅 (alerts/): the event processor, its rules and webhook delivery (docs/alerts.md). Environment:
+    CHAINMATCH_ALERTS='{"overdue_days": 45, "webhook_max_attempts": 8}'."""
+
+    worker: bool = Field(default=True, description="在服务内运行后台处理器与 webhook 投递线程")
+    poll_seconds: float = Field(default=2.0, gt=0, le=3600, description="检查存储版本（有无新写入）的间隔（秒）")
+    tick_seconds: float = Field(default=600.0, gt=0, description="无写入时也做一次处理（项目逾期等按时间的事件）的间隔（秒）")
+    overdue_days: int = Field(default=60, ge=1, le=3650, description="项目在同一阶段超过多少天记为逾期")
+    target_min_score: float = Field(default=80, ge=0, le=100, description="订阅未设阈值时，新招商目标的最低分（0–100）")
+    target_k: int = Field(default=200, ge=1, le=500, description="每个订阅范围比较的招商目标条数")
+    home_region: str = Field(default="330800", description="产业链/环节订阅未指定行政区时，招商目标按此行政区计算")
+    webhook_timeout_s: float = Field(default=5.0, gt=0, le=60, description="一次 webhook 请求的超时（秒）")
+    webhook_max_attempts: int = Field(default=6, ge=1, le=30, description="webhook 最多尝试次数，之后标记为失败")
+    webhook_backoff_s: float = Field(default=30.0, ge=0, description="第一次重试前等待（秒），之后每次加倍")
+    webhook_backoff_max_s: float = Field(default=3600.0, ge=0, description="重试等待上限（秒）")
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CHAINMATCH_", env_file=".env", extra="ignore",
                                       env_nested_delimiter="__")
@@ -135,6 +152,7 @@ class Settings(BaseSettings):
     analysis: AnalysisSettings = Field(default_factory=AnalysisSettings, description="产业链诊断阈值")
     targets: TargetSettings = Field(default_factory=TargetSettings, description="招商目标推荐参数")
     render: RenderSettings = Field(default_factory=RenderSettings, description="图谱 PNG 渲染")
+    alerts: AlertSettings = Field(default_factory=AlertSettings, description="内容订阅：事件处理与 webhook 投递")
 
 
 @lru_cache

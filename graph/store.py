@@ -1,7 +1,8 @@
 """The store protocol every backend (SQLite embedded, Neo4j production) fulfils, and its record types.
 
-A store is a labelled property graph with keyed nodes and typed relations, plus two small administrative
-tables the API needs (API keys, audit log). Writes go through `write(batch)`, which is all-or-nothing and
+A store is a labelled property graph with keyed nodes and typed relations, plus small administrative records
+kept apart from the graph (API keys, audit log, and the 内容订阅 records: subscriptions, events, digests, the
+webhook outbox, the alert processor's state). Writes go through `write(batch)`, which is all-or-nothing and
 idempotent: writing the same batch twice changes nothing the second time (and does not bump the version).
 
 Filters for `find` are a dict; each entry is `field`, or `field__op` with op one of:
@@ -14,6 +15,7 @@ Filters for `find` are a dict; each entry is `field`, or `field__op` with op one
 from __future__ import annotations
 
 import datetime as dt
+import json as _json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Iterable, Iterator, Literal, Mapping, Protocol, Sequence, runtime_checkable
 
@@ -118,6 +120,95 @@ class ApiKeyRec:
 
 
 @dataclass(frozen=True)
+class SubscriptionRec:
+    """An officer's 内容订阅 (an administrative record, not graph data): what they follow — `kind` one of chain,
+    segment, region, park, firm, parcel, project, with the subject's key and name — optional thresholds
+    (`min_score`: only targets / signals at or above it; `region`: the 行政区 a chain/segment's targets are for),
+    and an optional webhook with its own signing secret. `owner` is the officer's API key id."""
+
+    sub_id: str
+    owner: str
+    kind: str
+    key: str
+    name: str
+    created_at: str
+    min_score: float | None = None
+    region: str | None = None
+    webhook_url: str | None = None
+    secret: str | None = None
+
+
+@dataclass(frozen=True)
+class AlertEventRec:
+    """One recorded change worth telling officers about (parcel listed, project stage changed …). `event_id` is
+    derived from (version, kind, subject), so recording the same change twice keeps one record. `topics` are the
+    "label:key" strings a subscription matches on (the parcel, its park, its region and the regions above …)."""
+
+    event_id: str
+    version: int
+    kind: str
+    subject_label: str
+    subject_key: str
+    title: str
+    at: str
+    topics: tuple[str, ...] = ()
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+def event_body(ev: AlertEventRec) -> str:
+    """An event's subject, title, topics and detail as one JSON text (both backends store it so)."""
+    return _json.dumps({"subject_label": ev.subject_label, "subject_key": ev.subject_key, "title": ev.title,
+                         "topics": list(ev.topics), "detail": ev.detail})
+
+
+def event_of(event_id: str, ver: int, kind: str, at: str, body: str) -> AlertEventRec:
+    d = _json.loads(body)
+    return AlertEventRec(event_id, int(ver), kind, d["subject_label"], d["subject_key"], d["title"], at,
+                         tuple(d.get("topics") or ()), d.get("detail") or {})
+
+
+@dataclass(frozen=True)
+class InboxItem:
+    """An event delivered to an officer's digest through one of their subscriptions; read_at None = unread."""
+
+    event: AlertEventRec
+    sub_id: str
+    read_at: str | None = None
+
+
+@dataclass(frozen=True)
+class WebhookJob:
+    """One webhook delivery in the outbox: status pending (next try at `next_at`), delivered or failed (gave up)."""
+
+    job_id: str
+    sub_id: str
+    owner: str
+    event_id: str
+    status: str = "pending"
+    attempts: int = 0
+    next_at: str = ""
+    last_error: str | None = None
+    updated_at: str | None = None
+
+
+@dataclass
+class AlertBatch:
+    """What one pass of the alert processor records, all or nothing: new events, their digest entries
+    (owner, event_id, sub_id), webhook jobs, changes to the processor's watched values (key → text, None =
+    forget) and its new cursor (the store version it has read up to). Already recorded ids are left as they are.
+
+    With a cursor, the pass is recorded only if the stored cursor is still `expect_cursor` (None = none yet):
+    otherwise another processor recorded these versions first, nothing is written and AlertCursorMoved is raised."""
+
+    events: list[AlertEventRec] = field(default_factory=list)
+    inbox: list[tuple[str, str, str]] = field(default_factory=list)
+    jobs: list[WebhookJob] = field(default_factory=list)
+    watch: dict[str, str | None] = field(default_factory=dict)
+    cursor: int | None = None
+    expect_cursor: int | None = None
+
+
+@dataclass(frozen=True)
 class Neighbour:
     rel_type: str
     direction: Literal["out", "in"]
@@ -143,6 +234,10 @@ class ConflictError(StoreError):
             diffs = [f"{k} 应为 {v!r}，实际 {actual.get(k)!r}" for k, v in expect.props.items() if actual.get(k) != v]
             msg = f"{expect.label} {expect.key!r} 已被修改：" + "；".join(diffs)
         super().__init__(msg)
+
+
+class AlertCursorMoved(StoreError):
+    """Another alert processor recorded a pass since this one read the cursor; nothing was written."""
 
 
 def check_expect(expect: Expect, actual: dict[str, Any] | None) -> None:
@@ -204,6 +299,29 @@ class GraphStore(Protocol):
     def revoke_api_key(self, key_id: str, at: str) -> bool: ...
     def append_audit(self, entry: AuditEntry) -> None: ...
     def list_audit(self, *, limit: int = 100, offset: int = 0, actor: str | None = None) -> list[dict[str, Any]]: ...
+
+    # --- 内容订阅 (alerts): subscriptions, events, digests, webhook outbox, the processor's state
+    def put_subscription(self, rec: SubscriptionRec) -> None: ...
+    def list_subscriptions(self, *, owner: str | None = None) -> list[SubscriptionRec]: ...
+    def delete_subscription(self, sub_id: str, *, owner: str | None = None) -> bool: ...
+    def record_alerts(self, batch: AlertBatch) -> int:
+        """Record a processor pass in one transaction; returns how many events were new."""
+        ...
+    def alert_watch(self, keys: Sequence[str]) -> dict[str, str]:
+        """The processor's stored values for those keys (absent keys left out); key "cursor" is its cursor."""
+        ...
+    def get_alert_events(self, event_ids: Sequence[str]) -> list[AlertEventRec]:
+        """The recorded events with those ids (unknown ids left out), in the order asked."""
+        ...
+    def list_inbox(self, owner: str, *, unread_only: bool = False, limit: int = 100) -> list[InboxItem]:
+        """An officer's digest: unread first, then newest first."""
+        ...
+    def mark_read(self, owner: str, event_ids: Sequence[str] | None, at: str) -> int:
+        """Mark those events (None = all) read in the officer's digest; returns how many were unread."""
+        ...
+    def due_webhook_jobs(self, now: str, *, limit: int = 50) -> list[WebhookJob]: ...
+    def update_webhook_job(self, job: WebhookJob) -> None: ...
+    def list_webhook_jobs(self, *, owner: str | None = None, limit: int = 100) -> list[WebhookJob]: ...
 
     def close(self) -> None: ...
 

@@ -24,6 +24,7 @@ NAV: tuple[tuple[str, str], ...] = (
     ("土地超市", "/pages/land"),
     ("项目库", "/pages/pipeline"),
     ("政策计算器", "/pages/incentives"),
+    ("订阅", "/pages/alerts"),
 )
 ROLE_CN = {"admin": "管理员", "officer": "招商专员", "park_admin": "园区管理员", "viewer": "只读用户"}
 MSG, OK = "cm_msg", "cm_ok"  # query parameters carrying the last form's message back to the page

@@ -13,6 +13,7 @@ The package, by job:
 * `reads` — point reads, find(), neighbours, counts, scans and the analytic snapshot's bulk reads.
 * `changelog` — the per-version change log and changes_since().
 * `admin` — API keys and the audit log.
+* `alerts` — 内容订阅 records: subscriptions, events, digests, webhook outbox, the alert processor's state.
 * `records` — property maps as Neo4j can hold them, and rows as both backends return them.
 
 Graph layout
@@ -44,6 +45,7 @@ stays put.
 from __future__ import annotations
 
 from graph.neo4j_store.admin import Neo4jAdmin
+from graph.neo4j_store.alerts import Neo4jAlerts
 from graph.neo4j_store.changelog import CHANGELOG_KEEP, CHANGELOG_MAX_ITEMS, Neo4jChangeLog
 from graph.neo4j_store.reads import KEY_CHUNK, Neo4jReads
 from graph.neo4j_store.session import READ_RETRIES, SCHEMA_VERSION
@@ -72,7 +74,7 @@ __all__ = [
 ]
 
 
-class Neo4jStore(Neo4jWrites, Neo4jReads, Neo4jChangeLog, Neo4jAdmin):
+class Neo4jStore(Neo4jWrites, Neo4jReads, Neo4jChangeLog, Neo4jAdmin, Neo4jAlerts):
     """The graph store on Neo4j: see the module docstring and graph/store.py (GraphStore)."""
 
     backend = "neo4j"

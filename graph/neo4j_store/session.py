@@ -11,7 +11,7 @@ import time
 import uuid
 from typing import Any, Callable, Iterator
 
-from graph.neo4j_store.statements import APIKEY, AUDIT, CHANGE, LABELS, META, SCHEMA_STATEMENTS, run
+from graph.neo4j_store.statements import ALERT_LABELS, APIKEY, AUDIT, CHANGE, LABELS, META, SCHEMA_STATEMENTS, run
 from graph.store import StoreError
 
 try:  # the driver is a hard dependency of the project, but keep the statement catalogue importable without it
@@ -152,7 +152,7 @@ class Neo4jSessions:
 
         For the contract tests against a scratch database; other labels in the database are left alone."""
         with self._write_lock:
-            for lab in (*LABELS, META, AUDIT, APIKEY, CHANGE):
+            for lab in (*LABELS, META, AUDIT, APIKEY, CHANGE, *ALERT_LABELS):
                 while self._write(lambda tx, l=lab: run(tx, f"admin.wipe.{l}", limit=10_000).single()["deleted"]):
                     pass
             self._store_id = self.ensure_schema()

@@ -9,7 +9,10 @@ Neo4j linter (tools/cypher-lint, tests/graph/test_cypher_lint.py). A label or re
 schema has no statement and is refused before anything is sent.
 
 The catalogue is built by one small function per group (schema, meta, nodes of a label, find() of a label,
-relations of a (type, source label, target label), counts, change log and wipe, audit and API keys).
+relations of a (type, source label, target label), counts, change log and wipe, audit and API keys, 内容订阅).
+
+Over 400 lines: one catalogue — every Cypher statement must live in this module (the linter test reads it), so it
+grows with each group of administrative records; each group is its own small function.
 """
 from __future__ import annotations
 
@@ -17,12 +20,15 @@ import re
 from typing import Any, cast
 
 from graph.schema import INDEXED_FIELDS, MODELS, RELATIONS, Label
-from graph.store import ApiKeyRec
+from graph.store import ApiKeyRec, SubscriptionRec, WebhookJob
 
 META = "ChainMatchMeta"
 AUDIT = "AuditEntry"
 APIKEY = "ApiKey"
 CHANGE = "ChainMatchChange"
+# 内容订阅 records (graph/neo4j_store/alerts.py): label → its unique id property
+ALERT_LABELS: dict[str, str] = {"AlertSubscription": "sub_id", "AlertEvent": "event_id", "AlertInbox": "inbox_id",
+                                "AlertJob": "job_id", "AlertWatch": "k"}
 CREATED_MARK = "__cm_created"  # transient; present only between MERGE … ON CREATE and the replacing SET
 LOCK_PROP = "_LOCK_"  # transient write lock on the meta node (set and removed in the same transaction)
 
@@ -91,6 +97,13 @@ def _schema() -> dict[str, str]:
             s[f"schema.index.{lab}.{fld}"] = (
                 f"CREATE INDEX chainmatch_{lab}_{_ident(fld)} IF NOT EXISTS FOR (n:{lab}) ON (n.{fld})"
             )
+    for lab, prop in ALERT_LABELS.items():
+        s[f"schema.constraint.{lab}"] = (
+            f"CREATE CONSTRAINT chainmatch_{lab}_{prop} IF NOT EXISTS FOR (n:{lab}) REQUIRE n.{prop} IS UNIQUE"
+        )
+    s["schema.index.alerts.inbox_owner"] = (
+        "CREATE INDEX chainmatch_AlertInbox_owner IF NOT EXISTS FOR (i:AlertInbox) ON (i.owner)"
+    )
     s["schema.index.audit.actor"] = (
         f"CREATE INDEX chainmatch_{AUDIT}_actor IF NOT EXISTS FOR (a:{AUDIT}) ON (a.actor)"
     )
@@ -244,7 +257,7 @@ def _changelog_and_wipe() -> dict[str, str]:
     s["changelog.read"] = (
         f"MATCH (c:{CHANGE}) WHERE c.ver > $since AND c.ver <= $upto RETURN c.ver AS ver, c.items AS items ORDER BY ver"
     )
-    for lab in (*LABELS, META, AUDIT, APIKEY, CHANGE):
+    for lab in (*LABELS, META, AUDIT, APIKEY, CHANGE, *ALERT_LABELS):
         s[f"admin.wipe.{lab}"] = (
             f"MATCH (n:{lab}) WITH n LIMIT $limit DETACH DELETE n RETURN count(*) AS deleted"
         )
@@ -282,6 +295,80 @@ def _audit_and_api_keys() -> dict[str, str]:
     return s
 
 
+_SUB_COLS = ", ".join(f"s.{c} AS {c}" for c in ("sub_id", "owner", "kind", "key", "name", "created_at", "min_score",
+                                                 "region", "webhook_url", "secret"))
+_JOB_COLS = ", ".join(f"j.{c} AS {c}" for c in ("job_id", "sub_id", "owner", "event_id", "status", "attempts",
+                                                 "next_at", "last_error", "updated_at"))
+
+
+def _alerts() -> dict[str, str]:
+    """内容订阅: subscriptions, events (MERGE on the deterministic id: recorded once), digests with read marks,
+    the webhook outbox and the processor's watched values — administrative nodes, never graph data."""
+    s: dict[str, str] = {}
+    s["alerts.sub.put"] = (
+        "CREATE (s:AlertSubscription {sub_id: $sub_id, owner: $owner, kind: $kind, key: $key, name: $name, "
+        "created_at: $created_at, min_score: $min_score, region: $region, webhook_url: $webhook_url, secret: $secret})"
+    )
+    s["alerts.sub.list"] = (
+        f"MATCH (s:AlertSubscription) WHERE $owner IS NULL OR s.owner = $owner RETURN {_SUB_COLS} "
+        "ORDER BY created_at, sub_id"
+    )
+    s["alerts.sub.delete"] = (
+        "MATCH (s:AlertSubscription {sub_id: $sub_id}) WHERE $owner IS NULL OR s.owner = $owner "
+        "DELETE s RETURN count(*) AS n"
+    )
+    s["alerts.event.merge"] = (
+        "UNWIND $rows AS row MERGE (e:AlertEvent {event_id: row.event_id}) "
+        "ON CREATE SET e.ver = row.ver, e.kind = row.kind, e.at = row.at, e.body = row.body, e.fresh = true "
+        "WITH e WHERE e.fresh = true REMOVE e.fresh RETURN count(e) AS n"
+    )
+    s["alerts.event.get"] = (
+        "UNWIND $ids AS id MATCH (e:AlertEvent {event_id: id}) "
+        "RETURN e.event_id AS event_id, e.ver AS ver, e.kind AS kind, e.at AS at, e.body AS body"
+    )
+    s["alerts.inbox.merge"] = (
+        "UNWIND $rows AS row MERGE (i:AlertInbox {inbox_id: row.inbox_id}) "
+        "ON CREATE SET i.owner = row.owner, i.event_id = row.event_id, i.sub_id = row.sub_id"
+    )
+    s["alerts.job.merge"] = (
+        "UNWIND $rows AS row MERGE (j:AlertJob {job_id: row.job_id}) "
+        "ON CREATE SET j.sub_id = row.sub_id, j.owner = row.owner, j.event_id = row.event_id, j.status = row.status, "
+        "j.attempts = row.attempts, j.next_at = row.next_at, j.last_error = row.last_error, j.updated_at = row.updated_at"
+    )
+    s["alerts.watch.set"] = "UNWIND $rows AS row MERGE (w:AlertWatch {k: row.k}) SET w.v = row.v"
+    s["alerts.watch.delete"] = "UNWIND $keys AS k MATCH (w:AlertWatch {k: k}) DELETE w"
+    s["alerts.cursor.lock"] = f"MERGE (w:AlertWatch {{k: $k}}) SET w.{LOCK_PROP} = true RETURN w.v AS v"
+    s["alerts.cursor.set"] = f"MATCH (w:AlertWatch {{k: $k}}) SET w.v = $v REMOVE w.{LOCK_PROP}"
+    s["alerts.watch.get"] = "UNWIND $keys AS k MATCH (w:AlertWatch {k: k}) RETURN w.k AS k, w.v AS v"
+    s["alerts.inbox.list"] = (
+        "MATCH (i:AlertInbox {owner: $owner}) WHERE NOT $unread_only OR i.read_at IS NULL "
+        "MATCH (e:AlertEvent {event_id: i.event_id}) "
+        "RETURN e.event_id AS event_id, e.ver AS ver, e.kind AS kind, e.at AS at, e.body AS body, "
+        "i.sub_id AS sub_id, i.read_at AS read_at "
+        "ORDER BY read_at IS NOT NULL, ver DESC, at DESC, event_id LIMIT $limit"
+    )
+    s["alerts.inbox.read_all"] = (
+        "MATCH (i:AlertInbox {owner: $owner}) WHERE i.read_at IS NULL SET i.read_at = $at RETURN count(i) AS n"
+    )
+    s["alerts.inbox.read"] = (
+        "UNWIND $ids AS id MATCH (i:AlertInbox {inbox_id: id}) WHERE i.read_at IS NULL "
+        "SET i.read_at = $at RETURN count(i) AS n"
+    )
+    s["alerts.job.due"] = (
+        f"MATCH (j:AlertJob) WHERE j.status = $status AND j.next_at <= $now RETURN {_JOB_COLS} "
+        "ORDER BY next_at, job_id LIMIT $limit"
+    )
+    s["alerts.job.update"] = (
+        "MATCH (j:AlertJob {job_id: $job_id}) SET j.status = $status, j.attempts = $attempts, j.next_at = $next_at, "
+        "j.last_error = $last_error, j.updated_at = $updated_at"
+    )
+    s["alerts.job.list"] = (
+        f"MATCH (j:AlertJob) WHERE $owner IS NULL OR j.owner = $owner RETURN {_JOB_COLS} "
+        "ORDER BY updated_at DESC, job_id LIMIT $limit"
+    )
+    return s
+
+
 def _build_statements() -> dict[str, str]:
     s = {**_schema(), **_meta()}
     for lab in LABELS:
@@ -292,6 +379,7 @@ def _build_statements() -> dict[str, str]:
     s.update(_counts())
     s.update(_changelog_and_wipe())
     s.update(_audit_and_api_keys())
+    s.update(_alerts())
     return s
 
 
@@ -318,8 +406,11 @@ def lint_schema() -> dict[str, list[str]]:
         props.update(rt.props)
     props.update(("at", "actor", "action", "target", "before", "after"))
     props.update(ApiKeyRec.__dataclass_fields__)
+    props.update(SubscriptionRec.__dataclass_fields__)
+    props.update(WebhookJob.__dataclass_fields__)
+    props.update(("event_id", "ver", "kind", "body", "fresh", "inbox_id", "sub_id", "read_at", "k", "v"))
     return {
-        "labels": sorted({*LABELS, META, AUDIT, APIKEY, CHANGE}),
+        "labels": sorted({*LABELS, META, AUDIT, APIKEY, CHANGE, *ALERT_LABELS}),
         "relationshipTypes": sorted(RELATIONS),
         "propertyKeys": sorted(props),
     }

@@ -19,11 +19,13 @@ journal rolls it back on reopen). Layout and the reasons for it are in docs/stor
 The package, by job: `tables` (layout, SQL, connection settings, migrations), `rows` (records as table rows),
 `connection` (file, per-thread connections, opening), `writes` (write() and the id map), `reads` (point reads,
 find(), neighbours, counts, scans), `bulk` (the snapshot's column and edge reads), `changelog` (the change log and
-changes_since()), `admin` (API keys, audit log).
+changes_since()), `admin` (API keys, audit log), `alerts` (内容订阅: subscriptions, events, digests, webhook
+outbox, the alert processor's state).
 """
 from __future__ import annotations
 
 from graph.sqlite_store.admin import SQLiteAdmin
+from graph.sqlite_store.alerts import SQLiteAlerts
 from graph.sqlite_store.bulk import EDGE_ID_STEP, SQLiteBulkReads
 from graph.sqlite_store.changelog import CHANGELOG_KEEP, CHANGELOG_MAX_ITEMS, SQLiteChangeLog
 from graph.sqlite_store.reads import SQLiteReads
@@ -57,7 +59,7 @@ __all__ = [
 ]
 
 
-class SQLiteStore(SQLiteWrites, SQLiteReads, SQLiteBulkReads, SQLiteChangeLog, SQLiteAdmin):
+class SQLiteStore(SQLiteWrites, SQLiteReads, SQLiteBulkReads, SQLiteChangeLog, SQLiteAdmin, SQLiteAlerts):
     """The graph store in one SQLite file: see the module docstring and graph/store.py (GraphStore)."""
 
     backend = "sqlite"

@@ -40,12 +40,27 @@ TABLES = [
     """CREATE TABLE IF NOT EXISTS api_keys(
          key_id TEXT PRIMARY KEY, name TEXT NOT NULL, role TEXT NOT NULL, park TEXT, secret_hash TEXT NOT NULL,
          created_at TEXT NOT NULL, revoked_at TEXT)""",
+    # 内容订阅 (graph/sqlite_store/alerts.py): subscriptions, events, digests, webhook outbox, processor state
+    """CREATE TABLE IF NOT EXISTS alert_subs(
+         sub_id TEXT PRIMARY KEY, owner TEXT NOT NULL, kind TEXT NOT NULL, key TEXT NOT NULL, name TEXT NOT NULL,
+         created_at TEXT NOT NULL, min_score REAL, region TEXT, webhook_url TEXT, secret TEXT)""",
+    """CREATE TABLE IF NOT EXISTS alert_events(
+         event_id TEXT PRIMARY KEY, ver INTEGER NOT NULL, kind TEXT NOT NULL, at TEXT NOT NULL, body TEXT NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS alert_inbox(
+         owner TEXT NOT NULL, event_id TEXT NOT NULL, sub_id TEXT NOT NULL, read_at TEXT,
+         PRIMARY KEY(owner, event_id)) WITHOUT ROWID""",
+    """CREATE TABLE IF NOT EXISTS alert_outbox(
+         job_id TEXT PRIMARY KEY, sub_id TEXT NOT NULL, owner TEXT NOT NULL, event_id TEXT NOT NULL,
+         status TEXT NOT NULL, attempts INTEGER NOT NULL, next_at TEXT NOT NULL, last_error TEXT, updated_at TEXT)""",
+    "CREATE TABLE IF NOT EXISTS alert_watch(k TEXT PRIMARY KEY, v TEXT NOT NULL) WITHOUT ROWID",
 ]
 INDEXES = [
     "CREATE UNIQUE INDEX IF NOT EXISTS nodes_key ON nodes(label, key)",
     "CREATE INDEX IF NOT EXISTS rels_in ON rels(dst, type)",
     "CREATE INDEX IF NOT EXISTS nodes_name ON nodes(label, name)",
     "CREATE INDEX IF NOT EXISTS audit_actor ON audit(actor, id)",
+    "CREATE INDEX IF NOT EXISTS alert_subs_owner ON alert_subs(owner)",
+    "CREATE INDEX IF NOT EXISTS alert_outbox_due ON alert_outbox(status, next_at)",
     *(f"CREATE INDEX IF NOT EXISTS nodes_{c} ON nodes(label, {c}) WHERE {c} IS NOT NULL" for c in IX_COLS),
 ]
 DDL = TABLES + INDEXES

@@ -1,0 +1,78 @@
+"""Subscribing and unsubscribing (内容订阅), with the role rules of writes: an officer (or admin) may follow any
+chain, segment, 行政区, park, firm, parcel or project; a park administrator only their own park and its parcels and
+projects (as they may write only those); a viewer reads only and may not subscribe. A webhook URL gets its own
+signing secret, shown once in the answer."""
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from typing import Any
+from urllib.parse import urlsplit
+
+from alerts.model import PARK_SCOPED_KINDS, SUBJECT_CN, SUBJECT_LABEL
+from alerts.subjects import resolve_subject
+from graph.store import GraphStore, SubscriptionRec
+from kernel.errors import Conflict, Forbidden, Invalid, NotFound
+from kernel.resolve import resolver
+
+MAX_PER_OFFICER = 200
+
+
+def _check_scope(store: GraphStore, *, role: str, park: str | None, kind: str, key: str) -> None:
+    if role == "viewer":
+        raise Forbidden("只读用户不能订阅（需要 officer / park_admin / admin）")
+    if role != "park_admin":
+        return
+    if kind not in PARK_SCOPED_KINDS:
+        raise Forbidden(f"园区管理员只能订阅本园区及其地块、项目，不能订阅{SUBJECT_CN[kind]}")
+    if kind == "park":
+        where = key
+    else:
+        where = (store.get(SUBJECT_LABEL[kind], key) or {}).get("park")
+    if where != park:
+        raise Forbidden(f"园区管理员只能订阅本园区（{park}）的{SUBJECT_CN[kind]}")
+
+
+def _webhook(url: str | None) -> str | None:
+    if not url or not url.strip():
+        return None
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise Invalid("webhook 地址须为 http:// 或 https:// 开头的完整 URL",
+                      errors=[{"field": "webhook_url", "message": "不是 http(s) URL"}])
+    return url.strip()
+
+
+def subscribe(store: GraphStore, snap: Any, *, owner: str, role: str, park: str | None, kind: str, subject: str,
+              min_score: float | None = None, region: str | None = None, webhook_url: str | None = None,
+              home_region: str = "330800", now: dt.datetime | None = None) -> tuple[SubscriptionRec, str | None]:
+    """Record a subscription; returns it and the webhook secret (None without a webhook), shown only now."""
+    key, name = resolve_subject(snap, kind, subject)
+    _check_scope(store, role=role, park=park, kind=kind, key=key)
+    if min_score is not None and not 0 <= min_score <= 100:
+        raise Invalid("阈值应在 0–100 之间", errors=[{"field": "min_score", "message": "超出范围"}])
+    reg = None
+    if kind in ("chain", "segment"):
+        r = resolver(snap)
+        reg = str(snap.keys("Region")[r.region(region or home_region, param="region")])
+    mine = store.list_subscriptions(owner=owner)
+    if any(s.kind == kind and s.key == key and s.region == reg for s in mine):
+        raise Conflict(f"已订阅{SUBJECT_CN[kind]}「{name}」")
+    if len(mine) >= MAX_PER_OFFICER:
+        raise Conflict(f"每人最多 {MAX_PER_OFFICER} 个订阅，请先取消一些")
+    url = _webhook(webhook_url)
+    secret = secrets.token_urlsafe(32) if url else None
+    at = (now or dt.datetime.now(dt.timezone.utc)).isoformat(timespec="seconds")
+    rec = SubscriptionRec(secrets.token_hex(6), owner, kind, key, name, at, min_score, reg, url, secret)
+    store.put_subscription(rec)
+    return rec, secret
+
+
+def list_subscriptions(store: GraphStore, *, owner: str) -> list[SubscriptionRec]:
+    return store.list_subscriptions(owner=owner)
+
+
+def unsubscribe(store: GraphStore, *, owner: str, sub_id: str) -> None:
+    """Remove one of the officer's subscriptions (their digest keeps what it already received)."""
+    if not store.delete_subscription(sub_id, owner=owner):
+        raise NotFound(f"订阅 {sub_id!r} 不存在", errors=[{"field": "sub_id", "message": "不存在或不属于您"}])

@@ -1,0 +1,85 @@
+"""The 内容订阅 page of the officer's workbench: /pages/alerts — the signed-in officer's digest (unread first, each
+event linked to its subject's page, times in 北京时间, 标为已读 per event or all), their subscriptions with a form
+to add one (产业链、环节、行政区、园区、企业、地块、项目 by name, optional threshold, 行政区 for targets, webhook URL)
+and to cancel one, and their webhook deliveries (pending retries and failures with the last error).
+
+Forms post to /pages/alerts/subscribe | unsubscribe | read, guarded by api.deps.page_form (signed in, role, CSRF),
+with the same rules as the API (alerts.commands), and answer 303 back here with a message."""
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+
+from alerts import commands as cmd
+from alerts.commands.processor import AlertRules
+from alerts.page_html import CSS, region_names, events_html, jobs_html, subscribe_form, subscriptions_html
+from api.auth import Principal, authenticate
+from api.deps import SESSION_COOKIE, PageCtxDep, SnapshotDep, StateDep, StoreDep, page_form
+from kernel.errors import ChainMatchError
+from kernel.pages import e, page, redirect_with
+
+router = APIRouter(include_in_schema=False)
+BACK = "/pages/alerts"
+subscriber = page_form("officer", "park_admin")
+member = page_form()
+
+
+def _viewer(request: Request, store: StoreDep) -> Principal | None:
+    """The signed-in officer (their digest is theirs: it is keyed by their key's id)."""
+    token = request.cookies.get(SESSION_COOKIE)
+    return authenticate(store, token) if token else None
+
+
+@router.get("/pages/alerts", response_class=HTMLResponse)
+def alerts_page(store: StoreDep, snap: SnapshotDep, ctx: PageCtxDep,
+                who: Annotated[Principal | None, Depends(_viewer)]) -> HTMLResponse:
+    head = "<h1>内容订阅</h1><p>订阅产业链、环节、行政区、园区、企业、地块或项目，数据变化时在此收到提醒（可选 webhook 推送）。</p>"
+    if who is None:
+        body = f"<p class='box'>请先<a href='/pages/login?next={e(BACK)}'>登录</a>查看您的订阅与提醒。</p>"
+        return page("内容订阅", head, body, CSS, ctx=ctx, active=BACK)
+    items = cmd.digest(store, owner=who.key_id, limit=200)
+    subs = cmd.list_subscriptions(store, owner=who.key_id)
+    jobs = cmd.webhook_jobs(store, owner=who.key_id, limit=30)
+    names = {s.sub_id: s.name for s in subs}
+    body = (events_html(ctx, items, names) + subscribe_form(ctx, who.role)
+            + subscriptions_html(ctx, subs, region_names(snap, [s.region for s in subs if s.region]))
+            + jobs_html(jobs, names))
+    return page("内容订阅", head, body, CSS, ctx=ctx, active=BACK)
+
+
+@router.post("/pages/alerts/subscribe")
+def subscribe_post(store: StoreDep, snap: SnapshotDep, state: StateDep, p: Annotated[Principal, Depends(subscriber)],
+                   kind: Annotated[str, Form(max_length=20)], subject: Annotated[str, Form(max_length=200)],
+                   min_score: Annotated[str, Form(max_length=10)] = "", region: Annotated[str, Form(max_length=100)] = "",
+                   webhook_url: Annotated[str, Form(max_length=2000)] = "") -> RedirectResponse:
+    rules = AlertRules.from_settings(state.settings.alerts)
+    try:
+        score = float(min_score) if min_score.strip() else None
+        rec, secret = cmd.subscribe(store, snap, owner=p.key_id, role=p.role, park=p.park, kind=kind,
+                                    subject=subject, min_score=score, region=region.strip() or None,
+                                    webhook_url=webhook_url, home_region=rules.home_region)
+    except ValueError:
+        return redirect_with(BACK, "阈值须为 0–100 的数字", ok=False)
+    except ChainMatchError as err:
+        return redirect_with(BACK, f"未订阅：{err.detail}", ok=False)
+    note = f"；webhook 签名密钥（只显示这一次）：{secret}" if secret else ""
+    return redirect_with(BACK, f"已订阅「{rec.name}」{note}", ok=True)
+
+
+@router.post("/pages/alerts/unsubscribe")
+def unsubscribe_post(store: StoreDep, p: Annotated[Principal, Depends(member)],
+                     sub_id: Annotated[str, Form(max_length=64)]) -> RedirectResponse:
+    try:
+        cmd.unsubscribe(store, owner=p.key_id, sub_id=sub_id)
+    except ChainMatchError as err:
+        return redirect_with(BACK, err.detail, ok=False)
+    return redirect_with(BACK, "已取消订阅", ok=True)
+
+
+@router.post("/pages/alerts/read")
+def read_post(store: StoreDep, p: Annotated[Principal, Depends(member)],
+              event_id: Annotated[str, Form(max_length=64)] = "") -> RedirectResponse:
+    n = cmd.mark_read(store, owner=p.key_id, event_ids=[event_id] if event_id else None)
+    return redirect_with(BACK, f"已标为已读 {n} 条", ok=True)

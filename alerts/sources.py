@@ -1,0 +1,167 @@
+"""The event sources of 内容订阅, in one small registry: each source names the watched values it needs (the
+processor loads them from the store) and turns what changed into events plus the new watched values.
+
+"What changed" is always a comparison with the watched value the processor stored the last time — a parcel's
+status, a project's stage, the set of firms above a target score for a chain — never with a snapshot held in
+memory, so a restarted processor (or the CLI's) compares with exactly what the last pass saw. A first pass (no
+cursor yet) stores the baseline and records nothing: subscribing does not flood the digest with the past.
+
+Built in: parcel listed / reserved / transferred, project stage changed, project overdue (time-based, every
+tick), new target above a score (targets_source.py), new eligible firm for a policy (targets_source.py). Another
+package adds its own with `register_source(Source(...))` — e.g. the firm dossier's 扩张指数 / 外迁预警 crossing a
+threshold (kind "signal.crossed"; see docs/alerts.md).
+
+Reads the snapshot and the records the processor hands over; never the store.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from alerts.model import EventDraft
+from alerts.topics import parcel_topics, project_topics
+
+Watch = dict[str, str]
+WatchUpdate = dict[str, "str | None"]
+
+
+@dataclass(frozen=True)
+class TargetScope:
+    """A chain or segment some subscription follows targets of, for a 行政区, from `min_score` (0–100) up."""
+
+    region: str
+    kind: str  # chain | segment
+    key: str
+    min_score: float
+
+
+@dataclass
+class SourceContext:
+    """What a pass of the processor knows: the snapshot, the changed records (label → key → props, None =
+    deleted; for a full pass every record the processor read), the store version read up to, today in 北京时间,
+    the rules (settings) and the target scopes the subscriptions ask for."""
+
+    snap: Any
+    changed: dict[str, dict[str, dict[str, Any] | None]]
+    version: int
+    today: dt.date
+    overdue_days: int = 60
+    target_k: int = 200
+    scopes: list[TargetScope] = field(default_factory=list)
+    projects: list[dict[str, Any]] = field(default_factory=list)  # every open project, for the overdue tick
+    baseline: bool = False  # first pass: store what is, record nothing
+    anything_changed: bool = True
+
+    def changes(self, label: str) -> dict[str, dict[str, Any] | None]:
+        return self.changed.get(label, {})
+
+
+@dataclass(frozen=True)
+class Source:
+    """An event source: `needs(ctx)` the watch keys to load; `run(ctx, watch)` → (events, watch updates)."""
+
+    name: str
+    needs: Callable[[SourceContext], list[str]]
+    run: Callable[[SourceContext, Watch], tuple[list[EventDraft], WatchUpdate]]
+
+
+SOURCES: dict[str, Source] = {}
+
+
+def register_source(source: Source) -> Source:
+    """Add (or replace, by name) an event source; the processor runs every registered source on each pass."""
+    SOURCES[source.name] = source
+    return source
+
+
+# ------------------------------------------------------------------------------------------------ land
+PARCEL_KIND = {"available": "parcel.listed", "reserved": "parcel.reserved", "transferred": "parcel.transferred"}
+PARCEL_VERB = {"available": "挂牌可供", "reserved": "已预留", "transferred": "已出让"}
+
+
+def _land_needs(ctx: SourceContext) -> list[str]:
+    return [f"land:{k}" for k in ctx.changes("LandParcel")]
+
+
+def _land_run(ctx: SourceContext, watch: Watch) -> tuple[list[EventDraft], WatchUpdate]:
+    events: list[EventDraft] = []
+    upd: WatchUpdate = {}
+    for key, props in sorted(ctx.changes("LandParcel").items()):
+        before = watch.get(f"land:{key}")
+        now = None if props is None else str(props.get("status") or "available")
+        if now == before:
+            continue
+        upd[f"land:{key}"] = now
+        if now is None or ctx.baseline:
+            continue
+        name = props.get("name") or key
+        detail = {"status": now, "before": before, "area_mu": props.get("area_mu"), "park": props.get("park"),
+                  "reserved_by": props.get("reserved_by"), "transferred_to": props.get("transferred_to")}
+        events.append(EventDraft(ctx.version, PARCEL_KIND[now], "LandParcel", key, f"地块「{name}」{PARCEL_VERB[now]}",
+                                 parcel_topics(ctx.snap, key, props), {k: v for k, v in detail.items() if v is not None}))
+    return events, upd
+
+
+# ------------------------------------------------------------------------------------------------ projects
+def _stage_needs(ctx: SourceContext) -> list[str]:
+    return [f"stage:{k}" for k in ctx.changes("Project")]
+
+
+def _stage_run(ctx: SourceContext, watch: Watch) -> tuple[list[EventDraft], WatchUpdate]:
+    events: list[EventDraft] = []
+    upd: WatchUpdate = {}
+    for key, props in sorted(ctx.changes("Project").items()):
+        before = watch.get(f"stage:{key}")
+        now = None if props is None else str(props.get("stage") or "线索")
+        if now == before:
+            continue
+        upd[f"stage:{key}"] = now
+        if now is None or ctx.baseline:
+            continue
+        name = props.get("name") or key
+        title = f"项目「{name}」{before} → {now}" if before else f"新项目「{name}」（{now}）"
+        events.append(EventDraft(ctx.version, "project.stage", "Project", key, title,
+                                 project_topics(ctx.snap, key, props),
+                                 {"stage": now, "before": before, "stage_on": props.get("stage_on")}))
+    return events, upd
+
+
+DONE_STAGE = "达产"
+
+
+def _overdue_needs(ctx: SourceContext) -> list[str]:
+    return [f"overdue:{p['key']}" for p in ctx.projects]
+
+
+def _overdue_run(ctx: SourceContext, watch: Watch) -> tuple[list[EventDraft], WatchUpdate]:
+    """A project whose current stage began more than `overdue_days` ago (not yet 达产): one event per stage
+    entered (its id uses the stage's start date in place of a version)."""
+    events: list[EventDraft] = []
+    upd: WatchUpdate = {}
+    cutoff = ctx.today - dt.timedelta(days=ctx.overdue_days)
+    for p in ctx.projects:
+        stage, since = p.get("stage") or "线索", p.get("stage_on")
+        try:
+            began = dt.date.fromisoformat(str(since)[:10]) if since else None
+        except ValueError:
+            began = None
+        if began is None or stage == DONE_STAGE or began > cutoff:
+            continue
+        mark = f"{stage}|{since}"
+        if watch.get(f"overdue:{p['key']}") == mark:
+            continue
+        upd[f"overdue:{p['key']}"] = mark
+        if ctx.baseline:
+            continue
+        days = (ctx.today - began).days
+        events.append(EventDraft(f"{since}/{stage}", "project.overdue", "Project", p["key"],
+                                 f"项目「{p.get('name') or p['key']}」在「{stage}」阶段已 {days} 天",
+                                 project_topics(ctx.snap, p["key"], p),
+                                 {"stage": stage, "stage_on": since, "days": days, "limit_days": ctx.overdue_days}))
+    return events, upd
+
+
+register_source(Source("land", _land_needs, _land_run))
+register_source(Source("project_stage", _stage_needs, _stage_run))
+register_source(Source("project_overdue", _overdue_needs, _overdue_run))

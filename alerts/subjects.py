@@ -1,0 +1,37 @@
+"""The subject of a subscription, as an officer types it (a name, 简称 or key), resolved to a key and a name with
+the one resolver every capability uses (kernel.resolve); parcels by key or exact name. Reads the snapshot only."""
+from __future__ import annotations
+
+from typing import Any
+
+from alerts.model import SUBJECT_CN, SUBJECT_LABEL
+from kernel.errors import Invalid, NotFound
+from kernel.resolve import resolver
+
+
+def resolve_subject(snap: Any, kind: str, text: str) -> tuple[str, str]:
+    """(key, name) of the `kind` subject `text` names; NotFound / Ambiguous with candidates otherwise."""
+    if kind not in SUBJECT_LABEL:
+        raise Invalid(f"不能订阅 {kind!r}；可订阅：{'、'.join(f'{k}（{v}）' for k, v in SUBJECT_CN.items())}",
+                      errors=[{"field": "kind", "message": "未知的订阅类型"}])
+    label = SUBJECT_LABEL[kind]
+    if kind == "parcel":
+        return _parcel(snap, text)
+    r = resolver(snap)
+    find = {"chain": r.chain, "segment": r.segment, "region": r.region, "park": r.park,
+            "firm": r.enterprise, "project": r.project}[kind]
+    i = find(text, param="subject")
+    return str(snap.keys(label)[i]), str(snap.labels[label].names[i] or snap.keys(label)[i])
+
+
+def _parcel(snap: Any, text: str) -> tuple[str, str]:
+    t = (text or "").strip()
+    if snap.n("LandParcel"):
+        keys, names = snap.keys("LandParcel"), snap.labels["LandParcel"].names
+        i = int(snap.index_of("LandParcel", t))
+        if i >= 0:
+            return str(keys[i]), str(names[i] or keys[i])
+        hits = [j for j, n in enumerate(names.tolist()) if n == t]
+        if len(hits) == 1:
+            return str(keys[hits[0]]), t
+    raise NotFound(f"地块 {t!r} 不存在", errors=[{"field": "subject", "message": f"地块 {t!r} 不存在"}])

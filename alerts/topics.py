@@ -1,0 +1,107 @@
+"""Which subscriptions an event reaches: its topics, "label:key" strings for the subject and everything it belongs
+to — a parcel's park, its 行政区 and every 行政区 above (a subscription to 衢州 sees a parcel in 柯城区), the chains
+it admits; a project's investor, chain, segment, park and 行政区; a firm's segments, their chains and its 行政区.
+
+Reads the analytic snapshot only."""
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+import numpy as np
+
+from alerts.model import topic
+from kernel.derived import derived
+
+
+class Places:
+    """Per snapshot: each 行政区's ancestors, each park's 行政区, each firm's segments and chains."""
+
+    def __init__(self, snap: Any) -> None:
+        self.snap = snap
+        self._parent = snap.relation("LOCATED_IN", "Region", "Region").tocsr()
+        self._park_region = snap.relation("LOCATED_IN", "Park", "Region").tocsr()
+        self._firm_seg = snap.relation("IN_SEGMENT", "Enterprise", "Segment").tocsr()
+        self._seg_chain = snap.relation("PART_OF", "Segment", "IndustryChain").tocsr()
+
+    def _keys(self, label: str, idx: Iterable[int]) -> list[str]:
+        keys = self.snap.keys(label)
+        return [str(keys[i]) for i in idx]
+
+    def regions_up(self, code: str | None) -> list[str]:
+        """The 行政区 and every one above it, as topics."""
+        if not code or not self.snap.n("Region"):
+            return []
+        i = int(self.snap.index_of("Region", str(code)))
+        out = [topic("Region", str(code))]
+        seen = {i}
+        while i >= 0:
+            parents = self._parent.indices[self._parent.indptr[i]:self._parent.indptr[i + 1]]
+            i = int(parents[0]) if len(parents) else -1
+            if i < 0 or i in seen:
+                break
+            seen.add(i)
+            out.append(topic("Region", self._keys("Region", [i])[0]))
+        return out
+
+    def park(self, key: str | None) -> list[str]:
+        """The park and its 行政区 (and above)."""
+        if not key:
+            return []
+        out = [topic("Park", key)]
+        j = int(self.snap.index_of("Park", key)) if self.snap.n("Park") else -1
+        if j >= 0:
+            regs = self._park_region.indices[self._park_region.indptr[j]:self._park_region.indptr[j + 1]]
+            for code in self._keys("Region", regs[:1]):
+                out += self.regions_up(code)
+        return out
+
+    def firm(self, key: str) -> list[str]:
+        """A firm, its segments and their chains, its 行政区 (and above)."""
+        out = [topic("Enterprise", key)]
+        if not self.snap.n("Enterprise"):
+            return out
+        i = int(self.snap.index_of("Enterprise", key))
+        if i < 0:
+            return out
+        segs = self._firm_seg.indices[self._firm_seg.indptr[i]:self._firm_seg.indptr[i + 1]]
+        out += [topic("Segment", k) for k in self._keys("Segment", segs)]
+        chains = np.unique(self._seg_chain[segs].indices) if len(segs) else []
+        out += [topic("IndustryChain", k) for k in self._keys("IndustryChain", chains)]
+        codes, vocab = self.snap.categorical("Enterprise", "region")
+        if codes[i] >= 0:
+            out += self.regions_up(str(vocab[codes[i]]))
+        return out
+
+
+def places(snap: Any) -> Places:
+    return derived(snap, "alerts.places", lambda: Places(snap))
+
+
+def parcel_topics(snap: Any, key: str, props: dict[str, Any]) -> list[str]:
+    p = places(snap)
+    out = [topic("LandParcel", key), *p.park(props.get("park")), *p.regions_up(props.get("region"))]
+    out += [topic("IndustryChain", c) for c in props.get("allowed_chains") or []]
+    return list(dict.fromkeys(out))
+
+
+def project_topics(snap: Any, key: str, props: dict[str, Any]) -> list[str]:
+    p = places(snap)
+    out = [topic("Project", key), *p.park(props.get("park")), *p.regions_up(props.get("region"))]
+    if props.get("investor"):
+        out.append(topic("Enterprise", props["investor"]))
+    out += [topic(lab, props[f]) for f, lab in (("chain", "IndustryChain"), ("segment", "Segment")) if props.get(f)]
+    return list(dict.fromkeys(out))
+
+
+def project_topics_of(snap: Any, key: str) -> list[str]:
+    """A project's topics from the snapshot's columns (park, 行政区, chain) when its record is not at hand."""
+    props: dict[str, Any] = {}
+    i = int(snap.index_of("Project", key)) if snap.n("Project") else -1
+    for f in ("park", "region", "chain", "investor"):
+        try:
+            codes, vocab = snap.categorical("Project", f)
+        except (KeyError, ValueError):
+            continue
+        if i >= 0 and codes[i] >= 0:
+            props[f] = str(vocab[codes[i]])
+    return project_topics(snap, key, props)
