@@ -6,6 +6,7 @@ COPY pyproject.toml README.md ./
 COPY graph graph
 COPY kernel kernel
 COPY chains chains
+COPY dossier dossier
 COPY targets targets
 COPY membership membership
 COPY land land

@@ -23,6 +23,7 @@ from api.middleware import RequestContextMiddleware
 from api.routers import admin, health, home, nodes, session
 from api.settings import Settings, get_settings
 from chains import pages as chains_pages, router as chains_router
+from dossier import pages as dossier_pages, router as dossier_router
 from graph.snapshot import SnapshotCache
 from graph.store import GraphStore
 from incentives import pages as incentives_pages, router as incentives_router
@@ -73,9 +74,10 @@ def _include_routers(app: FastAPI) -> None:
     app.include_router(nodes.build_router(), prefix=API_PREFIX)
     app.include_router(admin.router, prefix=API_PREFIX)
     # one router (and its pages) per capability
-    for r in (chains_router, land_router, incentives_router, pipeline_router, targets_router, alerts_router):
+    for r in (chains_router, dossier_router, land_router, incentives_router, pipeline_router, targets_router,
+              alerts_router):
         app.include_router(r.router, prefix=API_PREFIX)
-    for p in (chains_pages, land_pages, pipeline_pages, incentives_pages, targets_pages, alerts_pages):
+    for p in (chains_pages, dossier_pages, land_pages, pipeline_pages, incentives_pages, targets_pages, alerts_pages):
         app.include_router(p.router)
     app.include_router(session.router)
     app.include_router(home.router)

@@ -21,13 +21,14 @@ app.add_typer(keys_app, name="keys")
 # Capability commands join the top level (`chainmatch map`, `chainmatch land-assign`, `chainmatch rank-members` …).
 from alerts import cli as alerts_cli  # noqa: E402
 from chains import cli as chains_cli  # noqa: E402
+from dossier import cli as dossier_cli  # noqa: E402
 from incentives import cli as incentives_cli  # noqa: E402
 from land import cli as land_cli  # noqa: E402
 from membership import cli as membership_cli  # noqa: E402
 from pipeline import cli as pipeline_cli  # noqa: E402
 from targets import cli as targets_cli  # noqa: E402
 
-for _cli in (chains_cli, land_cli, membership_cli, pipeline_cli, incentives_cli, targets_cli, alerts_cli):
+for _cli in (chains_cli, dossier_cli, land_cli, membership_cli, pipeline_cli, incentives_cli, targets_cli, alerts_cli):
     app.add_typer(_cli.app)
 
 

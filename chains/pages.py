@@ -1,8 +1,8 @@
 """The chain pages of the workbench (mounted under /pages): the index, chain map, internal 招商报告 and investor
-投资推介 (HTML; the report also as XLSX and SVG), 企业画像 and 园区画像 — all inside the one shell (navigation,
+投资推介 (HTML; the report also as XLSX and SVG) and 园区画像 — all inside the one shell (navigation,
 signed-in user, message). The graph pages keep their interactive graph with everything inline (no CDN, no external
 request); saved with ?download=1, a handout works at a 招商推介会 without network. Thin: the pages are built in
-chains/render/workbench.py.
+chains/render/workbench.py. The firm page (/pages/enterprises/{key}, 企业尽调) is the dossier package's.
 """
 from __future__ import annotations
 
@@ -12,8 +12,7 @@ from urllib.parse import quote, urlencode
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from api.deps import PageCtxDep, SnapshotDep, StateDep, StoreDep
-from chains import commands
+from api.deps import PageCtxDep, SnapshotDep, StateDep
 from chains.render import workbench
 from chains.render.shell import offline_document, served
 from chains.render.svg import chain_map_svg
@@ -94,17 +93,6 @@ def chain_report_xlsx(snap: SnapshotDep, chain: ChainPath, region: RegionQuery, 
 def chain_map_svg_file(snap: SnapshotDep, chain: ChainPath, region: RegionQuery, config: ConfigDep) -> Response:
     out = chain_render.build(snap, chain=chain, region=region, config=config, firms_per_segment=0)
     return Response(chain_map_svg(out.cmap), media_type="image/svg+xml")
-
-
-@router.get("/enterprises/{key}", response_class=HTMLResponse,
-            summary="企业画像：登记信息、产品、环节、供应商与客户、基金、相似企业、推荐理由")
-def enterprise_page(snap: SnapshotDep, store: StoreDep, state: StateDep, ctx: PageCtxDep, key: KeyPath,
-                    region: Annotated[str | None, Query(max_length=128, description="招商地区（默认：示例城市）")] = None,
-                    max_nodes: MaxNodes = MAX_NODES) -> HTMLResponse:
-    k = workbench.enterprise_key(snap, key)
-    return served(workbench.firm_page(snap, k, commands.enterprise_record(store, k),
-                                      region=region or workbench.default_region(snap), max_nodes=max_nodes,
-                                      target_settings=state.settings.targets.model_dump()), ctx)
 
 
 @router.get("/parks/{key}", response_class=HTMLResponse, summary="园区画像：主导产业链、园区企业、地块")

@@ -1,7 +1,7 @@
 """Deterministic generator of synthetic demo data: enterprises, funds, land parcels, projects, products.
 
 Everything made here is invented and marked so: every node has `synthetic=True` and
-`source="synthetic:chainmatch-generator v1 seed=N"` (relations carry the same source), every enterprise, fund,
+`source="synthetic:chainmatch-generator v2 seed=N"` (relations carry the same source), every enterprise, fund,
 parcel and project name contains 示例 and ends in （合成）, keys of non-enterprise nodes start with `syn.`, and no
 generated node or relation names a real company. Product names are the generic product words of the segment
 keywords (萤石, IGBT …) without a suffix: 合成 in a material's name would read "chemically synthesised". Enterprise keys
@@ -41,6 +41,10 @@ What it makes for scale N (default 3000 enterprises):
     stale on purpose), a next action (some overdue), 15 % foreign-investment figures (万美元), and actual
     investment/tax/output/jobs once built (for the 落地 evaluation).
   * Products from segment keywords (up to 4 per segment) and MAKES from firms.
+  * 企业尽调 records (synthetic/histories.py): 60 % of the seed-city firms where a park is are in it (LOCATED_IN
+    Park); every firm a 简称 (示例…), listed firms a board; seed-city firms, 链主 and financed firms dated
+    financing rounds, a capital increase, branches, headcount and three years of indicators — a quarter of the
+    shrinking seed-city firms also move branches out of the city (外迁预警 demo).
 """
 from __future__ import annotations
 
@@ -63,6 +67,7 @@ from seed_data.synthetic.common import (  # the tunables, as seed_data.generator
 from seed_data.synthetic.fast import node_rec, reference_rels
 from seed_data.synthetic.firms import FirmsPlan
 from seed_data.synthetic.funds import FundsPlan
+from seed_data.synthetic.histories import HistoriesPlan
 from seed_data.synthetic.land import ParcelsPlan
 from seed_data.synthetic.projects import ProjectsPlan
 
@@ -99,7 +104,7 @@ class Facts:
                    [(a, b) for a, b in fact_links()])
 
 @dataclass
-class SyntheticWorld(FirmsPlan, FundsPlan, ParcelsPlan, ProjectsPlan):
+class SyntheticWorld(FirmsPlan, FundsPlan, ParcelsPlan, ProjectsPlan, HistoriesPlan):
     """All synthetic data for (facts, scale, seed), planned as arrays; records are formatted on demand."""
 
     facts: Facts
@@ -149,6 +154,7 @@ class SyntheticWorld(FirmsPlan, FundsPlan, ParcelsPlan, ProjectsPlan):
         self._gap_investments()
         self._parcels(rng)
         self._projects(rng)
+        self._firm_histories(rng)  # last: the dossier's records left every earlier draw as it was
 
     def _taxonomy(self, rng: np.random.Generator) -> None:
         f = self.facts

@@ -10,10 +10,9 @@ from urllib.parse import quote, urlencode
 from chains.index import ChainIndex
 from chains.models import AnalysisConfig
 from chains.render import report as chain_render
-from chains.render.firm import firm_body
 from chains.render.html import graph_parts, simple_parts
 from chains.render.park import park_body
-from chains.render.profiles import enterprise_view, park_view
+from chains.render.profiles import park_view
 from chains.render.shell import Parts
 from graph.snapshot import Snapshot
 from kernel.pages import e
@@ -105,15 +104,6 @@ def investor_page(snap: Snapshot, *, chain: str, region: str, config: AnalysisCo
     out = chain_render.build(snap, chain=chain, region=region, config=config, firms_per_segment=0)
     links = [(t, h) for t, h in chain_links(out.cmap.chain.key, region, config) if t in ("产业链图谱", "内部招商报告")]
     return chain_render.investor_page_parts(out, links=links, served=True), out.stem
-
-
-def firm_page(snap: Snapshot, key: str, record: Mapping[str, Any], *, region: str | None, max_nodes: int,
-              target_settings: Mapping[str, Any] | None) -> Parts:
-    """企业画像: the graph of its partners, funds, park and segments, then its facts and why it is recommended."""
-    view = enterprise_view(snap, key, max_nodes=max_nodes, link_base="")
-    lead, body = firm_body(snap, key, record, region=region, target_settings=target_settings)
-    return graph_parts(view, links=[("企业数据（JSON）", f"{API_PREFIX}/enterprises/{quote(key)}")], body_html=body,
-                       lead_html=lead)
 
 
 def park_page(snap: Snapshot, key: str, *, max_nodes: int) -> Parts:

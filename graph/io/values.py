@@ -277,13 +277,21 @@ def parse_date(raw: Any) -> dt.date | None:
     raise ValueError(f"应为日期（如 2021-06-30），实际 {raw!r}")
 
 
+def _item_text(item: Any) -> str | None:
+    """One list item as text: an object (a dated record of a firm's history, written as a JSON array of objects
+    in one cell) as its JSON text, for the model to check field by field."""
+    if isinstance(item, dict):
+        return orjson.dumps(item).decode("utf-8")
+    return cell_text(item)
+
+
 def split_list(raw: Any) -> list[str] | None:
     """A list cell: `a;b`, `a；b`, `a、b`, `a|b`, or a JSON array `["a、b", "c"]` (what export writes when an item
-    itself contains a separator)."""
+    itself contains a separator) — or of objects `[{"on": "2025-03-01", "round": "A轮"}]` (a firm's dated records)."""
     if raw is None or raw is ABSENT:
         return None
     if isinstance(raw, (list, tuple)):
-        return [x for x in map(cell_text, raw) if x]
+        return [x for x in map(_item_text, raw) if x]
     t = cell_text(raw)
     if t is None:
         return []
@@ -293,5 +301,5 @@ def split_list(raw: Any) -> list[str] | None:
         except orjson.JSONDecodeError:
             arr = None
         if isinstance(arr, list):
-            return [x for x in map(cell_text, arr) if x]
+            return [x for x in map(_item_text, arr) if x]
     return [x for x in (p.strip() for p in LIST_SEPARATORS.split(t)) if x]

@@ -16,6 +16,7 @@ from graph.schema.fields import (
     COUNT_MAX, KEY_MAX, LIST_MAX, LOG_MAX, SAFE_INT, Date, Item, KeyRef, LogEntry, LongText, NameText, ScopeText,
     SourceText, StrictNumbers, Text, _check_key, bounded_text, iso_date_text, utc_timestamp_text,
 )
+from graph.schema.firm_history import HISTORIES, check_history
 from graph.schema.labels import LAND_USES, PROJECT_STAGES, STREAM_ALIASES, Label
 from graph.uscc import USCCError, validate_uscc
 
@@ -102,6 +103,24 @@ class Enterprise(Node):
     lat: float | None = Field(default=None, ge=-90, le=90)
     lon: float | None = Field(default=None, ge=-180, le=180)
     business_scope: ScopeText | None = Field(default=None, description="经营范围/主营业务")
+    # 企业尽调 (dossier/): identity and the dated records the 扩张指数 and 外迁预警 are computed from. Each history
+    # entry is a JSON-object text (graph/schema/firm_history.py checks and canonicalises it; docs/import-format.md).
+    short_name: Text | None = Field(default=None, description="企业简称，如 中芯国际")
+    park: KeyRef | None = Field(default=None, description="所在园区 key（注册或主要生产经营地所在园区）")
+    listing: Text | None = Field(default=None, description="上市交易所及板块，如 上交所科创板")
+    financing_rounds: list[LogEntry] = Field(
+        default_factory=list, max_length=LOG_MAX, description="融资记录：每条为 JSON 对象 {on, round, amount_wan, investors}")
+    capital_changes: list[LogEntry] = Field(
+        default_factory=list, max_length=LOG_MAX, description="注册资本变更：每条为 JSON 对象 {on, from_wan, to_wan}")
+    branches: list[LogEntry] = Field(
+        default_factory=list, max_length=LOG_MAX, description="分支机构变动：每条为 JSON 对象 {on, kind（新设/迁出/注销）, region, name}")
+    headcount_history: list[LogEntry] = Field(
+        default_factory=list, max_length=LOG_MAX, description="用工与招聘：每条为 JSON 对象 {on, employees, openings}")
+    yearly_indicators: list[LogEntry] = Field(
+        default_factory=list, max_length=LOG_MAX, description="年度经营指标：每条为 JSON 对象 {year, revenue_wan, tax_wan, output_wan}")
+
+    _histories = field_validator(*HISTORIES, mode="before")(
+        classmethod(lambda cls, v, info: check_history(info.field_name, v)))
 
     @field_validator("uscc")
     @classmethod

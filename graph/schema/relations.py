@@ -47,7 +47,7 @@ RELATIONS: dict[str, RelationType] = {
 REFERENCE_FIELDS: dict[Label, dict[str, tuple[str, Label, str]]] = {
     Label.Segment: {"chain": ("PART_OF", Label.IndustryChain, "out")},
     Label.Region: {"parent": ("LOCATED_IN", Label.Region, "out")},
-    Label.Enterprise: {"region": ("LOCATED_IN", Label.Region, "out")},
+    Label.Enterprise: {"region": ("LOCATED_IN", Label.Region, "out"), "park": ("LOCATED_IN", Label.Park, "out")},
     Label.Fund: {"region": ("LOCATED_IN", Label.Region, "out"), "focus": ("FOCUSES_ON", Label.IndustryChain, "out")},
     Label.Park: {"region": ("LOCATED_IN", Label.Region, "out"), "leading_chains": ("HOSTS", Label.IndustryChain, "out")},
     Label.LandParcel: {"park": ("HAS_PARCEL", Label.Park, "in"), "region": ("LOCATED_IN", Label.Region, "out")},

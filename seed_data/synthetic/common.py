@@ -11,7 +11,7 @@ import numpy as np
 from graph.schema import MODELS, Label
 from graph.uscc import USCC_CHARS
 
-GENERATOR_VERSION = "v1"
+GENERATOR_VERSION = "v2"  # v2: the firms' 企业尽调 records (parks, 简称, listing, dated histories)
 SEED_CITIES = ("330800", "330700", "430400")  # 衢州, 金华, 衡阳
 SEED_CITY_SHARE = 0.085  # of all firms, each
 REFERENCE_DATE = dt.date(2025, 6, 30)  # "today" for the data: fixed, so output does not depend on the clock

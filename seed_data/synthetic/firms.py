@@ -257,8 +257,8 @@ class FirmsPlan:
                 self.f_lon[sl].tolist(), self.f_bits[sl].tolist(),
             ]
             out = []
-            for (key, place, seg, chain, size, emp, rev, cap, founded, tags, fin, br, gr, pat, lat, lon,
-                 bits) in zip(*cols):
+            for i, (key, place, seg, chain, size, emp, rev, cap, founded, tags, fin, br, gr, pat, lat, lon,
+                    bits) in enumerate(zip(*cols), start=lo):
                 tl = tag_lists.get(tags)
                 if tl is None:
                     tl = sorted((t for i, t in enumerate(tag_names) if tags >> i & 1), key=tag_order.__getitem__)
@@ -278,7 +278,7 @@ class FirmsPlan:
                     "region": self.place_keys[place], "size": SIZES[size], "employees": emp, "revenue_wan": rev,
                     "registered_capital_wan": cap, "founded": founded, "tags": list(tl),
                     "recent_financing_wan": fin, "new_branches": br, "capacity_growth": gr, "patents": pat,
-                    "lat": lat, "lon": lon, "business_scope": scope,
+                    "lat": lat, "lon": lon, "business_scope": scope, **self._history_fields(i, bits, tags),
                 }))
             yield out
 

@@ -10,6 +10,7 @@ import orjson
 import pytest
 
 from graph.schema import MODELS, Label
+from graph.schema.firm_history import HISTORIES
 from graph.sqlite_store import SQLiteStore
 from graph.uscc import make_uscc, validate_uscc
 from graph.writer import check_relation_shape, node_record, reference_relations
@@ -75,12 +76,12 @@ def test_same_seed_gives_byte_identical_records_whatever_the_chunk_size(facts, w
 # the code that moves these digests is a change of the data, not a refactoring. If the data is meant to change
 # (or the facts or a model's defaults did), bump GENERATOR_VERSION and re-pin the digests.
 PINNED_DIGESTS = {
-    (3000, 42, "2025-06-30"): ("1beabab3bf292e42d6ba66544c40ad9c8a8311c9126e1e534a8886b67b733063",
-                               "44e63d2e949b11bd3e914ff5f4b6f640884c8ad4d40abc609efd1590b87178d0"),
-    (700, 7, "2024-02-29"): ("741c8a605003eaf4257f01acd2af85a6d69c86cba3d24fc2625ac0a662cbb066",
-                             "8dd95b85aa07bc2467bf533dc7919692e245d8c32b35000e69a7fb1c11a0cb38"),
-    (0, 1, "2025-06-30"): ("5e90f6bc4ba42a0be6452560f2f76d744a6e8f4ea6608f5e966e1a9cc9bc47a1",
-                           "344e68893ab04de560edac892ba06f50cf6c0913bd784ffe6cbd11ba50827ada"),
+    (3000, 42, "2025-06-30"): ("aa246f27505739a39a6a27563d1e1a7ba69b06a7eed0589075339ff2699e8ce9",
+                               "46b9ee5316318e7d426ccf34a0733697e7e4baa04f28ed16f61a8c241b145632"),
+    (700, 7, "2024-02-29"): ("9ace90d6145e1abded0436e43c26e735fe34841004407b897c009e0145c8a4ee",
+                             "8a4300fd6571641fbbd1b9a294dbb80301198477ffd0ea25bfca1664e924cb60"),
+    (0, 1, "2025-06-30"): ("ab239de6063341449babe8d962d824ef4c0339f600208e13a903de71b4d8e029",
+                           "6bdd5f5d861138116231a52b2b25a717d7331ee70604fab5f9662fd7658d445b"),
 }
 
 
@@ -109,6 +110,16 @@ def test_as_of_moves_every_date_and_nothing_else(facts, records):
                 dates += 1
                 shifted += (dt.date.fromisoformat(v[:10]) - dt.date.fromisoformat(b[f][:10]) == dt.timedelta(days=400)
                             and v[10:] == b[f][10:])
+            elif f in HISTORIES:  # a firm's dated records: every date shifted, years follow the data's year
+                assert len(v) == len(b[f]), (d["key"], f)
+                for new, old in zip(map(orjson.loads, v), map(orjson.loads, b[f])):
+                    if "on" in old:
+                        dates += 1
+                        shifted += dt.date.fromisoformat(new.pop("on")) - dt.date.fromisoformat(old.pop("on")) == \
+                            dt.timedelta(days=400)
+                    if "year" in old:
+                        assert new.pop("year") - old.pop("year") == later.as_of.year - REFERENCE_DATE.year
+                    assert new == old, (d["key"], f)
             elif f not in ("stage_history", "tracking_log"):
                 assert v == b[f], (label, d["key"], f)
     assert dates > 1000 and shifted == dates
@@ -186,7 +197,7 @@ def test_firm_uscc_carries_its_region_code(records):
 
 def test_everything_is_marked_synthetic(records, world):
     nodes, rels = records
-    assert world.source == source_for(42) == "synthetic:chainmatch-generator v1 seed=42"
+    assert world.source == source_for(42) == "synthetic:chainmatch-generator v2 seed=42"
     for label, d in nodes:
         assert d["synthetic"] is True and d["source"] == world.source
         if label == Label.Product:

@@ -1,0 +1,144 @@
+"""What the analytic snapshot holds on one firm for 企业尽调: its dated records (the list fields of
+graph/schema/firm_history.py, decoded from the snapshot's list columns), its legacy expansion figures
+(近两年融资额, 近两年新设分支机构数, 营收增速), its projects with stage, dates and place, its customers that are
+链主, and the 地级市 ("home") that local / elsewhere is measured against. Read side: snapshot only.
+"""
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from chains import ChainIndex
+from graph.schema.firm_history import HISTORIES
+from graph.snapshot import Snapshot
+from kernel.errors import UnknownName
+
+
+@dataclass
+class Project:
+    key: str
+    name: str
+    stage: str | None
+    on: str | None  # the date the project last moved (stage_on), else its signing date
+    region: int  # region index, -1 unknown
+    park: str | None  # park name
+
+
+@dataclass
+class FirmRecords:
+    """One firm's inputs to the two signals."""
+
+    index: int
+    key: str
+    name: str
+    region: int  # region index, -1 unknown
+    home_city: int  # the 地级市 (or the region itself when it has no city above it), -1 unknown
+    histories: dict[str, list[dict[str, Any]]]
+    scalars: dict[str, float | None]
+    projects: list[Project] = field(default_factory=list)
+    leader_customers: list[tuple[str, int, list[str]]] = field(default_factory=list)  # name, region, chains led
+    n_customers: int = 0
+
+
+def _num(snap: Snapshot, label: str, name: str, i: int) -> float | None:
+    col = snap.labels[label].num.get(name)
+    if col is None:
+        return None
+    v = float(col[i])
+    return None if math.isnan(v) else v
+
+
+def _cat(snap: Snapshot, label: str, name: str, i: int) -> str | None:
+    got = snap.labels[label].cat.get(name)
+    if got is None:
+        return None
+    codes, vocab = got
+    return str(vocab[codes[i]]) if codes[i] >= 0 else None
+
+
+def history(snap: Snapshot, f: int, name: str) -> list[dict[str, Any]]:
+    """Firm f's entries of one history field, decoded, by date (or year)."""
+    lists = snap.labels["Enterprise"].lists
+    if name not in lists:
+        return []
+    m, vocab = lists[name]
+    row = m.indices[m.indptr[f]:m.indptr[f + 1]]
+    out = [json.loads(str(vocab[j])) for j in row.tolist()]
+    return sorted(out, key=lambda e: (e.get("year", 0), e.get("on", "")))
+
+
+def city_of(idx: ChainIndex, r: int) -> int:
+    """The 地级市 above (or at) region r; a province-level or unparented region stands for itself."""
+    seen = 0
+    cur = r
+    while cur >= 0 and seen < 8:
+        if idx.region_level[cur] == "city":
+            return cur
+        parent = int(idx.region_parent[cur])
+        if parent < 0 or idx.region_level[parent] == "province":
+            return cur
+        cur, seen = parent, seen + 1
+    return r
+
+
+def region_index(snap: Snapshot, text: str | None) -> int:
+    """A region named in a record (its key, or its exact name) → index; -1 when the data has no such region."""
+    if not text or not snap.n("Region"):
+        return -1
+    i = snap.index_of("Region", text)
+    if i >= 0:
+        return int(i)
+    hits = np.flatnonzero(snap.labels["Region"].names == text)
+    return int(hits[0]) if hits.size == 1 else -1
+
+
+def _projects(snap: Snapshot, idx: ChainIndex, f: int) -> list[Project]:
+    if not snap.n("Project"):
+        return []
+    proposes = snap.relation("PROPOSES", "Enterprise", "Project").tocsr()
+    p_region = snap.relation("LOCATED_IN", "Project", "Region").tocsr()
+    p_park = snap.relation("LOCATED_IN", "Project", "Park").tocsr() if snap.n("Park") else None
+    out = []
+    for j in proposes.indices[proposes.indptr[f]:proposes.indptr[f + 1]].tolist():
+        regions = p_region.indices[p_region.indptr[j]:p_region.indptr[j + 1]]
+        parks = p_park.indices[p_park.indptr[j]:p_park.indptr[j + 1]] if p_park is not None else []
+        r = int(regions[0]) if len(regions) else -1
+        park = None
+        if len(parks):
+            park = str(idx.park_names[int(parks[0])])
+            if r < 0:
+                r = int(idx.park_region[int(parks[0])])
+        out.append(Project(str(snap.keys("Project")[j]), str(snap.labels["Project"].names[j]),
+                           _cat(snap, "Project", "stage", j),
+                           _cat(snap, "Project", "stage_on", j) or _cat(snap, "Project", "signed_on", j), r, park))
+    return out
+
+
+def firm_records(snap: Snapshot, key: str) -> FirmRecords:
+    """Everything the signals read about firm `key` (UnknownName when the snapshot has no such firm)."""
+    idx = ChainIndex.of(snap)
+    f = snap.index_of("Enterprise", key) if idx.n_firms else -1
+    if f < 0:
+        raise UnknownName(f"企业 {key!r} 不存在", errors=[{"field": "key", "message": "企业不存在"}])
+    r = int(idx.firm_region[f])
+    rec = FirmRecords(
+        index=int(f), key=str(idx.firm_keys[f]), name=str(idx.firm_names[f]), region=r,
+        home_city=city_of(idx, r) if r >= 0 else -1,
+        histories={name: history(snap, f, name) for name in HISTORIES},
+        scalars={name: _num(snap, "Enterprise", name, f)
+                 for name in ("recent_financing_wan", "new_branches", "capacity_growth", "employees")},
+        projects=_projects(snap, idx, f))
+    sup = snap.relation("SUPPLIES", "Enterprise", "Enterprise").tocsr()
+    customers = sup.indices[sup.indptr[f]:sup.indptr[f + 1]].tolist()
+    rec.n_customers = len(customers)
+    leads = idx.leads.tocsr()
+    for g in customers:
+        led = leads.indices[leads.indptr[g]:leads.indptr[g + 1]].tolist()
+        if led:
+            rec.leader_customers.append((str(idx.firm_names[g]), int(idx.firm_region[g]),
+                                         [str(idx.chain_names[c]) for c in led]))
+    return rec

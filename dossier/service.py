@@ -1,0 +1,59 @@
+"""企业尽调 as the router, the pages and the CLI ask for it: the dossier of a firm named by key, name or
+统一社会信用代码 (its registration record read through the caller's `record_of`, i.e. dossier.commands with the
+store), and its renderings — JSON, the served page's parts, XLSX and PDF bytes with their file names."""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Callable, Mapping
+
+from chains.render.shell import Parts
+from dossier.build import build_dossier
+from dossier.html import dossier_parts
+from dossier.models import Dossier
+from dossier.pdf import pdf_bytes
+from dossier.xlsx import dossier_workbook_bytes
+from graph.snapshot import Snapshot
+from kernel.resolve import resolver
+
+RecordOf = Callable[[str], Mapping[str, Any]]
+DEMO_CITIES = ("330800", "330700", "430400")  # 衢州, 金华, 衡阳: the page's 招商地区 when none is chosen
+
+
+def default_region(snap: Snapshot) -> str | None:
+    """The 招商地区 a page assumes when none is chosen: the first demo city the data holds."""
+    return next((k for k in DEMO_CITIES if snap.n("Region") and snap.index_of("Region", k) >= 0), None)
+
+
+def dossier_for(snap: Snapshot, key: str, record_of: RecordOf, *, region: str | None = None,
+                as_of: dt.date | None = None) -> Dossier:
+    k = str(snap.keys("Enterprise")[resolver(snap).enterprise(key)])
+    return build_dossier(snap, k, record_of(k), region=region, as_of=as_of)
+
+
+def dossier_json(snap: Snapshot, key: str, record_of: RecordOf, *, region: str | None = None,
+                 as_of: dt.date | None = None) -> dict[str, Any]:
+    return dossier_for(snap, key, record_of, region=region, as_of=as_of).as_dict()
+
+
+def file_stem(d: Dossier) -> str:
+    return f"企业尽调-{d.name}-{d.as_of.isoformat()}"
+
+
+def dossier_xlsx(snap: Snapshot, key: str, record_of: RecordOf, *, region: str | None = None,
+                 as_of: dt.date | None = None) -> tuple[bytes, str]:
+    d = dossier_for(snap, key, record_of, region=region, as_of=as_of)
+    return dossier_workbook_bytes(d), f"{file_stem(d)}.xlsx"
+
+
+def page_parts(snap: Snapshot, key: str, record_of: RecordOf, *, region: str | None, as_of: dt.date | None = None,
+               max_nodes: int, target_settings: Mapping[str, Any] | None) -> Parts:
+    d = dossier_for(snap, key, record_of, region=region, as_of=as_of)
+    return dossier_parts(snap, d, max_nodes=max_nodes, target_settings=target_settings)
+
+
+def dossier_pdf(snap: Snapshot, key: str, record_of: RecordOf, *, region: str | None = None,
+                as_of: dt.date | None = None, target_settings: Mapping[str, Any] | None = None,
+                timeout: float = 60.0) -> tuple[bytes, str]:
+    d = dossier_for(snap, key, record_of, region=region, as_of=as_of)
+    parts = dossier_parts(snap, d, max_nodes=60, target_settings=target_settings)  # the graph is not printed
+    return pdf_bytes(parts, timeout=timeout), f"{file_stem(d)}.pdf"
