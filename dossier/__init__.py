@@ -11,7 +11,7 @@ For other capabilities (subscriptions/alerts): `signals_for(snap, key, as_of=Non
 (expansion, relocation)`, each a `Signal` with `.score` (0–100, or None: 数据不足 / 不适用) and `.evidence`.
 """
 from dossier.models import INSUFFICIENT, NOT_LOCAL, Dossier, Evidence, Section, Signal
-from dossier.signals import EXPANSION_CAPS, RELOCATION_CAPS, signals_for
+from dossier.signals import EXPANSION_CAPS, EXPANSION_LEVELS, RELOCATION_CAPS, RELOCATION_LEVELS, signals_for
 
-__all__ = ["EXPANSION_CAPS", "INSUFFICIENT", "NOT_LOCAL", "RELOCATION_CAPS", "Dossier", "Evidence", "Section",
-           "Signal", "signals_for"]
+__all__ = ["EXPANSION_CAPS", "EXPANSION_LEVELS", "INSUFFICIENT", "NOT_LOCAL", "RELOCATION_CAPS", "RELOCATION_LEVELS",
+           "Dossier", "Evidence", "Section", "Signal", "signals_for"]

@@ -17,6 +17,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any, Callable
 
+import alerts.signal_source  # noqa: F401  (registers the 企业尽调 signal source)
 import alerts.targets_source  # noqa: F401  (registers the ranking sources)
 from alerts.model import SUBJECT_LABEL, EventDraft, target_scope, topic
 from alerts.sources import SOURCES, SourceContext, TargetScope

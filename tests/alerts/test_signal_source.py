@@ -1,0 +1,90 @@
+"""The 企业尽调 signals as a 内容订阅 source, on both backends: a firm's 扩张指数 entering 扩张活跃 after a change
+to its records reaches its subscriber once; a firm's first change is its own baseline (no event for a level it
+was already in); the event names the signal and its score."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+
+from alerts.commands import AlertRules, digest, process, subscribe
+from factories import seeded
+from graph.snapshot import Snapshot
+from graph.store import Batch, NodeRec
+
+RULES = AlertRules(overdue_days=60, target_min_score=0, target_k=50, home_region="330800")
+TODAY = dt.date(2026, 12, 6)
+OWNER = "sig-officer"
+
+
+@pytest.fixture(scope="module")
+def app_data():
+    return seeded(scale=150, seed=11)
+
+
+def _run(store):
+    return process(store, lambda: Snapshot.build(store), rules=RULES, today=TODAY)
+
+
+def _set(store, key, **changes):
+    props = {k: v for k, v in store.get("Enterprise", key).items() if k != "key"}
+    store.write(Batch(nodes=[NodeRec("Enterprise", key, {**props, **changes})]))
+
+
+def _signal_events(store):
+    return [i.event for i in digest(store, owner=OWNER) if i.event.kind == "signal.crossed"]
+
+
+def _quiet_local_firm(store):
+    """A 衢州 firm with no dated records (its 扩张指数 starts below 扩张活跃)."""
+    for k, p in store.iter_nodes("Enterprise"):
+        if str(p.get("region", "")).startswith("3308") and not p.get("financing_rounds") and not p.get("branches") \
+                and not p.get("capital_changes") and not p.get("recent_financing_wan") and not p.get("new_branches"):
+            return k
+    raise AssertionError("no quiet local firm in the seed")
+
+
+def _expanding(region):
+    rounds = [{"on": "2026-03-01", "round": "B轮", "amount_wan": 20000, "investors": ["示例基金（合成）"]},
+              {"on": "2026-09-01", "round": "C轮", "amount_wan": 30000, "investors": []}]
+    capital = [{"on": "2026-05-10", "from_wan": 1000, "to_wan": 3000}]
+    branches = [{"on": "2026-04-01", "kind": "新设", "region": region, "name": "示例分公司（合成）"},
+                {"on": "2026-08-01", "kind": "新设", "region": region, "name": "示例研发中心（合成）"}]
+    return {"financing_rounds": [json.dumps(r, ensure_ascii=False) for r in rounds],
+            "capital_changes": [json.dumps(c) for c in capital],
+            "branches": [json.dumps(b, ensure_ascii=False) for b in branches]}
+
+
+def test_expansion_crossing_reaches_the_firm_subscriber_exactly_once(store):
+    firm = _quiet_local_firm(store)
+    region = store.get("Enterprise", firm)["region"]
+    subscribe(store, Snapshot.build(store), owner=OWNER, role="officer", park=None, kind="firm", subject=firm,
+              home_region="330800")
+    _run(store)  # the processor's baseline
+    _set(store, firm, employees=123)  # the firm's own baseline: below the line, nothing to report
+    _run(store)
+    assert _signal_events(store) == []
+    _set(store, firm, **_expanding(region))
+    _run(store)
+    [ev] = _signal_events(store)
+    assert ev.subject_key == firm and ev.detail["signal"] == "expansion"
+    assert ev.detail["score"] >= 60 and "扩张指数" in ev.title and "扩张活跃" in ev.title
+    # processed again, or another unrelated edit while still above the line: nothing new
+    _run(store)
+    _set(store, firm, employees=130)
+    _run(store)
+    assert len(_signal_events(store)) == 1
+
+
+def test_first_change_of_an_already_high_firm_is_its_baseline(store):
+    firm = next(k for k, p in store.iter_nodes("Enterprise")
+                if str(p.get("region", "")).startswith("3308") and not p.get("financing_rounds")
+                and k != _quiet_local_firm(store))
+    region = store.get("Enterprise", firm)["region"]
+    subscribe(store, Snapshot.build(store), owner=OWNER, role="officer", park=None, kind="firm", subject=firm,
+              home_region="330800")
+    _run(store)
+    _set(store, firm, **_expanding(region))  # first change seen for this firm: no "before" to cross from
+    _run(store)
+    assert [e for e in _signal_events(store) if e.subject_key == firm] == []
