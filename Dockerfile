@@ -11,6 +11,7 @@ COPY membership membership
 COPY land land
 COPY incentives incentives
 COPY pipeline pipeline
+COPY search search
 COPY api api
 COPY seed_data seed_data
 RUN pip install --no-cache-dir .

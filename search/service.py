@@ -1,0 +1,102 @@
+"""ChainMatch's 信息检索: one query over every firm, product, park, parcel, fund, project, chain, segment, region and
+policy, answered as one ranked list.
+
+Candidates come from the index (search.index) in stages — exact terms, prefixes, substrings (trigrams; two
+characters through the bigram table), and, when those leave room, homophones (the query's pinyin) and trigram
+overlap for typos — then every candidate is judged against the query (search.ranking) and the list is sorted by
+tier. The read side: the index and the snapshot only.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Sequence
+
+from graph.schema import LABEL_CN, Label
+from graph.snapshot import Snapshot
+from kernel.errors import Invalid
+from search.documents import BOOST_LEADER, LABELS
+from search.index import SearchIndex, quote
+from search.models import SearchHit, SearchResult
+from search.links import context_of, url_of
+from search.ranking import Query, judge
+from search.text import normalize
+
+MAX_QUERY = 100
+MAX_LIMIT = 100
+LABEL_WORDS = {**{lab: lab for lab in LABELS}, **{LABEL_CN[Label(lab)]: lab for lab in LABELS},
+               **{lab.lower(): lab for lab in LABELS}, "firm": "Enterprise", "chain": "IndustryChain",
+               "parcel": "LandParcel", "企业画像": "Enterprise", "链": "IndustryChain"}
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How many candidates each stage may bring (the index returns boosted and short names first)."""
+
+    candidates: int = 400
+    fuzzy: int = 200
+
+
+def parse_label(label: str | None) -> str | None:
+    """A kind as typed (Enterprise, enterprise, 企业 …) → the label, None for all; unknown → Invalid naming `label`."""
+    if label is None or not label.strip():
+        return None
+    lab = LABEL_WORDS.get(label.strip()) or LABEL_WORDS.get(label.strip().lower())
+    if lab is None:
+        options = "、".join(f"{x}（{LABEL_CN[Label(x)]}）" for x in LABELS)
+        raise Invalid(f"未知类别 {label!r}；可选：{options}", errors=[{"field": "label", "message": f"未知类别 {label!r}"}])
+    return lab
+
+
+def check_query(q: str | None) -> str:
+    """The normalised query; empty or too long → Invalid naming `q`."""
+    text = normalize(q)
+    if not text:
+        raise Invalid("请输入检索词（q）：企业、园区、地块、项目、产业链等的名称、简称、拼音或代码",
+                      errors=[{"field": "q", "message": "不能为空"}])
+    if len(q or "") > MAX_QUERY:
+        raise Invalid(f"检索词（q）过长：最多 {MAX_QUERY} 个字符", errors=[{"field": "q", "message": "过长"}])
+    return text
+
+
+def candidates(index: SearchIndex, query: Query, labels: Sequence[str], limits: Limits) -> list[int]:
+    """Doc ids worth judging, best stages first."""
+    t, cap = query.text, limits.candidates
+    ids = index.term_ids(t, prefix=False, labels=labels, limit=cap)
+    ids += index.term_ids(t, prefix=True, labels=labels, limit=cap)
+    if len(t) >= 3:
+        ids += index.match_ids("tri", quote(t), labels=labels, limit=cap)
+    elif len(t) == 2 and not query.latin:
+        ids += index.match_ids("bi", quote(t), labels=labels, limit=cap)
+    if query.pinyin and len(set(ids)) < cap:  # a homophone typed through a pinyin input method
+        ids += index.term_ids(query.pinyin, prefix=True, labels=labels, limit=limits.fuzzy)
+    if not query.latin and len(t) >= 3 and len(set(ids)) < limits.fuzzy:  # typos: the most trigrams in common
+        grams = " OR ".join(quote(t[i:i + 3]) for i in range(len(t) - 2))
+        ids += index.match_ids("tri", f"names : ({grams})", labels=labels, limit=limits.fuzzy, ranked=True)
+    return ids
+
+
+def search(index: SearchIndex, snap: Snapshot, *, q: str | None, label: str | None = None, limit: int = 20,
+           limits: Limits = Limits()) -> SearchResult:
+    """The ranked hits for `q` (only of kind `label` when given), at most `limit` of them."""
+    text = check_query(q)
+    lab = parse_label(label)
+    if not 1 <= limit <= MAX_LIMIT:
+        raise Invalid(f"limit 应在 1–{MAX_LIMIT} 之间", errors=[{"field": "limit", "message": "超出范围"}])
+    query = Query.of(text)
+    labels = [lab] if lab else list(LABELS)
+    judged = []
+    for row in index.docs(candidates(index, query, labels, limits)):
+        v = judge(query, row)
+        if v is not None:
+            judged.append((v.tier, v.order, row["name"], row["key"], v, row))
+    judged.sort(key=lambda x: x[:4])
+    by_label: dict[str, int] = {}
+    for *_, row in judged:
+        by_label[row["label"]] = by_label.get(row["label"], 0) + 1
+    hits = [SearchHit(label=row["label"], label_name=LABEL_CN[Label(row["label"])], key=row["key"], name=row["name"],
+                      why=v.why, how=v.how, context=context_of(snap, row["label"], row["key"]),
+                      leader=row["boost"] >= BOOST_LEADER, url=url_of(snap, row["label"], row["key"]))
+            for *_, v, row in judged[:limit]]
+    state = index.state()
+    return SearchResult(query=q or "", label=lab, total=len(judged), by_label=by_label, hits=hits,
+                        index_version=state[1] if state else -1)
