@@ -19,7 +19,7 @@ from search.index import SearchIndex, quote
 from search.models import SearchHit, SearchResult
 from search.links import context_of, url_of
 from search.ranking import Query, judge
-from search.text import normalize
+from search.text import core, normalize
 
 MAX_QUERY = 100
 MAX_LIMIT = 100
@@ -59,20 +59,39 @@ def check_query(q: str | None) -> str:
 
 
 def candidates(index: SearchIndex, query: Query, labels: Sequence[str], limits: Limits) -> list[int]:
-    """Doc ids worth judging, best stages first."""
+    """Doc ids that may hold the text itself: exact terms, prefixes, substrings."""
     t, cap = query.text, limits.candidates
     ids = index.term_ids(t, prefix=False, labels=labels, limit=cap)
     ids += index.term_ids(t, prefix=True, labels=labels, limit=cap)
-    if len(t) >= 3:
-        ids += index.match_ids("tri", quote(t), labels=labels, limit=cap)
+    body = core(t, "Enterprise")  # 有限公司 & co. are in most names: a phrase holding them would read every doc
+    if len(body) >= 3:
+        ids += index.match_ids("tri", quote(body), labels=labels, limit=cap)
     elif len(t) == 2 and not query.latin:
         ids += index.match_ids("bi", quote(t), labels=labels, limit=cap)
-    if query.pinyin and len(set(ids)) < cap:  # a homophone typed through a pinyin input method
-        ids += index.term_ids(query.pinyin, prefix=True, labels=labels, limit=limits.fuzzy)
-    if not query.latin and len(t) >= 3 and len(set(ids)) < limits.fuzzy:  # typos: the most trigrams in common
-        grams = " OR ".join(quote(t[i:i + 3]) for i in range(len(t) - 2))
+    return ids
+
+
+def near_candidates(index: SearchIndex, query: Query, labels: Sequence[str], limits: Limits) -> list[int]:
+    """Doc ids for a mistyped Chinese query: the same pinyin (a homophone picked in a pinyin input method), then
+    the docs sharing the most trigrams with it (bm25 over an OR of the query's trigrams)."""
+    if query.latin or not limits.fuzzy:
+        return []
+    ids = index.term_ids(query.pinyin, prefix=True, labels=labels, limit=limits.fuzzy) if query.pinyin else []
+    body = core(query.text, "Enterprise")
+    if len(body) >= 3:
+        grams = " OR ".join(dict.fromkeys(quote(body[i:i + 3]) for i in range(len(body) - 2)))
         ids += index.match_ids("tri", f"names : ({grams})", labels=labels, limit=limits.fuzzy, ranked=True)
     return ids
+
+
+def _judged(index: SearchIndex, query: Query, ids: list[int], seen: set[int]) -> list[tuple]:
+    out = []
+    for row in index.docs([i for i in dict.fromkeys(ids) if i not in seen]):
+        seen.add(row["id"])
+        v = judge(query, row)
+        if v is not None:
+            out.append((v.tier, v.order, row["name"], row["key"], v, row))
+    return out
 
 
 def search(index: SearchIndex, snap: Snapshot, *, q: str | None, label: str | None = None, limit: int = 20,
@@ -84,11 +103,10 @@ def search(index: SearchIndex, snap: Snapshot, *, q: str | None, label: str | No
         raise Invalid(f"limit 应在 1–{MAX_LIMIT} 之间", errors=[{"field": "limit", "message": "超出范围"}])
     query = Query.of(text)
     labels = [lab] if lab else list(LABELS)
-    judged = []
-    for row in index.docs(candidates(index, query, labels, limits)):
-        v = judge(query, row)
-        if v is not None:
-            judged.append((v.tier, v.order, row["name"], row["key"], v, row))
+    seen: set[int] = set()
+    judged = _judged(index, query, candidates(index, query, labels, limits), seen)
+    if len(judged) < limit and not any(j[0] <= 1 for j in judged):  # nothing named exactly, room left: typos
+        judged += _judged(index, query, near_candidates(index, query, labels, limits), seen)
     judged.sort(key=lambda x: x[:4])
     by_label: dict[str, int] = {}
     for *_, row in judged:
