@@ -77,7 +77,7 @@ def _empty(q: str, label: str | None) -> str:
 
 @router.get("/pages/search", response_class=HTMLResponse, summary="信息检索页面")
 def search_page(ctx: PageCtxDep, snap: SnapshotDep, index: IndexDep, limits: Annotated[Limits, Depends(limits_of)],
-                q: Annotated[str | None, Query(max_length=MAX_QUERY)] = None,
+                q: Annotated[str | None, Query(max_length=1000)] = None,  # longer: the service says why, in the page
                 label: Annotated[str | None, Query(max_length=32)] = None,
                 limit: Annotated[int, Query(ge=1, le=100)] = 50) -> HTMLResponse:
     q = (q or "").strip()

@@ -43,7 +43,7 @@ def parse_label(label: str | None) -> str | None:
     lab = LABEL_WORDS.get(label.strip()) or LABEL_WORDS.get(label.strip().lower())
     if lab is None:
         options = "、".join(f"{x}（{LABEL_CN[Label(x)]}）" for x in LABELS)
-        raise Invalid(f"未知类别 {label!r}；可选：{options}", errors=[{"field": "label", "message": f"未知类别 {label!r}"}])
+        raise Invalid(f"未知类别（label）{label!r}；可选：{options}", errors=[{"field": "label", "message": f"未知类别 {label!r}"}])
     return lab
 
 
