@@ -114,7 +114,8 @@ def _search_box(ctx: PageContext | None) -> str:
 
 def _nav(ctx: PageContext | None, active: str | None) -> str:
     path = (active or (ctx.path if ctx else "")).split("?", 1)[0]
-    best = max((p for _, p in NAV if path == p or path.startswith(p + "/")), key=len, default="")
+    best = "" if path == SEARCH_PATH else max((p for _, p in NAV if path == p or path.startswith(p + "/")),
+                                              key=len, default="")  # the search page is no tab's
     links = "".join(f"<a href='{p}'{' class=on' if p == best else ''}>{e(t)}</a>" for t, p in NAV)
     if ctx is None:
         who = ""
