@@ -3,7 +3,7 @@ segments, regions and policies (docs/search.md). Thin: the index is brought curr
 is one service call."""
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query
 
@@ -11,13 +11,14 @@ from api.deps import SnapshotDep, StateDep, StoreDep
 from search.commands import index_for
 from search.index import SearchIndex
 from search.models import SearchResult
-from search.service import MAX_LIMIT, MAX_QUERY, Limits, search
+from search.service import LABEL_WORDS, MAX_LIMIT, MAX_QUERY, Limits, search
 
 router = APIRouter(tags=["信息检索"])
 
-QText = Annotated[str, Query(min_length=1, max_length=MAX_QUERY,
+QText = Annotated[str, Query(min_length=1, max_length=MAX_QUERY, pattern=r"\S",
                              description="检索词：名称、简称、字号、拼音（zhongxin）、拼音首字母（zxgj）、统一社会信用代码等，容错别字")]
-QLabel = Annotated[str | None, Query(max_length=32, description="只检索某类：Enterprise/企业、Park/园区、LandParcel/地块、"
+LabelWord = Literal[tuple(LABEL_WORDS)]  # type: ignore[valid-type]  # Enterprise, enterprise, 企业 …
+QLabel = Annotated[LabelWord | None, Query(description="只检索某类：Enterprise/企业、Park/园区、LandParcel/地块、"
                                                                 "Project/项目、Fund/基金、IndustryChain/产业链、Segment/环节、"
                                                                 "Region/行政区、Product/产品、Policy/政策")]
 QLimit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="最多返回条数")]

@@ -1,8 +1,8 @@
 """ChainMatch's 信息检索: one query over every firm, product, park, parcel, fund, project, chain, segment, region and
 policy, answered as one ranked list.
 
-Candidates come from the index (search.index) in stages — exact terms, prefixes, substrings (trigrams; two
-characters through the bigram table), and, when those leave room, homophones (the query's pinyin) and trigram
+Candidates come from the index (search.index) in stages — exact terms and prefixes; substrings (trigrams; two
+characters through the bigram table) when those leave room in the page; and, when nothing is named exactly, homophones (the query's pinyin) and trigram
 overlap for typos — then every candidate is judged against the query (search.ranking) and the list is sorted by
 tier. The read side: the index and the snapshot only.
 """
@@ -58,17 +58,22 @@ def check_query(q: str | None) -> str:
     return text
 
 
-def candidates(index: SearchIndex, query: Query, labels: Sequence[str], limits: Limits) -> list[int]:
-    """Doc ids that may hold the text itself: exact terms, prefixes, substrings."""
+def named_candidates(index: SearchIndex, query: Query, labels: Sequence[str], limits: Limits) -> list[int]:
+    """Doc ids with a name, 简称, code, pinyin or initials equal to the text or starting with it."""
     t, cap = query.text, limits.candidates
-    ids = index.term_ids(t, prefix=False, labels=labels, limit=cap)
-    ids += index.term_ids(t, prefix=True, labels=labels, limit=cap)
+    return (index.term_ids(t, prefix=False, labels=labels, limit=cap)
+            + index.term_ids(t, prefix=True, labels=labels, limit=cap))
+
+
+def substring_candidates(index: SearchIndex, query: Query, labels: Sequence[str], limits: Limits) -> list[int]:
+    """Doc ids holding the text inside a name, 简称, code or pinyin (trigrams; two characters through `bi`)."""
+    t, cap = query.text, limits.candidates
     body = core(t, "Enterprise")  # 有限公司 & co. are in most names: a phrase holding them would read every doc
     if len(body) >= 3:
-        ids += index.match_ids("tri", quote(body), labels=labels, limit=cap)
-    elif len(t) == 2 and not query.latin:
-        ids += index.match_ids("bi", quote(t), labels=labels, limit=cap)
-    return ids
+        return index.match_ids("tri", quote(body), labels=labels, limit=cap)
+    if len(t) == 2 and not query.latin:
+        return index.match_ids("bi", quote(t), labels=labels, limit=cap)
+    return []
 
 
 def near_candidates(index: SearchIndex, query: Query, labels: Sequence[str], limits: Limits) -> list[int]:
@@ -104,7 +109,9 @@ def search(index: SearchIndex, snap: Snapshot, *, q: str | None, label: str | No
     query = Query.of(text)
     labels = [lab] if lab else list(LABELS)
     seen: set[int] = set()
-    judged = _judged(index, query, candidates(index, query, labels, limits), seen)
+    judged = _judged(index, query, named_candidates(index, query, labels, limits), seen)
+    if len(judged) < limit:  # a full page of names starting with the text outranks every substring match
+        judged += _judged(index, query, substring_candidates(index, query, labels, limits), seen)
     if len(judged) < limit and not any(j[0] <= 1 for j in judged):  # nothing named exactly, room left: typos
         judged += _judged(index, query, near_candidates(index, query, labels, limits), seen)
     judged.sort(key=lambda x: x[:4])
