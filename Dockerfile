@@ -13,6 +13,7 @@ COPY land land
 COPY incentives incentives
 COPY pipeline pipeline
 COPY alerts alerts
+COPY search search
 COPY api api
 COPY seed_data seed_data
 RUN pip install --no-cache-dir .

@@ -30,6 +30,7 @@ from incentives import pages as incentives_pages, router as incentives_router
 from land import pages as land_pages, router as land_router
 from land.outlines import ASSETS as LAND_MAP_ASSETS
 from pipeline import pages as pipeline_pages, router as pipeline_router
+from search import pages as search_pages, router as search_router
 from targets import pages as targets_pages, router as targets_router
 
 log = logging.getLogger("chainmatch.api")
@@ -75,9 +76,10 @@ def _include_routers(app: FastAPI) -> None:
     app.include_router(admin.router, prefix=API_PREFIX)
     # one router (and its pages) per capability
     for r in (chains_router, dossier_router, land_router, incentives_router, pipeline_router, targets_router,
-              alerts_router):
+              alerts_router, search_router):
         app.include_router(r.router, prefix=API_PREFIX)
-    for p in (chains_pages, dossier_pages, land_pages, pipeline_pages, incentives_pages, targets_pages, alerts_pages):
+    for p in (chains_pages, dossier_pages, land_pages, pipeline_pages, incentives_pages, targets_pages, alerts_pages,
+              search_pages):
         app.include_router(p.router)
     app.include_router(session.router)
     app.include_router(home.router)

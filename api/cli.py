@@ -26,9 +26,11 @@ from incentives import cli as incentives_cli  # noqa: E402
 from land import cli as land_cli  # noqa: E402
 from membership import cli as membership_cli  # noqa: E402
 from pipeline import cli as pipeline_cli  # noqa: E402
+from search import cli as search_cli  # noqa: E402
 from targets import cli as targets_cli  # noqa: E402
 
-for _cli in (chains_cli, dossier_cli, land_cli, membership_cli, pipeline_cli, incentives_cli, targets_cli, alerts_cli):
+for _cli in (chains_cli, dossier_cli, land_cli, membership_cli, pipeline_cli, incentives_cli, targets_cli, alerts_cli,
+             search_cli):
     app.add_typer(_cli.app)
 
 

@@ -124,6 +124,16 @@ class AlertSettings(BaseModel):
     webhook_backoff_max_s: float = Field(default=3600.0, ge=0, description="重试等待上限（秒）")
 
 
+class SearchSettings(BaseModel):
+    """信息检索 (search/, docs/search.md): how many candidates each stage of a query may bring, and up to how many
+    changed nodes the index follows the store's change log before it rebuilds. Environment:
+    CHAINMATCH_SEARCH='{"candidates": 600}'."""
+
+    candidates: int = Field(default=400, ge=20, le=5000, description="精确、前缀、包含各阶段最多取的候选数")
+    fuzzy_candidates: int = Field(default=200, ge=0, le=2000, description="同音与错字阶段最多取的候选数")
+    max_changes: int = Field(default=50_000, ge=1, description="按变更日志增量更新索引的最多变更数，超过则重建")
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CHAINMATCH_", env_file=".env", extra="ignore",
                                       env_nested_delimiter="__")
@@ -153,6 +163,7 @@ class Settings(BaseSettings):
     targets: TargetSettings = Field(default_factory=TargetSettings, description="招商目标推荐参数")
     render: RenderSettings = Field(default_factory=RenderSettings, description="图谱 PNG 渲染")
     alerts: AlertSettings = Field(default_factory=AlertSettings, description="内容订阅：事件处理与 webhook 投递")
+    search: SearchSettings = Field(default_factory=SearchSettings, description="信息检索候选数与索引增量更新")
 
 
 @lru_cache

@@ -6,10 +6,10 @@ chains/render/workbench.py. The firm page (/pages/enterprises/{key}, 企业尽�
 """
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Depends, Path, Query
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from api.deps import PageCtxDep, SnapshotDep, StateDep
@@ -21,14 +21,15 @@ from chains.render.xlsx import chain_xlsx_bytes
 from chains.render import report as chain_render
 from chains.router import ConfigDep, RegionQuery
 from kernel.downloads import XLSX, attachment
-from kernel.errors import Ambiguous, NotFound
 from kernel.pages import redirect_with
+from search import IndexDep, limits_of, search as search_all
 
 router = APIRouter(prefix="/pages", tags=["页面"])
 ChainPath = Annotated[str, Path(min_length=1, max_length=128, description="产业链 key、名称或别名")]
 KeyPath = Annotated[str, Path(min_length=1, max_length=128)]
 Download = Annotated[bool, Query(description="作为附件下载")]
 MaxNodes = Annotated[int, Query(ge=10, le=MAX_NODES)]
+SearchLimits = Annotated[Any, Depends(limits_of)]
 
 
 @router.get("", response_class=HTMLResponse, summary="工作台：产业链图谱、报告、企业与园区画像")
@@ -43,16 +44,23 @@ def chain_map_redirect(chain: Annotated[str, Query(min_length=1, max_length=128)
 
 @router.get("/enterprise-lookup", summary="按名称或代码查找企业画像（表单用）", response_class=RedirectResponse,
             status_code=303)
-def enterprise_lookup(snap: SnapshotDep, q: Annotated[str | None, Query(max_length=128)] = None) -> RedirectResponse:
-    """The 工作台's firm search: 303 to the firm's page, or back to 工作台 with the answer (none found, with the
-    names meant — 您是不是要找… — or several candidates): the form's answer is a message, not an error page."""
+def enterprise_lookup(snap: SnapshotDep, index: IndexDep, limits: SearchLimits,
+                      q: Annotated[str | None, Query(max_length=100)] = None) -> RedirectResponse:
+    """The 工作台's firm search, through the one 信息检索 (search.search over firms): one firm named exactly (name,
+    简称 or 统一社会信用代码), or the only firm whose name holds the text → 303 to its page; otherwise the search page with the firms that come close (简称,
+    拼音, 错字 …) and a message; the form's answer is a message, not an error page."""
     if not q or not q.strip():
         return redirect_with("/pages", "请输入企业名称、简称或统一社会信用代码", ok=False)
-    try:
-        key = workbench.enterprise_key(snap, q)
-    except (NotFound, Ambiguous) as err:
-        return redirect_with("/pages", err.detail, ok=False)
-    return RedirectResponse(f"/pages/enterprises/{quote(key)}", status_code=303)
+    out = search_all(index, snap, q=q.strip(), label="Enterprise", limit=5, limits=limits)
+    exact = [h for h in out.hits if h.how == "完全一致"]
+    if len(exact) != 1 and len(out.hits) == 1 and out.hits[0].why != "错字容错":
+        exact = out.hits  # the one firm whose name or 简称 holds the text
+    if len(exact) == 1:
+        return RedirectResponse(f"/pages/enterprises/{quote(exact[0].key)}", status_code=303)
+    listing = "/pages/search?" + urlencode({"q": q.strip(), "label": "Enterprise"})
+    if out.hits:
+        return redirect_with(listing, f"没有名称完全一致的企业“{q.strip()}”，以下是相近的企业", ok=False)
+    return redirect_with(listing, f"未找到企业“{q.strip()}”", ok=False)
 
 
 @router.get("/chains/{chain}/map", response_class=HTMLResponse, summary="产业链图谱（交互式页面）")

@@ -1,4 +1,5 @@
-"""The one shell of ChainMatch's server-rendered pages (工作台): the navigation bar on every page, who is signed in,
+"""The one shell of ChainMatch's server-rendered pages (工作台): the navigation bar on every page (with the one
+信息检索 search box), who is signed in,
 the message left by the last form, one look, one strict Content-Security-Policy (no script, no outside request),
 and HTML escaping for everything a page inserts.
 
@@ -34,7 +35,10 @@ body{font-family:"PingFang SC","Microsoft YaHei","Noto Sans CJK SC",sans-serif;m
 nav.cm{background:#163a5c;display:flex;flex-wrap:wrap;align-items:center;gap:2px 4px;padding:0 16px;font-size:14px}
 nav.cm a{color:#dbe6f3;text-decoration:none;padding:9px 12px;display:inline-block}nav.cm a:hover{color:#fff}
 nav.cm a.on{color:#fff;background:#1f4e79;font-weight:bold}nav.cm .brand{color:#fff;font-weight:bold;margin-right:10px}
-nav.cm .who{margin-left:auto;color:#dbe6f3;font-size:13px;display:flex;align-items:center;gap:8px}
+nav.cm .who{color:#dbe6f3;font-size:13px;display:flex;align-items:center;gap:8px}
+nav.cm form.cm-nav-search{margin:0 6px 0 auto;display:flex;gap:4px;align-items:center}
+nav.cm form.cm-nav-search input{width:15em;padding:4px 8px;font-size:13px;border:1px solid #8fb1d6;border-radius:3px}
+nav.cm form.cm-nav-search button{background:#2d6aa3;border:0;color:#fff;padding:4px 10px;font-size:13px;cursor:pointer}
 nav.cm .who form{margin:0}nav.cm .who button{background:none;border:1px solid #8fb1d6;color:#dbe6f3;cursor:pointer;
 padding:2px 8px;font-size:12px}
 header{background:#1f4e79;color:#fff;padding:12px 24px}header h1{margin:0;font-size:20px}
@@ -95,9 +99,24 @@ def action_form(ctx: PageContext | None, action: str, button: str, fields: str =
             f"<button class='{cls}' type='submit'>{e(button)}</button></form>")
 
 
+SEARCH_PATH = "/pages/search"
+
+
+def _search_box(ctx: PageContext | None) -> str:
+    """The one search box (信息检索) of every page: a plain GET form to /pages/search, no script; on the search page
+    it keeps the query."""
+    q = ""
+    if ctx is not None and ctx.path.split("?", 1)[0] == SEARCH_PATH and "?" in ctx.path:
+        q = dict(parse_qsl(ctx.path.split("?", 1)[1])).get("q", "")
+    return (f"<form class='cm-nav-search' method='get' action='{SEARCH_PATH}' role='search' id='cm-nav-search'>"
+            f"<input type='search' name='q' value='{e(q)}' maxlength='100' aria-label='信息检索' "
+            "placeholder='搜企业、园区、地块、项目…'><button type='submit'>搜索</button></form>")
+
+
 def _nav(ctx: PageContext | None, active: str | None) -> str:
     path = (active or (ctx.path if ctx else "")).split("?", 1)[0]
-    best = max((p for _, p in NAV if path == p or path.startswith(p + "/")), key=len, default="")
+    best = "" if path == SEARCH_PATH else max((p for _, p in NAV if path == p or path.startswith(p + "/")),
+                                              key=len, default="")  # the search page is no tab's
     links = "".join(f"<a href='{p}'{' class=on' if p == best else ''}>{e(t)}</a>" for t, p in NAV)
     if ctx is None:
         who = ""
@@ -109,7 +128,7 @@ def _nav(ctx: PageContext | None, active: str | None) -> str:
         who = (f"<span class='who'><span id='cm-user'>{e(u.name)}（{e(ROLE_CN.get(u.role, u.role))}{park}）</span>"
                f"<form method='post' action='/pages/logout'>{csrf_field(ctx)}<button type='submit'>退出</button></form>"
                "</span>")
-    return f"<nav class='cm'><a class='brand' href='/'>ChainMatch 产业链招商</a>{links}{who}</nav>"
+    return f"<nav class='cm'><a class='brand' href='/'>ChainMatch 产业链招商</a>{links}{_search_box(ctx)}{who}</nav>"
 
 
 def page(title: str, header_html: str, body: str, css: str = "", *, ctx: PageContext | None = None,

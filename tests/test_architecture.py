@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-CAPABILITIES = ("chains", "dossier", "targets", "membership", "land", "incentives", "pipeline", "alerts")
+CAPABILITIES = ("chains", "dossier", "targets", "membership", "land", "incentives", "pipeline", "alerts", "search")
 CHECKED = ("graph", "kernel", "api") + CAPABILITIES
 OURS = set(CHECKED) | {"seed_data", "bench", "tools", "tests"}
 SIZE_CHECKED = CHECKED + ("seed_data", "bench", "tests", "tools")  # the size rules hold for the seed generator, benchmarks, tests and tools too

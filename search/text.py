@@ -1,0 +1,107 @@
+"""How ChainMatch's 信息检索 reads names: normalised text, the 字号 core of a name, pinyin and pinyin initials.
+
+An officer types what they remember of a firm, park or chain: the full name, the 简称 (中芯 for 中芯国际…), the
+字号 without the city in front (巨化 for 浙江巨化股份有限公司), the pinyin (zhongxin) or its initials (zxgj), or a
+homophone typo from a pinyin input method (中芯国计). Everything here turns a name (or a query) into the forms those
+match against; pinyin comes from pypinyin (`lazy_pinyin`, which picks each heteronym's reading from its phrase
+dictionary: 重庆 → chongqing, 长安 → chang'an).
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+from typing import Iterable
+
+from pypinyin import lazy_pinyin
+
+from kernel.resolve import CHAIN_SUFFIX, PARK_SUFFIX, REGION_SUFFIX
+
+SEP = "\x1f"  # between the several names of one field (a row's 简称 and aliases); never typed by a user
+
+_SPACE = re.compile(r"\s+")
+_BRACKETS = re.compile(r"\([^()]*\)")  # after NFKC every full-width （） is ASCII
+_ORG_SUFFIX = re.compile(r"(集团股份有限公司|股份有限公司|有限责任公司|集团有限公司|有限公司|集团|公司|总厂|厂)$")
+_PROJECT_SUFFIX = re.compile(r"(建设项目|项目)$")
+_FUND_SUFFIX = re.compile(r"(合伙企业|基金)$")
+# The synthetic seed marks every invented name with 示例 after the city (seed_data/synthetic): part of no 字号.
+NAME_MARKERS = ("示例",)
+SUFFIXES = {"Enterprise": _ORG_SUFFIX, "Fund": _FUND_SUFFIX, "Park": PARK_SUFFIX, "IndustryChain": CHAIN_SUFFIX,
+            "Region": REGION_SUFFIX, "Project": _PROJECT_SUFFIX}
+
+
+def normalize(text: str | None) -> str:
+    """Text as names are compared: NFKC (full-width letters, digits and brackets become ASCII), lower case, no
+    blanks."""
+    return _SPACE.sub("", unicodedata.normalize("NFKC", text or "")).casefold()
+
+
+def has_han(text: str) -> bool:
+    return any("\u3400" <= ch <= "\u9fff" for ch in text)
+
+
+def is_latin(text: str) -> bool:
+    """A query typed as pinyin or initials: ASCII letters (digits and blanks allowed, at least one letter)."""
+    return text.isascii() and any(ch.isalpha() for ch in text)
+
+
+def core(name: str, label: str, prefixes: frozenset[str] = frozenset()) -> str:
+    """The 字号 core of a normalised name: without bracketed notes ((上海), (合成)), the label's usual suffix
+    (有限公司, 经济开发区, 产业链 …), the place in front (any name in `prefixes`: 浙江, 衢州 …, longest first, up to
+    twice: 浙江衢州…) and the seed's 示例 marker. Empty parts fall back to what was there before."""
+    t = _BRACKETS.sub("", name) or name
+    suffix = SUFFIXES.get(label)
+    if suffix is not None:
+        t = suffix.sub("", t) or t
+    for _ in range(2):
+        cut = max((p for p in prefixes if t.startswith(p) and len(p) < len(t)), key=len, default="")
+        if not cut:
+            break
+        t = t[len(cut):]
+    for m in NAME_MARKERS:
+        if t.startswith(m) and len(t) > len(m):
+            t = t[len(m):]
+    return t
+
+
+@lru_cache(maxsize=200_000)
+def pinyin_forms(text: str) -> tuple[str, str]:
+    """(full pinyin, initials) of a normalised text, both lower-case without separators: 中芯国际 → ("zhongxinguoji",
+    "zxgj"). Letters and digits in the text stay as they are in both (TCL科技 → "tclkeji", "tclkj")."""
+    if not has_han(text):
+        return text, text
+    syllables = lazy_pinyin(text, errors=lambda chars: [chars])
+    full = "".join(syllables)
+    initials = "".join(s[:1] if has_han_syllable else s for s, has_han_syllable in _marked(text, syllables))
+    return full.casefold(), initials.casefold()
+
+
+def _marked(text: str, syllables: list[str]) -> Iterable[tuple[str, bool]]:
+    """Each pypinyin item with whether it came from a Chinese character (non-Chinese runs come back whole)."""
+    for s in syllables:
+        yield s, not (s and s in text)
+
+
+def bigrams(texts: Iterable[str]) -> str:
+    """The two-character pieces of some names, space-separated, for the two-character lookup (the trigram index
+    cannot match a query shorter than three characters)."""
+    out: set[str] = set()
+    for t in texts:
+        out.update(t[i:i + 2] for i in range(len(t) - 1))
+    return " ".join(sorted(g for g in out if g.strip() and _ALNUM.fullmatch(g)))
+
+
+_ALNUM = re.compile(r"\w\w")
+
+
+def place_prefixes(region_names: Iterable[str]) -> frozenset[str]:
+    """The place names a 字号 may be preceded by: each 行政区 name and its short form (浙江省 and 浙江)."""
+    out: set[str] = set()
+    for n in region_names:
+        t = normalize(n)
+        if t:
+            out.add(t)
+            short = REGION_SUFFIX.sub("", t)
+            if len(short) >= 2:
+                out.add(short)
+    return frozenset(out)

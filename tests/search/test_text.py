@@ -1,0 +1,29 @@
+"""How 信息检索 reads names: normalising, the 字号 core (place, suffix, brackets and the seed's 示例 marker off),
+pinyin and initials from pypinyin, bigrams."""
+from __future__ import annotations
+
+from search.text import bigrams, core, normalize, pinyin_forms, place_prefixes
+
+
+def test_normalize_folds_width_case_and_blanks():
+    assert normalize(" ＴＣＬ 科技（集团） ") == "tcl科技(集团)"
+
+
+def test_core_strips_place_suffix_brackets_and_marker():
+    places = place_prefixes(["浙江省", "衢州市", "北京市"])
+    assert core(normalize("浙江衢州巨能新材料股份有限公司"), "Enterprise", places) == "巨能新材料"
+    assert core(normalize("华芯国际微电子(上海)有限公司（合成）"), "Enterprise", places) == "华芯国际微电子"
+    assert core(normalize("北京示例德科机械有限公司（合成）"), "Enterprise", places) == "德科机械"
+    assert core(normalize("衢州智造新城"), "Park", places) == "智造新城"
+    assert core("衢州", "Enterprise", places) == "衢州"  # never emptied
+
+
+def test_pinyin_forms_take_pypinyins_reading_of_heteronyms():
+    assert pinyin_forms("重庆长安") == ("chongqingchangan", "cqca")
+    assert pinyin_forms("中芯国际") == ("zhongxinguoji", "zxgj")
+    assert pinyin_forms("tcl科技") == ("tclkeji", "tclkj")
+    assert pinyin_forms("abc") == ("abc", "abc")
+
+
+def test_bigrams_of_names():
+    assert bigrams(["巨能新"]) == "巨能 能新"
