@@ -249,3 +249,15 @@ def test_the_size_rules_cover_the_seed_generator_and_the_benchmarks(tmp_path):
     found = sorted(str(v) for v in size_violations(tmp_path))
     assert [s.split(" —")[0] for s in found] == ["bench/bench_x.py:1: function main has 81 lines",
                                                  "seed_data/generator.py:1: function main has 81 lines"], found
+
+
+def test_test_modules_have_unique_basenames():
+    """pytest imports test modules by their basename (the test folders are not packages): two tests/*/test_cli.py
+    break collection of the whole suite, which a run of one folder does not show."""
+    seen: dict[str, Path] = {}
+    clashes = []
+    for path in sorted((ROOT / "tests").rglob("test_*.py")):
+        if path.name in seen:
+            clashes.append(f"{seen[path.name].relative_to(ROOT)} ↔ {path.relative_to(ROOT)}")
+        seen.setdefault(path.name, path)
+    assert not clashes, "测试模块同名（请改名）：" + "；".join(clashes)
