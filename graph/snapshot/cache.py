@@ -86,9 +86,10 @@ class SnapshotCache:
             self._snap = snap
             self.last_refresh = how
             path = self._path(store_id, snap.version)
-            if path and not os.path.exists(path):
+            if path and (how == "built" or not os.path.exists(path)):
                 # after a full build the file is written before returning (a one-shot CLI run leaves it for the
-                # next); a patch, which follows a write in a running service, is saved in the background
+                # next; it replaces a file that could not be used: torn, or saved under another schema); a patch,
+                # which follows a write in a running service, is saved in the background
                 self._save(snap, background=self.background_save and how == "patched")
             return snap
 

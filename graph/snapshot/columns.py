@@ -20,7 +20,7 @@ from graph.schema import MODELS, Label
 
 # Text fields kept out of the snapshot (long, free text); the recommender reads them from the store when fitting.
 # free text and logs: matching never compares them (the project library reads stage_history/tracking_log from the store)
-_SKIP = {"key", "name", "source", "description", "business_scope", "summary", "uscc", "stock_code", "doc_no",
+_SKIP = {"key", "name", "source", "description", "business_scope", "summary", "uscc", "doc_no",
          "stage_history", "tracking_log"}
 
 
@@ -44,6 +44,15 @@ def _kind(annotation: Any) -> str | None:
     if annotation is str:
         return "cat"
     return None  # dates and others: not featurised here
+
+
+def columns_fingerprint() -> str:
+    """A short hash of which columns (label, field, kind) a snapshot holds under the current schema: a cached
+    snapshot saved under another schema (a field added since) is not loaded but rebuilt."""
+    import hashlib
+
+    spec = sorted((lab.value, name, kind) for lab in Label for name, kind in feature_fields(lab).items())
+    return hashlib.sha256(repr(spec).encode()).hexdigest()[:16]
 
 
 def feature_fields(label: Label) -> dict[str, str]:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import scipy.sparse as sp
 
-from graph.snapshot.columns import LabelArrays
+from graph.snapshot.columns import LabelArrays, columns_fingerprint
 
 if TYPE_CHECKING:
     from graph.snapshot.snapshot import Snapshot
@@ -34,7 +34,7 @@ _SEPARATORS = ("\x1f", "\x1e", "\ufdd0", "\ufdd1")  # control characters and non
 def save_npz(snap: "Snapshot", path: str) -> None:
     """Write the snapshot to `path` atomically (a temporary file, then a rename)."""
     arrays: dict[str, np.ndarray] = {
-        "meta": np.asarray([snap.store_id, str(snap.version), str(snap.built_seconds)]),
+        "meta": np.asarray([snap.store_id, str(snap.version), str(snap.built_seconds), columns_fingerprint()]),
     }
     if snap.skipped:
         arrays["skipped"] = np.asarray(["\x1f".join(x) for x in snap.skipped])
@@ -76,6 +76,8 @@ def load_npz(path: str) -> tuple[str, int, dict[str, LabelArrays], dict[tuple[st
     """The parts of a snapshot saved by save_npz: (store_id, version, labels, adj, built_seconds, skipped)."""
     z = np.load(path, allow_pickle=False)
     meta = z["meta"]
+    if len(meta) < 4 or str(meta[3]) != columns_fingerprint():
+        raise ValueError("saved under another schema (its columns differ): rebuild")
     labels: dict[str, LabelArrays] = {}
     adj: dict[tuple[str, str, str], sp.csr_matrix] = {}
     names = z.files

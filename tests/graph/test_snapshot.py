@@ -246,3 +246,18 @@ def test_a_forked_child_can_build(sqlite_store):
         os.waitpid(pid, 0)
         pytest.fail("the forked child's snapshot build hung")
     assert os.waitstatus_to_exitcode(status) == 0
+
+
+def test_a_cache_saved_under_another_schema_is_rebuilt(any_store, tmp_path, monkeypatch):
+    """After an upgrade that adds fields (the 企业尽调 records), a snapshot cached by the old version lacks their
+    columns: it is not loaded (the pages would miss them) but rebuilt."""
+    import graph.snapshot.disk as disk
+
+    store = _store(any_store)
+    monkeypatch.setattr(disk, "columns_fingerprint", lambda: "old-schema")
+    SnapshotCache(store, str(tmp_path / "snaps"), background_save=False).get()  # saved by the "old" version
+    monkeypatch.undo()
+    cache = SnapshotCache(store, str(tmp_path / "snaps"), background_save=False)
+    assert cache.get().n("Enterprise") == 3 and cache.last_refresh == "built"
+    again = SnapshotCache(store, str(tmp_path / "snaps"), background_save=False)
+    assert again.get().n("Enterprise") == 3 and again.last_refresh == "loaded"

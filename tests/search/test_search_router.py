@@ -20,7 +20,8 @@ def app_data():
         Enterprise(key="E-HX", name=HX, region="330800"),
         Enterprise(key="E-HXL", name=HX_LEAD, region="440300"),
         Enterprise(key="E-JN", name=JN, region="330800"),
-        Enterprise(key="E-SN", name="浙江示例晶圆测试服务有限公司（测试）", short_name="晶测微", region="330800"),
+        Enterprise(key="E-SN", name="浙江示例晶圆测试服务有限公司（测试）", short_name="晶测微", region="330800",
+                   stock_code="688123"),
         Park(key="qz-zz2", name="衢州智造新城（测试）", region="330800"),
         LandParcel(key="P-1", name="智造新城一号地块（测试）", region="330800", park="qz-zz2", area_mu=80),
         Project(key="PJ-1", name="华芯封测基地项目（测试）", investor="E-HX", chain="ic", park="qz-zz2"),
@@ -65,6 +66,7 @@ def test_exact_name_comes_first_with_its_kind_reason_and_page(api_env):
     ("半导体", "E-HXL", "名称"),          # contains
     ("晶测微", "E-SN", "简称"),          # the firm's recorded 简称 (Enterprise.short_name), in no part of its name
     ("jcw", "E-SN", "拼音首字母"),        # … and its initials
+    ("688123", "E-SN", "代码"),          # its stock code (the key is not a stock code)
 ])
 def test_each_kind_of_match(api_env, q, key, why):
     hits = find(api_env, q, label="Enterprise")["hits"]
