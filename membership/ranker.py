@@ -54,7 +54,7 @@ from membership.signals import Signals, firm_attributes
 from membership.text import TextFeatures, main_product_matrix, segment_documents
 
 SIGNALS = ("text_clf", "text_dec", "text_rank", "name_clf", "knn", "centroid", "centroid_rank", "segment_text",
-           "placement", "firm_prior", "row_clf", "co_membership", "ease", "item_cos", "same_parent", "same_chain",
+           "placement", "firm_prior", "row_clf", "co_membership", "ease", "item_cos", "set_completion", "same_parent", "same_chain",
            "linked", "supply_learned", "supply_linked")
 # Available but off by default — on chainkg they added nothing measurable: knn (similarity-weighted votes of the
 # 10 nearest labelled firms; also doubles the fit time) and name_clf (a second SVM on names/other text only).
@@ -67,7 +67,7 @@ RELATED_SIGNALS = ("text_dec", "segment_text", "co_membership", "same_parent", "
 # fixed weights on the raw signal values: the "related" view, and the fallback when the data is too small to learn
 DEFAULT_WEIGHTS = {"text_clf": 1.0, "text_dec": 1.0, "text_rank": 0.0, "name_clf": 0.3, "knn": 0.3, "centroid": 0.5,
                    "centroid_rank": 0.0, "segment_text": 0.3, "placement": 0.0, "firm_prior": 0.0, "row_clf": 0.0,
-                   "co_membership": 0.8, "ease": 1.0, "item_cos": 0.3,
+                   "co_membership": 0.8, "ease": 1.0, "item_cos": 0.3, "set_completion": 0.5,
                    "same_parent": 0.4, "same_chain": 0.2, "linked": 0.3, "supply_learned": 0.5, "supply_linked": 0.3}
 
 

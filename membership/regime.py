@@ -23,7 +23,7 @@ import numpy as np
 from membership.dataset import Dataset
 
 MULTI_SHARE = 0.15
-COLLAB_SIGNALS = ("ease", "item_cos")
+COLLAB_SIGNALS = ("ease", "item_cos", "set_completion")
 
 
 @dataclass(frozen=True)
