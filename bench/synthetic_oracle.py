@@ -10,7 +10,8 @@ segment set contains the segment, given the segments it is still visible in and 
 
 with π the generator's prior over segment sets and q = 0.2 the hiding rate. Ranking each segment's column by
 that posterior is (up to the protocol's exact per-segment counts) the best Recall@K any model can reach; the
-printed table puts it beside the co-membership centroid, EASE and MembershipRanker on the same splits.
+printed table puts it beside the co-membership centroid, EASE and MembershipRanker on the same splits, and the
+oracle that ignores the names (the most the segment sets alone can tell).
 
     .venv/bin/python bench/synthetic_oracle.py [--seeds 0,1,2] [--dataset-seed 0]
 """
@@ -101,6 +102,7 @@ def main() -> int:
     models = {k: b[k] for k in ("co-memb-centroid", "EASE")}
     models["MembershipRanker"] = lambda: MembershipRanker()
     models["Bayes oracle (knows the generator)"] = lambda: BayesOracle(seed=args.dataset_seed)
+    models["Bayes oracle, names ignored"] = lambda: BayesOracle(seed=args.dataset_seed, name_hint=0.0)
     print(evaluate(ds, models, [int(s) for s in args.seeds.split(",")]).format())
     return 0
 
