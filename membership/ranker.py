@@ -18,6 +18,7 @@ learned linear blend of the (standardised) numbers is the score.
 | `row_clf` | log P(s | e) of a row-wise calibrated classifier: softmax over segments of θ·(SVM decision, centroid cosine, zero-shot cosine, log size, decision × log size, cosine × log size, cosine of the firm's main product to the members' main products), θ fitted on the inner hold-out (which segment each inner-hidden firm is in) — segments of every size on one learned scale | learned blend |
 | `placement` | log(1 + number of the firm's known memberships) | memberships |
 | `co_membership` | Σ over the firm's segments t of P(s | t), counted over visible co-memberships | multi-membership |
+| `ease` / `item_cos` / `set_completion` | (multi regime) EASE, item-item cosine, and how often firms known in exactly the firm's set plus s outnumber those known in its set (collab.py) | multi-membership |
 | `same_parent` / `same_chain` / `linked` | share of the firm's segments under the same parent, in the same chain, or up/downstream-linked to s | segment structure |
 | `supply_learned` | P(s | e supplies into t / buys from t), counted over visible members, applied to e's partners' segments | supplies |
 | `supply_linked` | share of e's partners in segments linked to s in the right direction | supplies + links |
@@ -54,11 +55,11 @@ from membership.signals import Signals, firm_attributes
 from membership.text import TextFeatures, main_product_matrix, segment_documents
 
 SIGNALS = ("text_clf", "text_dec", "text_rank", "name_clf", "knn", "centroid", "centroid_rank", "segment_text",
-           "placement", "firm_prior", "row_clf", "co_membership", "ease", "item_cos", "same_parent", "same_chain",
+           "placement", "firm_prior", "row_clf", "co_membership", "ease", "item_cos", "set_completion", "same_parent", "same_chain",
            "linked", "supply_learned", "supply_linked")
 # Available but off by default — on chainkg they added nothing measurable: knn (similarity-weighted votes of the
 # 10 nearest labelled firms; also doubles the fit time) and name_clf (a second SVM on names/other text only).
-# The collaborative ones (ease, item_cos) are added by the regime detector on multi-membership data (regime.py).
+# The collaborative ones (ease, item_cos, set_completion) are added by the regime detector on multi-membership data (regime.py).
 DEFAULT_SIGNALS = tuple(s for s in SIGNALS if s not in ("knn", "name_clf") + COLLAB_SIGNALS)
 # "related firms" view for investment officers: enterprises (also those placed in other segments) that look like
 # the segment's members — raw similarities, fixed weights, no placement prior, no per-firm softmax.
@@ -67,7 +68,7 @@ RELATED_SIGNALS = ("text_dec", "segment_text", "co_membership", "same_parent", "
 # fixed weights on the raw signal values: the "related" view, and the fallback when the data is too small to learn
 DEFAULT_WEIGHTS = {"text_clf": 1.0, "text_dec": 1.0, "text_rank": 0.0, "name_clf": 0.3, "knn": 0.3, "centroid": 0.5,
                    "centroid_rank": 0.0, "segment_text": 0.3, "placement": 0.0, "firm_prior": 0.0, "row_clf": 0.0,
-                   "co_membership": 0.8, "ease": 1.0, "item_cos": 0.3,
+                   "co_membership": 0.8, "ease": 1.0, "item_cos": 0.3, "set_completion": 0.5,
                    "same_parent": 0.4, "same_chain": 0.2, "linked": 0.3, "supply_learned": 0.5, "supply_linked": 0.3}
 
 

@@ -5,7 +5,8 @@ Shenwan-style ChainKG), or a city's 产业链图谱 where a firm sits in two or 
 The signals that work differ: on single-assignment data a firm already placed elsewhere is an unlikely missing
 member (`placement`), and collaborative signals are silent for the firms still to be found (they have no
 segment yet); on multi-membership data the segments a firm is already in are the best evidence (EASE, item-item
-co-membership). `detect_regime` reads three numbers off the visible data and decides:
+co-membership, the completion of the firm's exact segment set). `detect_regime` reads three numbers off the
+visible data and decides:
 
 - memberships per placed firm (mean) and the share of placed firms in ≥ 2 segments;
 - text: share of firms with product names, share with any other text (names are always there);
@@ -23,7 +24,7 @@ import numpy as np
 from membership.dataset import Dataset
 
 MULTI_SHARE = 0.15
-COLLAB_SIGNALS = ("ease", "item_cos")
+COLLAB_SIGNALS = ("ease", "item_cos", "set_completion")
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from sklearn.multiclass import OneVsRestClassifier
 from sklearn.preprocessing import normalize
 from sklearn.svm import LinearSVC
 
-from membership.collab import DEFAULT_LAMBDA, cosine_matrix, ease_matrix
+from membership.collab import DEFAULT_LAMBDA, SetCompletion, cosine_matrix, ease_matrix
 from membership.dataset import Dataset
 
 _UNTRAINED_DECISION = -3.0  # SVM decision for a segment without a trained classifier (negatives sit near -1)
@@ -141,6 +141,7 @@ class Signals:
         # --- collaborative: EASE and item-item cosine over the visible firm × segment matrix (membership/collab.py)
         self.ease_ = ease_matrix(self.M, ease_lambda) if "ease" in self.signals else None
         self.item_cos_ = cosine_matrix(self.M) if "item_cos" in self.signals else None
+        self.set_completion_ = SetCompletion(self.M) if "set_completion" in self.signals else None
         # --- structure
         parents = np.asarray(ds.segment_parents, dtype=object).astype(str)
         chains = np.asarray(ds.segment_chains, dtype=object).astype(str)
@@ -265,6 +266,8 @@ class Signals:
             out["ease"] = np.asarray(Mb @ self.ease_)
         if self.item_cos_ is not None:
             out["item_cos"] = np.asarray(Mb @ self.item_cos_)
+        if self.set_completion_ is not None:
+            out["set_completion"] = self.set_completion_.block(rows)
         if "same_parent" in self.signals:
             out["same_parent"] = _row_share(Mb, self.same_parent_)
         if "same_chain" in self.signals:
