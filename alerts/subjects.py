@@ -1,16 +1,18 @@
 """The subject of a subscription, as an officer types it (a name, 简称 or key), resolved to a key and a name with
-the one resolver every capability uses (kernel.resolve); parcels by key or exact name. Reads the snapshot only."""
+the one resolver every capability uses (kernel.resolve); parcels by key or exact name. A subject that names nothing
+(or several things) is a 422 naming the field `subject`, with the resolver's suggestions — as every name in a request
+body is. Reads the snapshot only."""
 from __future__ import annotations
 
 from typing import Any
 
 from alerts.model import SUBJECT_CN, SUBJECT_LABEL
-from kernel.errors import Invalid, NotFound
+from kernel.errors import AmbiguousName, Invalid, LookupFailed
 from kernel.resolve import resolver
 
 
 def resolve_subject(snap: Any, kind: str, text: str) -> tuple[str, str]:
-    """(key, name) of the `kind` subject `text` names; NotFound / Ambiguous with candidates otherwise."""
+    """(key, name) of the `kind` subject `text` names; Invalid (422, field `subject`) with the resolver's suggestions otherwise."""
     if kind not in SUBJECT_LABEL:
         raise Invalid(f"不能订阅 {kind!r}；可订阅：{'、'.join(f'{k}（{v}）' for k, v in SUBJECT_CN.items())}",
                       errors=[{"field": "kind", "message": "未知的订阅类型"}])
@@ -20,7 +22,10 @@ def resolve_subject(snap: Any, kind: str, text: str) -> tuple[str, str]:
     r = resolver(snap)
     find = {"chain": r.chain, "segment": r.segment, "region": r.region, "park": r.park,
             "firm": r.enterprise, "project": r.project}[kind]
-    i = find(text, param="subject")
+    try:
+        i = find(text, param="subject")
+    except LookupFailed as e:
+        raise _invalid(kind, text, e) from e
     return str(snap.keys(label)[i]), str(snap.labels[label].names[i] or snap.keys(label)[i])
 
 
@@ -34,4 +39,13 @@ def _parcel(snap: Any, text: str) -> tuple[str, str]:
         hits = [j for j, n in enumerate(names.tolist()) if n == t]
         if len(hits) == 1:
             return str(keys[hits[0]]), t
-    raise NotFound(f"地块 {t!r} 不存在", errors=[{"field": "subject", "message": f"地块 {t!r} 不存在"}])
+    raise Invalid(f"地块 {t!r} 不存在", errors=[{"field": "subject", "message": f"地块 {t!r} 不存在"}])
+
+
+def _invalid(kind: str, text: str, e: LookupFailed) -> Invalid:
+    what = SUBJECT_CN[kind]
+    if isinstance(e, AmbiguousName):
+        msg = f"{what} {text!r} 对应多个{what}：{'、'.join(e.candidates[:8])}，请用代码或全称"
+    else:
+        msg = f"未知{what} {text!r}" + (f"；您是不是要找：{'、'.join(e.candidates[:5])}" if e.candidates else "")
+    return Invalid(msg, errors=[{"field": "subject", "message": msg}])

@@ -71,7 +71,9 @@ def test_roles_and_park_scope(api_env):
                                               "webhook_url": "http://127.0.0.1:9/hook"}, headers=api_env.h("officer"))
     assert r.status_code == 201 and len(r.json()["webhook_secret"]) > 20 and r.json()["region"] == "330800"
     r = c.post("/api/v1/subscriptions", json={"kind": "chain", "subject": "不存在的链"}, headers=api_env.h("officer"))
-    assert r.status_code == 404
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "subject"
+    r = c.post("/api/v1/subscriptions", json={"kind": "chain", "subject": "集成电漏"}, headers=api_env.h("officer"))
+    assert r.status_code == 422 and "您是不是要找" in r.json()["detail"] and "集成电路" in r.json()["detail"]
     page_client, csrf = api_env.signed_in("officer")
     r = page_client.post("/pages/alerts/subscribe", data={"kind": "region", "subject": "衢州", "csrf": csrf})
     assert r.status_code == 303 and "cm_ok=1" in r.headers["location"]

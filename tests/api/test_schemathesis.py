@@ -49,6 +49,7 @@ BUSINESS_422 = {
     r"POST /api/v1/land/assign": "给出的项目、地块、园区必须存在",
     r"GET /api/v1/land/map": "产业类型、园区、行政区须存在；区间下限不得大于上限",
     r"POST /api/v1/land/match": "临时项目 project_data 按项目模型校验（字段间关系，如用地下限不得大于上限）",
+    r"POST /api/v1/subscriptions": "订阅对象 subject 须是已有的产业链、环节、行政区、园区、企业、地块或项目",
     r"POST /api/v1/incentives/calculate": "政策条款与事实字段必须是已有的（见 GET /incentives/items、/incentives/facts）",
 }
 # Any operation that takes a name: a name the data makes ambiguous (a second chain called 集成电路, written by an
