@@ -4,68 +4,82 @@ to add one (产业链、环节、行政区、园区、企业、地块、项目 b
 and to cancel one, and their webhook deliveries (pending retries and failures with the last error).
 
 Forms post to /pages/alerts/subscribe | unsubscribe | read, guarded by api.deps.page_form (signed in, role, CSRF),
-with the same rules as the API (alerts.commands), and answer 303 back here with a message."""
+with the same rules as the API (alerts.commands), and answer 303 back here with a message — except a subscription
+with a webhook, answered with this page itself (200) showing the signing secret once: a secret never goes into a
+redirect URL."""
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from alerts import commands as cmd
 from alerts.commands.processor import AlertRules
 from alerts.page_html import CSS, region_names, events_html, jobs_html, subscribe_form, subscriptions_html
-from api.auth import Principal, authenticate
-from api.deps import SESSION_COOKIE, PageCtxDep, SnapshotDep, StateDep, StoreDep, page_form
+from api.auth import Principal
+from api.deps import PageCtxDep, SnapshotDep, StateDep, StoreDep, page_form
 from kernel.errors import ChainMatchError
-from kernel.pages import e, page, redirect_with
+from kernel.pages import PageContext, e, page, redirect_with
 
 router = APIRouter(include_in_schema=False)
 BACK = "/pages/alerts"
 subscriber = page_form("officer", "park_admin")
 member = page_form()
+HEAD = "<h1>内容订阅</h1><p>订阅产业链、环节、行政区、园区、企业、地块或项目，数据变化时在此收到提醒（可选 webhook 推送）。</p>"
 
 
-def _viewer(request: Request, store: StoreDep) -> Principal | None:
-    """The signed-in officer (their digest is theirs: it is keyed by their key's id)."""
-    token = request.cookies.get(SESSION_COOKIE)
-    return authenticate(store, token) if token else None
-
-
-@router.get("/pages/alerts", response_class=HTMLResponse)
-def alerts_page(store: StoreDep, snap: SnapshotDep, ctx: PageCtxDep,
-                who: Annotated[Principal | None, Depends(_viewer)]) -> HTMLResponse:
-    head = "<h1>内容订阅</h1><p>订阅产业链、环节、行政区、园区、企业、地块或项目，数据变化时在此收到提醒（可选 webhook 推送）。</p>"
+def _body(store: StoreDep, snap: SnapshotDep, ctx: PageContext) -> str:
+    """The signed-in officer's digest, subscribe form, subscriptions and webhook deliveries (their records are
+    keyed by their key's id, which the page session already authenticated)."""
+    who = ctx.user
     if who is None:
-        body = f"<p class='box'>请先<a href='/pages/login?next={e(BACK)}'>登录</a>查看您的订阅与提醒。</p>"
-        return page("内容订阅", head, body, CSS, ctx=ctx, active=BACK)
+        return f"<p class='box'>请先<a href='/pages/login?next={e(BACK)}'>登录</a>查看您的订阅与提醒。</p>"
     items = cmd.digest(store, owner=who.key_id, limit=200)
     subs = cmd.list_subscriptions(store, owner=who.key_id)
     jobs = cmd.webhook_jobs(store, owner=who.key_id, limit=30)
     names = {s.sub_id: s.name for s in subs}
-    body = (events_html(ctx, items, names) + subscribe_form(ctx, who.role)
+    return (events_html(ctx, items, names) + subscribe_form(ctx, who.role)
             + subscriptions_html(ctx, subs, region_names(snap, [s.region for s in subs if s.region]))
             + jobs_html(jobs, names))
-    return page("内容订阅", head, body, CSS, ctx=ctx, active=BACK)
 
 
-@router.post("/pages/alerts/subscribe")
-def subscribe_post(store: StoreDep, snap: SnapshotDep, state: StateDep, p: Annotated[Principal, Depends(subscriber)],
+@router.get("/pages/alerts", response_class=HTMLResponse)
+def alerts_page(store: StoreDep, snap: SnapshotDep, ctx: PageCtxDep) -> HTMLResponse:
+    return page("内容订阅", HEAD, _body(store, snap, ctx), CSS, ctx=ctx, active=BACK)
+
+
+def _secret_once(store: StoreDep, snap: SnapshotDep, ctx: PageContext, name: str, secret: str) -> HTMLResponse:
+    """The answer to a subscription with a webhook: the page itself (200, not a redirect), so the signing secret
+    never travels in a URL (Location header, history, access logs); not cached, shown this once."""
+    shown = replace(ctx, path=BACK, message=f"已订阅「{name}」；webhook 签名密钥（只显示这一次，请妥善保存）：{secret}",
+                    ok=True)
+    resp = page("内容订阅", HEAD, _body(store, snap, shown), CSS, ctx=shown, active=BACK)
+    resp.headers["Cache-Control"] = "no-store"
+    return resp
+
+
+@router.post("/pages/alerts/subscribe", response_model=None)
+def subscribe_post(store: StoreDep, snap: SnapshotDep, state: StateDep, ctx: PageCtxDep,
+                   p: Annotated[Principal, Depends(subscriber)],
                    kind: Annotated[str, Form(max_length=20)], subject: Annotated[str, Form(max_length=200)],
                    min_score: Annotated[str, Form(max_length=10)] = "", region: Annotated[str, Form(max_length=100)] = "",
-                   webhook_url: Annotated[str, Form(max_length=2000)] = "") -> RedirectResponse:
+                   webhook_url: Annotated[str, Form(max_length=2000)] = "") -> RedirectResponse | HTMLResponse:
     rules = AlertRules.from_settings(state.settings.alerts)
     try:
         score = float(min_score) if min_score.strip() else None
         rec, secret = cmd.subscribe(store, snap, owner=p.key_id, role=p.role, park=p.park, kind=kind,
                                     subject=subject, min_score=score, region=region.strip() or None,
-                                    webhook_url=webhook_url, home_region=rules.home_region)
+                                    webhook_url=webhook_url, home_region=rules.home_region,
+                                    allow_hosts=state.settings.alerts.webhook_allow_hosts)
     except ValueError:
         return redirect_with(BACK, "阈值须为 0–100 的数字", ok=False)
     except ChainMatchError as err:
         return redirect_with(BACK, f"未订阅：{err.detail}", ok=False)
-    note = f"；webhook 签名密钥（只显示这一次）：{secret}" if secret else ""
-    return redirect_with(BACK, f"已订阅「{rec.name}」{note}", ok=True)
+    if secret:
+        return _secret_once(store, snap, ctx, rec.name, secret)
+    return redirect_with(BACK, f"已订阅「{rec.name}」", ok=True)
 
 
 @router.post("/pages/alerts/unsubscribe")

@@ -47,7 +47,8 @@ def create_subscription(body: SubscriptionIn, store: StoreDep, snap: SnapshotDep
     rules = AlertRules.from_settings(state.settings.alerts)
     rec, secret = cmd.subscribe(store, snap, owner=p.key_id, role=p.role, park=p.park, kind=body.kind,
                                 subject=body.subject, min_score=body.min_score, region=body.region,
-                                webhook_url=body.webhook_url, home_region=rules.home_region)
+                                webhook_url=body.webhook_url, home_region=rules.home_region,
+                                allow_hosts=state.settings.alerts.webhook_allow_hosts)
     return subscription_row(rec, secret=secret)
 
 

@@ -1,9 +1,13 @@
-"""The 企业尽调 signals as an event source of 内容订阅: a firm's 扩张指数 entering 扩张活跃, or its 外迁预警 entering
-高, after a change to the firm (kind "signal.crossed"; one event per signal, so both can fire at one version).
+"""The 企业尽调 signals as an event source of 内容订阅: a firm's 扩张指数 or 外迁预警 rising after a change to the firm
+(kind "signal.crossed"; one event per (firm, signal, version), so both signals can fire at one version).
 
-The watched value per firm is the pair of flags "expansion above, relocation above" as the last pass saw them after
-a change to that firm. A firm seen for the first time (no watched value yet) is its own baseline: nothing is
-recorded, so an unrelated edit never reports a firm as "crossing" into a level it was already in.
+The watched value per firm is the pair of scores "expansion,relocation" (e.g. "72,18"; no score counts as 0) as
+the last pass saw them after a change to that firm. A firm seen for the first time (no watched value yet) is its
+own baseline: nothing is recorded, so an unrelated edit never reports a firm as "crossing" into a level it was
+already in. After that, a change that raises a score records one event carrying `before` and `score`; the event
+reaches a subscription only if it crossed that subscription's floor upwards — before < floor <= score, the floor
+being the subscription's `min_score`, else the signal's top level line (扩张活跃 60 / 外迁预警 高 50) — so an
+officer may ask for "温和扩张 and up" with min_score 30 (`crossed`, used by the processor's matching).
 
 What it does not see: a signal that moves only because time passes (a financing round leaving the two-year
 window) or because ANOTHER node changed (a 链主 customer moving away) is picked up at the firm's next change, not
@@ -12,31 +16,52 @@ projects). Reads the snapshot only.
 """
 from __future__ import annotations
 
+from typing import Any
+
 from alerts.model import EventDraft
 from alerts.sources import Source, SourceContext, Watch, WatchUpdate, register_source
 from alerts.topics import places
 from dossier import EXPANSION_LEVELS, RELOCATION_LEVELS, signals_for
 
-# the top level of each signal (扩张活跃 / 外迁预警 高) is the line an officer is told about
+# the top level of each signal (扩张活跃 / 外迁预警 高): the floor of a subscription that sets no min_score
 EXPANSION_LINE, EXPANSION_LEVEL = EXPANSION_LEVELS[0]
 RELOCATION_LINE, RELOCATION_LEVEL = RELOCATION_LEVELS[0]
+SIGNAL_LINE = {"expansion": EXPANSION_LINE, "relocation": RELOCATION_LINE}
+SIGNAL_KIND = "signal.crossed"
+_LEVELS = {"expansion": EXPANSION_LEVELS, "relocation": RELOCATION_LEVELS}
+_TITLE = {"expansion": "扩张指数", "relocation": "外迁预警"}
 
 
-def _flags(text: str | None) -> tuple[bool, bool] | None:
-    if text is None or len(text) != 2:
+def crossed(detail: dict[str, Any], min_score: float | None) -> bool:
+    """Did this signal event cross the subscription's floor upwards (before < floor <= score)?"""
+    floor = SIGNAL_LINE.get(str(detail.get("signal"))) if min_score is None else min_score
+    before, score = detail.get("before"), detail.get("score")
+    if floor is None or not isinstance(before, (int, float)) or not isinstance(score, (int, float)):
+        return False
+    return before < floor <= score
+
+
+def level_of(which: str, score: int) -> str:
+    return next((name for line, name in _LEVELS[which] if score >= line), _LEVELS[which][-1][1])
+
+
+def _scores(text: str | None) -> tuple[int, int] | None:
+    """The watched "expansion,relocation" pair (None: not seen yet, or an older format — a new baseline)."""
+    parts = (text or "").split(",")
+    if len(parts) != 2 or not all(p.isdigit() for p in parts):
         return None
-    return text[0] == "1", text[1] == "1"
+    return int(parts[0]), int(parts[1])
 
 
 def _needs(ctx: SourceContext) -> list[str]:
     return [f"sig:{k}" for k in ctx.changes("Enterprise")]
 
 
-def _event(ctx: SourceContext, key: str, name: str, which: str, score: int, level: str) -> EventDraft:
-    title = "扩张指数" if which == "expansion" else "外迁预警"
-    return EventDraft(ctx.version, "signal.crossed", "Enterprise", key, f"「{name}」{title} {score}（{level}）",
-                      places(ctx.snap).firm(key),
-                      {"scope": which, "signal": which, "score": score, "level": level})
+def _event(ctx: SourceContext, key: str, name: str, which: str, score: int, before: int) -> EventDraft:
+    level = level_of(which, score)
+    return EventDraft(ctx.version, SIGNAL_KIND, "Enterprise", key,
+                      f"「{name}」{_TITLE[which]} {before} → {score}（{level}）", places(ctx.snap).firm(key),
+                      {"scope": which, "signal": which, "score": score, "before": before, "level": level})
 
 
 def _run(ctx: SourceContext, watch: Watch) -> tuple[list[EventDraft], WatchUpdate]:
@@ -50,19 +75,17 @@ def _run(ctx: SourceContext, watch: Watch) -> tuple[list[EventDraft], WatchUpdat
         if int(ctx.snap.index_of("Enterprise", key)) < 0:  # not in this snapshot (yet): look at its next change
             continue
         exp, rel = signals_for(ctx.snap, key, ctx.today)
-        now = (exp.score is not None and exp.score >= EXPANSION_LINE,
-               rel.score is not None and rel.score >= RELOCATION_LINE)
-        before = _flags(watch.get(f"sig:{key}"))
-        text = "".join("1" if f else "0" for f in now)
+        now = (int(exp.score or 0), int(rel.score or 0))
+        text = f"{now[0]},{now[1]}"
+        before = _scores(watch.get(f"sig:{key}"))
         if watch.get(f"sig:{key}") != text:
             upd[f"sig:{key}"] = text
         if before is None or ctx.baseline:
             continue
         name = str(props.get("name") or key)
-        if now[0] and not before[0]:
-            events.append(_event(ctx, key, name, "expansion", int(exp.score), EXPANSION_LEVEL))
-        if now[1] and not before[1]:
-            events.append(_event(ctx, key, name, "relocation", int(rel.score), RELOCATION_LEVEL))
+        for which, b, n in (("expansion", before[0], now[0]), ("relocation", before[1], now[1])):
+            if n > b:
+                events.append(_event(ctx, key, name, which, n, b))
     return events, upd
 
 

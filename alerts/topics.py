@@ -10,15 +10,15 @@ from typing import Any, Iterable
 import numpy as np
 
 from alerts.model import topic
+from chains import ChainIndex
 from kernel.derived import derived
 
 
 class Places:
-    """Per snapshot: each 行政区's ancestors, each park's 行政区, each firm's segments and chains."""
+    """Per snapshot: each 行政区's ancestors (chains.ChainIndex), each park's 行政区, each firm's segments and chains."""
 
     def __init__(self, snap: Any) -> None:
         self.snap = snap
-        self._parent = snap.relation("LOCATED_IN", "Region", "Region").tocsr()
         self._park_region = snap.relation("LOCATED_IN", "Park", "Region").tocsr()
         self._firm_seg = snap.relation("IN_SEGMENT", "Enterprise", "Segment").tocsr()
         self._seg_chain = snap.relation("PART_OF", "Segment", "IndustryChain").tocsr()
@@ -28,20 +28,19 @@ class Places:
         return [str(keys[i]) for i in idx]
 
     def regions_up(self, code: str | None) -> list[str]:
-        """The 行政区 and every one above it, as topics."""
+        """The 行政区 and every one above it (县 → 市 → 省), as topics — from the chain index's ancestor arrays."""
         if not code or not self.snap.n("Region"):
             return []
-        i = int(self.snap.index_of("Region", str(code)))
         out = [topic("Region", str(code))]
-        seen = {i}
-        while i >= 0:
-            parents = self._parent.indices[self._parent.indptr[i]:self._parent.indptr[i + 1]]
-            i = int(parents[0]) if len(parents) else -1
-            if i < 0 or i in seen:
-                break
-            seen.add(i)
-            out.append(topic("Region", self._keys("Region", [i])[0]))
-        return out
+        i = int(self.snap.index_of("Region", str(code)))
+        if i < 0:
+            return out
+        idx = ChainIndex.of(self.snap)
+        for level in ("county", "city", "province"):
+            j = int(idx.region_ancestor[level][i])
+            if j >= 0 and j != i:
+                out.append(topic("Region", str(idx.region_keys[j])))
+        return list(dict.fromkeys(out))
 
     def park(self, key: str | None) -> list[str]:
         """The park and its 行政区 (and above)."""

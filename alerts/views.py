@@ -8,7 +8,7 @@ from urllib.parse import quote
 from alerts.model import KIND_CN, PAGE_OF_LABEL, SUBJECT_CN, SUBJECT_LABEL
 from kernel.clock import beijing_text
 
-JOB_CN = {"pending": "待重试", "delivered": "已送达", "failed": "已放弃"}
+JOB_CN = {"pending": "待重试", "sending": "投递中", "delivered": "已送达", "failed": "已放弃"}
 
 
 def subject_link(label: str, key: str) -> str | None:

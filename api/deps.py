@@ -160,7 +160,7 @@ def get_page_context(request: Request, store: StoreDep) -> PageContext:
     if found:
         p, token = found
         park_name = (store.get("Park", p.park) or {}).get("name") if p.park else None
-        user = PageUser(p.name, p.role, p.park, page_csrf(token), park_name)
+        user = PageUser(p.name, p.role, p.park, page_csrf(token), park_name, p.key_id)
     q = request.query_params
     rest = urlencode([(k, v) for k, v in parse_qsl(request.url.query, keep_blank_values=True) if k not in (MSG, OK)])
     path = request.url.path + (f"?{rest}" if rest else "")

@@ -122,6 +122,8 @@ class AlertSettings(BaseModel):
     webhook_max_attempts: int = Field(default=6, ge=1, le=30, description="webhook 最多尝试次数，之后标记为失败")
     webhook_backoff_s: float = Field(default=30.0, ge=0, description="第一次重试前等待（秒），之后每次加倍")
     webhook_backoff_max_s: float = Field(default=3600.0, ge=0, description="重试等待上限（秒）")
+    webhook_allow_hosts: list[str] = Field(
+        default_factory=list, description="允许解析到本机/内网地址的 webhook 主机名（如内网接收服务）；其余一律只允许公网地址")
 
 
 class SearchSettings(BaseModel):

@@ -178,7 +178,8 @@ class InboxItem:
 
 @dataclass(frozen=True)
 class WebhookJob:
-    """One webhook delivery in the outbox: status pending (next try at `next_at`), delivered or failed (gave up)."""
+    """One webhook delivery in the outbox: status pending (next try at `next_at`), sending (claimed by a sender
+    until `next_at`, its lease), delivered or failed (gave up)."""
 
     job_id: str
     sub_id: str
@@ -319,7 +320,15 @@ class GraphStore(Protocol):
     def mark_read(self, owner: str, event_ids: Sequence[str] | None, at: str) -> int:
         """Mark those events (None = all) read in the officer's digest; returns how many were unread."""
         ...
-    def due_webhook_jobs(self, now: str, *, limit: int = 50) -> list[WebhookJob]: ...
+    def due_webhook_jobs(self, now: str, *, limit: int = 50) -> list[WebhookJob]:
+        """Jobs to send at `now`: pending ones whose next try is due, and 'sending' ones whose lease has run out
+        (a sender died after claiming them)."""
+        ...
+    def claim_webhook_job(self, job_id: str, now: str, lease_until: str) -> bool:
+        """Atomically take a due job for sending: if it is still pending (or 'sending' with an expired lease) and
+        due at `now`, mark it 'sending' until `lease_until` and return True; otherwise (another sender claimed it
+        first) change nothing and return False. Only the claimant posts."""
+        ...
     def update_webhook_job(self, job: WebhookJob) -> None: ...
     def list_webhook_jobs(self, *, owner: str | None = None, limit: int = 100) -> list[WebhookJob]: ...
 

@@ -65,6 +65,7 @@ class PageUser:
     park: str | None  # a park administrator's park (key)
     csrf: str
     park_name: str | None = None  # …and its name, for the navigation bar
+    key_id: str = ""  # the signed-in key's id (what per-officer records — e.g. a 内容订阅 digest — are keyed by)
 
 
 @dataclass(frozen=True)

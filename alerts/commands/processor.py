@@ -20,6 +20,7 @@ from typing import Any, Callable
 import alerts.signal_source  # noqa: F401  (registers the 企业尽调 signal source)
 import alerts.targets_source  # noqa: F401  (registers the ranking sources)
 from alerts.model import SUBJECT_LABEL, EventDraft, target_scope, topic
+from alerts.signal_source import SIGNAL_KIND, crossed
 from alerts.sources import SOURCES, SourceContext, TargetScope
 from graph.store import AlertBatch, AlertEventRec, GraphStore, SubscriptionRec, WebhookJob
 from kernel.clock import beijing_today
@@ -81,6 +82,8 @@ def matches(ev: EventDraft, s: SubscriptionRec, rules: AlertRules) -> bool:
     chain/segment's target events default to the configured minimum score)."""
     if not sub_topics(s, rules) & set(ev.topics):
         return False
+    if ev.kind == SIGNAL_KIND:  # a signal reaches a subscription when it crosses that subscription's floor upwards
+        return crossed(ev.detail, s.min_score)
     floor = s.min_score
     if floor is None and ev.kind == "target.new" and s.kind in ("chain", "segment"):
         floor = rules.target_min_score

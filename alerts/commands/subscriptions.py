@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from typing import Any
-from urllib.parse import urlsplit
+from typing import Any, Sequence
 
+from alerts.egress import WebhookRefused, check_webhook_url
 from alerts.model import PARK_SCOPED_KINDS, SUBJECT_CN, SUBJECT_LABEL
 from alerts.subjects import resolve_subject
 from graph.store import GraphStore, SubscriptionRec
@@ -33,24 +33,27 @@ def _check_scope(store: GraphStore, *, role: str, park: str | None, kind: str, k
         raise Forbidden(f"园区管理员只能订阅本园区（{park}）的{SUBJECT_CN[kind]}")
 
 
-def _webhook(url: str | None) -> str | None:
+def _webhook(url: str | None, allow_hosts: Sequence[str]) -> str | None:
     if not url or not url.strip():
         return None
-    parts = urlsplit(url.strip())
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise Invalid("webhook 地址须为 http:// 或 https:// 开头的完整 URL",
-                      errors=[{"field": "webhook_url", "message": "不是 http(s) URL"}])
+    try:
+        check_webhook_url(url, allow_hosts)
+    except WebhookRefused as refused:
+        raise Invalid(refused.reason, errors=[{"field": "webhook_url", "message": refused.reason}]) from None
     return url.strip()
 
 
 def subscribe(store: GraphStore, snap: Any, *, owner: str, role: str, park: str | None, kind: str, subject: str,
               min_score: float | None = None, region: str | None = None, webhook_url: str | None = None,
-              home_region: str = "330800", now: dt.datetime | None = None) -> tuple[SubscriptionRec, str | None]:
-    """Record a subscription; returns it and the webhook secret (None without a webhook), shown only now."""
+              home_region: str = "330800", allow_hosts: Sequence[str] = (),
+              now: dt.datetime | None = None) -> tuple[SubscriptionRec, str | None]:
+    """Record a subscription; returns it and the webhook secret (None without a webhook), shown only now. A webhook
+    URL must be http(s) and resolve to a public address unless its host is in `allow_hosts` (alerts.egress)."""
     key, name = resolve_subject(snap, kind, subject)
     _check_scope(store, role=role, park=park, kind=kind, key=key)
     if min_score is not None and not 0 <= min_score <= 100:
         raise Invalid("阈值应在 0–100 之间", errors=[{"field": "min_score", "message": "超出范围"}])
+    url = _webhook(webhook_url, allow_hosts)
     reg = None
     if kind in ("chain", "segment"):
         r = resolver(snap)
@@ -60,7 +63,6 @@ def subscribe(store: GraphStore, snap: Any, *, owner: str, role: str, park: str 
         raise Conflict(f"已订阅{SUBJECT_CN[kind]}「{name}」")
     if len(mine) >= MAX_PER_OFFICER:
         raise Conflict(f"每人最多 {MAX_PER_OFFICER} 个订阅，请先取消一些")
-    url = _webhook(webhook_url)
     secret = secrets.token_urlsafe(32) if url else None
     at = (now or dt.datetime.now(dt.timezone.utc)).isoformat(timespec="seconds")
     rec = SubscriptionRec(secrets.token_hex(6), owner, kind, key, name, at, min_score, reg, url, secret)

@@ -15,6 +15,7 @@ from graph.store import AlertBatch, AlertCursorMoved, AlertEventRec, InboxItem, 
 
 _SUB_FIELDS = tuple(SubscriptionRec.__dataclass_fields__)
 _JOB_FIELDS = tuple(WebhookJob.__dataclass_fields__)
+_SENDABLE = ("pending", "sending")  # a job a sender may take (sending: once its lease has run out)
 
 
 def _inbox_id(owner: str, event_id: str) -> str:
@@ -104,8 +105,18 @@ class Neo4jAlerts(Neo4jSessions):
         return self._write(lambda tx: run(tx, "alerts.inbox.read", ids=ids, at=at).single()["n"])
 
     def due_webhook_jobs(self, now: str, *, limit: int = 50) -> list[WebhookJob]:
-        return self._read(lambda tx: [_job(r) for r in run(tx, "alerts.job.due", status="pending", now=now,
+        return self._read(lambda tx: [_job(r) for r in run(tx, "alerts.job.due", statuses=list(_SENDABLE), now=now,
                                                               limit=int(limit))])
+
+    def claim_webhook_job(self, job_id: str, now: str, lease_until: str) -> bool:
+        """One write transaction: lock the job node first, then check and set (a rival waits for the lock and
+        then sees 'sending' with a lease in the future)."""
+        def work(tx: Any) -> bool:
+            r = run(tx, "alerts.job.claim", job_id=job_id, now=now, until=lease_until,
+                    statuses=list(_SENDABLE), sending="sending").single()
+            return bool(r and r["claimed"])
+
+        return self._write(work)
 
     def update_webhook_job(self, job: WebhookJob) -> None:
         params = {f: getattr(job, f) for f in ("job_id", "status", "attempts", "next_at", "last_error", "updated_at")}

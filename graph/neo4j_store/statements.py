@@ -355,8 +355,17 @@ def _alerts() -> dict[str, str]:
         "SET i.read_at = $at RETURN count(i) AS n"
     )
     s["alerts.job.due"] = (
-        f"MATCH (j:AlertJob) WHERE j.status = $status AND j.next_at <= $now RETURN {_JOB_COLS} "
+        f"MATCH (j:AlertJob) WHERE j.status IN $statuses AND j.next_at <= $now RETURN {_JOB_COLS} "
         "ORDER BY next_at, job_id LIMIT $limit"
+    )
+    # claim a due job for sending: take the node's write lock first, so the check sees any rival's committed claim
+    s["alerts.job.claim"] = (
+        f"MATCH (j:AlertJob {{job_id: $job_id}}) SET j.{LOCK_PROP} = true "
+        "WITH j, (j.status IN $statuses AND j.next_at <= $now) AS ok "
+        f"REMOVE j.{LOCK_PROP} "
+        "SET j.status = CASE WHEN ok THEN $sending ELSE j.status END, "
+        "j.next_at = CASE WHEN ok THEN $until ELSE j.next_at END "
+        "RETURN ok AS claimed"
     )
     s["alerts.job.update"] = (
         "MATCH (j:AlertJob {job_id: $job_id}) SET j.status = $status, j.attempts = $attempts, j.next_at = $next_at, "

@@ -113,9 +113,16 @@ class SQLiteAlerts(SQLiteConnections):
         return (j.job_id, j.sub_id, j.owner, j.event_id, j.status, j.attempts, j.next_at, j.last_error, j.updated_at)
 
     def due_webhook_jobs(self, now: str, *, limit: int = 50) -> list[WebhookJob]:
-        rows = self._conn().execute(f"SELECT {_JOB_COLS} FROM alert_outbox WHERE status = 'pending' AND next_at <= ? "
-                                    "ORDER BY next_at, job_id LIMIT ?", (now, int(limit)))
+        rows = self._conn().execute(f"SELECT {_JOB_COLS} FROM alert_outbox WHERE status IN ('pending', 'sending') "
+                                    "AND next_at <= ? ORDER BY next_at, job_id LIMIT ?", (now, int(limit)))
         return [WebhookJob(*r) for r in rows]
+
+    def claim_webhook_job(self, job_id: str, now: str, lease_until: str) -> bool:
+        with self._write_lock:
+            cur = self._conn().execute("UPDATE alert_outbox SET status = 'sending', next_at = ? WHERE job_id = ? "
+                                       "AND status IN ('pending', 'sending') AND next_at <= ?",
+                                       (lease_until, job_id, now))
+        return cur.rowcount == 1
 
     def update_webhook_job(self, job: WebhookJob) -> None:
         with self._write_lock:

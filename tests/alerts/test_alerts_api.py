@@ -10,7 +10,16 @@ from factories import seeded
 
 @pytest.fixture(scope="module")
 def app_data():
-    return seeded(scale=200, seed=7, alerts={"poll_seconds": 0.1})
+    return seeded(scale=200, seed=7, alerts={"poll_seconds": 0.1, "webhook_allow_hosts": ["127.0.0.1"]})
+
+
+def _wait_passes(env, goal=1, timeout=20.0):
+    """Until the app's worker has completed `goal` processor passes (the first is its baseline)."""
+    worker = env.app.state.alerts_worker
+    deadline = time.monotonic() + timeout
+    while worker.passes < goal:
+        assert time.monotonic() < deadline, f"the worker made no pass in {timeout}s"
+        time.sleep(0.02)
 
 
 def _wait(env, role, n, timeout=20.0):
@@ -38,7 +47,7 @@ def test_subscribe_write_digest_and_read(api_env):
     sub = r.json()
     assert sub["name"] and "webhook_secret" not in sub
     assert c.post("/api/v1/subscriptions", json={"kind": "parcel", "subject": parcel}, headers=h).status_code == 409
-    time.sleep(0.5)  # the worker's baseline pass
+    _wait_passes(api_env)  # the worker's baseline pass: the parcel's status is watched before the write
     props = {k: v for k, v in api_env.store.get("LandParcel", parcel).items() if k != "key"}
     from graph.store import Batch, NodeRec
     api_env.store.write(Batch(nodes=[NodeRec("LandParcel", parcel, {**props, "status": "reserved"})]))
@@ -78,3 +87,35 @@ def test_roles_and_park_scope(api_env):
     r = page_client.post("/pages/alerts/subscribe", data={"kind": "region", "subject": "衢州", "csrf": csrf})
     assert r.status_code == 303 and "cm_ok=1" in r.headers["location"]
     assert "衢州" in page_client.get("/pages/alerts").text
+
+
+def test_the_webhook_secret_is_shown_once_and_never_in_a_url(api_env):
+    """Subscribing with a webhook on the page answers with the page itself (200), the secret shown there once; no
+    redirect (Location), and the next visit does not show it again."""
+    page_client, csrf = api_env.signed_in("officer")
+    r = page_client.post("/pages/alerts/subscribe", data={"kind": "region", "subject": "柯城区", "csrf": csrf,
+                                                          "webhook_url": "http://127.0.0.1:9/secret-hook"})
+    assert r.status_code == 200 and "location" not in r.headers and r.headers["cache-control"] == "no-store"
+    [sub] = [s for s in api_env.store.list_subscriptions() if s.webhook_url == "http://127.0.0.1:9/secret-hook"]
+    assert sub.secret and sub.secret in r.text and "只显示这一次" in r.text
+    assert sub.secret not in page_client.get("/pages/alerts").text
+    assert sub.secret not in str(r.url)
+    # without a webhook the form still answers 303 back to the page, with no secret anywhere
+    r = page_client.post("/pages/alerts/subscribe", data={"kind": "region", "subject": "衢江区", "csrf": csrf})
+    assert r.status_code == 303 and "cm_ok=1" in r.headers["location"] and sub.secret not in r.headers["location"]
+
+
+@pytest.mark.parametrize("url", ["http://localhost:9/h", "http://169.254.169.254/latest/meta-data",
+                                 "http://10.0.0.8/h", "http://192.168.1.20/h", "http://[::1]:9/h",
+                                 "ftp://hooks.example.com/h", "file:///etc/passwd"])
+def test_webhooks_to_internal_addresses_are_refused(api_env, url):
+    """Only 127.0.0.1 is allow-listed in this app: every other loopback / private / link-local target, and any
+    scheme but http(s), is refused when subscribing — on the API and on the page."""
+    r = api_env.client.post("/api/v1/subscriptions", json={"kind": "chain", "subject": "集成电路", "webhook_url": url},
+                            headers=api_env.h("officer"))
+    assert r.status_code == 422, r.text
+    assert r.json()["errors"][0]["field"] == "webhook_url"
+    page_client, csrf = api_env.signed_in("officer")
+    r = page_client.post("/pages/alerts/subscribe", data={"kind": "chain", "subject": "集成电路", "csrf": csrf,
+                                                          "webhook_url": url})
+    assert r.status_code == 303 and "cm_ok=0" in r.headers["location"]

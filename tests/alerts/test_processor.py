@@ -79,6 +79,53 @@ def test_a_rival_processor_over_the_same_cursor_records_nothing(store):
     assert len(digest(store, owner="off1")) == 1
 
 
+class _MeetBeforeRecording:
+    """A store handle whose record_alerts waits until the rival has also finished reading: both passes then read
+    the same cursor before either records."""
+
+    def __init__(self, handle, meet):
+        self._handle, self._meet = handle, meet
+
+    def __getattr__(self, name):
+        return getattr(self._handle, name)
+
+    def record_alerts(self, batch):
+        self._meet.wait(60)
+        return self._handle.record_alerts(batch)
+
+
+def test_two_real_processors_over_the_same_cursor_record_once(store):
+    """Two processors (two store handles, as the API's worker and the CLI) run a pass over the same change at the
+    same time: one records the event, the other is refused (AlertCursorMoved) — one event, one digest entry."""
+    import threading
+
+    parcel = "syn.parcel.000004"
+    _sub(store, "parcel", parcel)
+    _run(store)
+    _set(store, "LandParcel", parcel, status="reserved", reserved_by="syn.project.000002")
+    other = second_handle(store)
+    meet = threading.Barrier(2)
+    results: list = []
+
+    def one(handle):
+        try:
+            results.append(_run(_MeetBeforeRecording(handle, meet)).events)
+        except AlertCursorMoved:
+            results.append("moved")
+
+    try:
+        threads = [threading.Thread(target=one, args=(h,)) for h in (store, other)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(120)
+    finally:
+        other.close()
+    assert sorted(results, key=str) == [1, "moved"]
+    assert [k for k in _kinds(store) if k[1] == parcel] == [("parcel.reserved", parcel)]
+    assert len(store.get_alert_events([i.event.event_id for i in digest(store, owner="off1")])) == 1
+
+
 def test_project_stage_and_overdue_reach_region_and_park_subscribers(store):
     key = "syn.project.000000"
     park = store.get("Project", key)["park"]

@@ -1,6 +1,7 @@
 """The 企业尽调 signals as a 内容订阅 source, on both backends: a firm's 扩张指数 entering 扩张活跃 after a change
 to its records reaches its subscriber once; a firm's first change is its own baseline (no event for a level it
-was already in); the event names the signal and its score."""
+was already in); the event names the signal, its score and the score before; a subscription's min_score is its
+own floor (it fires when the score crosses it upwards), the level line the default."""
 from __future__ import annotations
 
 import datetime as dt
@@ -88,3 +89,43 @@ def test_first_change_of_an_already_high_firm_is_its_baseline(store):
     _set(store, firm, **_expanding(region))  # first change seen for this firm: no "before" to cross from
     _run(store)
     assert [e for e in _signal_events(store) if e.subject_key == firm] == []
+
+
+def _mild(region):
+    """Records that put a quiet firm's 扩张指数 between 温和扩张 (30) and 扩张活跃 (60)."""
+    rounds = [{"on": "2026-03-01", "round": "A轮", "amount_wan": 20000, "investors": []}]
+    capital = [{"on": "2026-05-10", "from_wan": 1000, "to_wan": 3000}]
+    return {"financing_rounds": [json.dumps(r, ensure_ascii=False) for r in rounds],
+            "capital_changes": [json.dumps(c) for c in capital]}
+
+
+def test_a_subscription_floor_lowers_the_line(store):
+    """min_score=30 reports the firm when its 扩张指数 crosses 30 (from below 30 to about 40); a subscription without one only
+    when it crosses 扩张活跃 (60). The event carries before and now."""
+    from dossier import signals_for
+
+    firm = _quiet_local_firm(store)
+    region = store.get("Enterprise", firm)["region"]
+    snap = Snapshot.build(store)
+    subscribe(store, snap, owner="low", role="officer", park=None, kind="firm", subject=firm, home_region="330800",
+              min_score=30)
+    subscribe(store, snap, owner=OWNER, role="officer", park=None, kind="firm", subject=firm, home_region="330800")
+    _run(store)
+    _set(store, firm, employees=77)  # the firm's own baseline (扩张指数 below 30)
+    _run(store)
+    base = signals_for(Snapshot.build(store), firm, TODAY)[0].score or 0
+    assert base < 30
+    _set(store, firm, **_mild(region))
+    _run(store)
+    mild = signals_for(Snapshot.build(store), firm, TODAY)[0].score
+    assert 30 <= mild < 60, mild
+    [ev] = [i.event for i in digest(store, owner="low") if i.event.kind == "signal.crossed"]
+    assert (ev.detail["signal"], ev.detail["before"], ev.detail["score"]) == ("expansion", base, mild)
+    assert ev.detail["level"] == "温和扩张"
+    assert _signal_events(store) == []  # the default line (60) was not crossed
+    _set(store, firm, **_expanding(region))
+    _run(store)
+    [high] = _signal_events(store)
+    assert high.detail["before"] == mild and high.detail["score"] >= 60 and high.detail["level"] == "扩张活跃"
+    # the min_score=30 subscriber was already above its floor: no second event for it
+    assert len([i for i in digest(store, owner="low") if i.event.kind == "signal.crossed"]) == 1

@@ -1,5 +1,7 @@
 """Webhook delivery to a real local HTTP server: the signature verifies, a 500 is retried after the backoff, the
-job is given up after the attempt limit (visible as failed), and a hanging receiver never slows a write."""
+job is given up after the attempt limit (visible as failed), a hanging receiver never slows a write through the
+API, two rival senders post a job once, and the egress rules hold at send time (a local receiver needs the allow
+list, redirects are not followed, errors are reported as a short class, never the raw socket error)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -13,11 +15,13 @@ import pytest
 from alerts import SIGNATURE_HEADER, TIMESTAMP_HEADER, verify
 from alerts.commands import AlertRules, AlertWorker, deliver_due, process, subscribe
 from alerts.commands.webhooks import WebhookRules
+from conftest import open_api, second_handle
 from factories import seeded
 from graph.snapshot import Snapshot
 from graph.store import Batch, NodeRec
 
 PARCEL = "syn.parcel.000002"
+ALLOW = ("127.0.0.1",)  # the local receivers below are on the loopback address: allowed only by the allow list
 
 
 @pytest.fixture(scope="module")
@@ -28,8 +32,8 @@ def app_data():
 class Receiver:
     """A local HTTP server answering each POST with the next status of `answers` (then 200), or hanging."""
 
-    def __init__(self, answers=(), hang: float = 0.0):
-        self.answers, self.hang, self.got = list(answers), hang, []
+    def __init__(self, answers=(), hang: float = 0.0, location: str = ""):
+        self.answers, self.hang, self.got, self.location = list(answers), hang, [], location
         outer = self
 
         class H(http.server.BaseHTTPRequestHandler):
@@ -39,6 +43,8 @@ class Receiver:
                 if outer.hang:
                     time.sleep(outer.hang)
                 self.send_response(outer.answers.pop(0) if outer.answers else 200)
+                if outer.location:
+                    self.send_header("Location", outer.location)
                 self.end_headers()
 
             def log_message(self, *a):
@@ -56,7 +62,7 @@ class Receiver:
 def _setup(store, url):
     snap = Snapshot.build(store)
     rec, secret = subscribe(store, snap, owner="off1", role="officer", park=None, kind="parcel", subject=PARCEL,
-                            webhook_url=url)
+                            webhook_url=url, allow_hosts=ALLOW)
     process(store, lambda: Snapshot.build(store))
     props = {k: v for k, v in store.get("LandParcel", PARCEL).items() if k != "key"}
     store.write(Batch(nodes=[NodeRec("LandParcel", PARCEL, {**props, "status": "reserved"})]))
@@ -68,7 +74,7 @@ def test_signed_delivery_retry_after_500_and_give_up(store):
     rx = Receiver(answers=[500])
     try:
         rec, secret = _setup(store, rx.url)
-        rules = WebhookRules(timeout_s=5, max_attempts=3, backoff_s=60, backoff_max_s=600)
+        rules = WebhookRules(timeout_s=5, max_attempts=3, backoff_s=60, backoff_max_s=600, allow_hosts=ALLOW)
         t0 = dt.datetime.now(dt.timezone.utc)
         [j] = deliver_due(store, rules=rules, now=t0)
         assert (j.status, j.attempts, j.last_error) == ("pending", 1, "HTTP 500")
@@ -89,7 +95,7 @@ def test_gives_up_after_the_limit(store):
     rx = Receiver(answers=[500] * 10)
     try:
         _setup(store, rx.url)
-        rules = WebhookRules(timeout_s=5, max_attempts=3, backoff_s=1, backoff_max_s=2)
+        rules = WebhookRules(timeout_s=5, max_attempts=3, backoff_s=1, backoff_max_s=2, allow_hosts=ALLOW)
         t = dt.datetime.now(dt.timezone.utc)
         for i in range(5):
             deliver_due(store, rules=rules, now=t + dt.timedelta(seconds=10 * i))
@@ -100,22 +106,111 @@ def test_gives_up_after_the_limit(store):
         rx.close()
 
 
-def test_a_hanging_receiver_does_not_slow_writes(store):
+def test_a_hanging_receiver_does_not_slow_writes_through_the_api(store, tmp_path):
+    """The app's own worker is stuck in a receiver that hangs; a write through the API still answers at once."""
     rx = Receiver(hang=3.0)
-    worker = None
     try:
         _setup(store, rx.url)
-        worker = AlertWorker(store, lambda: Snapshot.build(store), rules=AlertRules(),
-                             webhooks=WebhookRules(timeout_s=2, max_attempts=2, backoff_s=0), poll_seconds=0.1).start()
-        deadline = time.monotonic() + 10
-        while not rx.got and time.monotonic() < deadline:  # the worker is now stuck in the receiver
-            time.sleep(0.05)
-        assert rx.got
-        props = {k: v for k, v in store.get("LandParcel", PARCEL).items() if k != "key"}
-        t = time.monotonic()
-        store.write(Batch(nodes=[NodeRec("LandParcel", PARCEL, {**props, "status": "transferred"})]))
-        assert time.monotonic() - t < 1.0
+        app_data = seeded(alerts={"poll_seconds": 0.1, "webhook_timeout_s": 2, "webhook_max_attempts": 2,
+                                  "webhook_backoff_s": 0, "webhook_allow_hosts": list(ALLOW)})
+        with open_api(store, tmp_path, app_data) as env:
+            deadline = time.monotonic() + 10
+            while not rx.got and time.monotonic() < deadline:  # the app's sender thread is now stuck in the receiver
+                time.sleep(0.05)
+            assert rx.got
+            t = time.monotonic()
+            r = env.client.put("/api/v1/parcels/alerts-hang-test", headers=env.h("admin"),
+                               json={"name": "挂起测试地块（合成）", "park": "quzhou_zhizao", "region": "330800",
+                                     "area_mu": 50})
+            assert r.status_code == 201, r.text
+            assert time.monotonic() - t < 1.0
     finally:
-        if worker:
-            worker.stop()
         rx.close()
+
+
+def test_two_rival_senders_post_a_due_job_once(store):
+    """Two senders (e.g. the API's worker and the CLI, each with its own store handle) find the same due job while
+    the receiver is slow: only the one that claimed it posts."""
+    rx = Receiver(hang=1.0)
+    other = second_handle(store)
+    try:
+        _setup(store, rx.url)
+        rules = WebhookRules(timeout_s=5, max_attempts=3, backoff_s=60, allow_hosts=ALLOW)
+        start = threading.Barrier(2)
+        sent: dict[str, list] = {}
+
+        def send(name, handle):
+            start.wait(5)
+            sent[name] = deliver_due(handle, rules=rules)
+
+        threads = [threading.Thread(target=send, args=(n, h)) for n, h in (("a", store), ("b", other))]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(30)
+        assert len(rx.got) == 1
+        assert sorted(len(v) for v in sent.values()) == [0, 1]
+        [j] = store.list_webhook_jobs(owner="off1")
+        assert (j.status, j.attempts) == ("delivered", 1)
+    finally:
+        other.close()
+        rx.close()
+
+
+def test_a_claimed_job_of_a_dead_sender_is_sent_after_its_lease(store):
+    rx = Receiver()
+    try:
+        _setup(store, rx.url)
+        rules = WebhookRules(timeout_s=5, lease_margin_s=30, allow_hosts=ALLOW)
+        t0 = dt.datetime.now(dt.timezone.utc)
+        [job] = store.due_webhook_jobs(t0.isoformat(timespec="seconds"))
+        lease = (t0 + dt.timedelta(seconds=35)).isoformat(timespec="seconds")
+        assert store.claim_webhook_job(job.job_id, t0.isoformat(timespec="seconds"), lease)  # …and the sender dies
+        assert deliver_due(store, rules=rules, now=t0 + dt.timedelta(seconds=10)) == []  # leased
+        [j] = deliver_due(store, rules=rules, now=t0 + dt.timedelta(seconds=36))
+        assert j.status == "delivered" and len(rx.got) == 1
+    finally:
+        rx.close()
+
+
+def test_send_time_checks_allow_list_redirects_and_generic_errors(store):
+    rx = Receiver()
+    target = Receiver()
+    bounce = Receiver(answers=[302], location=target.url)
+    try:
+        _setup(store, rx.url)
+        t0 = dt.datetime.now(dt.timezone.utc)
+        # the allow list was emptied since subscribing: the loopback receiver is refused right before sending
+        [j] = deliver_due(store, rules=WebhookRules(max_attempts=5, backoff_s=1), now=t0)
+        assert j.status == "pending" and "不允许" in j.last_error and rx.got == []
+        # a redirect is a failure, not followed
+        _retarget(store, bounce.url)
+        [j] = deliver_due(store, rules=WebhookRules(max_attempts=5, backoff_s=1, allow_hosts=ALLOW),
+                          now=t0 + dt.timedelta(seconds=10))
+        assert "重定向" in j.last_error and "未跟随" in j.last_error and len(bounce.got) == 1 and target.got == []
+        # nothing listening: a short class, never the raw socket error (no port-scan oracle)
+        closed = Receiver()
+        url = closed.url
+        closed.close()
+        _retarget(store, url)
+        [j] = deliver_due(store, rules=WebhookRules(max_attempts=5, backoff_s=1, allow_hosts=ALLOW),
+                          now=t0 + dt.timedelta(seconds=30))
+        assert j.last_error == "连接失败"
+        # a receiver slower than the timeout
+        slow = Receiver(hang=2.0)
+        _retarget(store, slow.url)
+        [j] = deliver_due(store, rules=WebhookRules(timeout_s=0.5, max_attempts=5, backoff_s=1, allow_hosts=ALLOW),
+                          now=t0 + dt.timedelta(seconds=60))
+        assert j.last_error == "超时"
+        slow.close()
+    finally:
+        for r in (rx, target, bounce):
+            r.close()
+
+
+def _retarget(store, url):
+    """Point the test subscription's webhook at another receiver (as if its DNS had changed)."""
+    [sub] = [s for s in store.list_subscriptions(owner="off1") if s.webhook_url]
+    store.delete_subscription(sub.sub_id)
+    from dataclasses import replace
+    store.put_subscription(replace(sub, webhook_url=url))

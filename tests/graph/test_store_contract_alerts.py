@@ -98,3 +98,24 @@ def test_a_pass_is_recorded_only_over_the_cursor_it_read(any_store):
     assert s.list_inbox("k1") == [] and s.record_alerts(AlertBatch(events=[_ev("e2", 2)])) == 1  # e2 was not kept
     assert s.record_alerts(AlertBatch(cursor=7, expect_cursor=5)) == 0
     assert s.alert_watch(["cursor"]) == {"cursor": "7"}
+
+
+def test_a_due_job_is_claimed_by_one_sender_and_reclaimed_after_its_lease(any_store):
+    """Claiming is atomic: the first sender marks the job 'sending' until its lease runs out; a rival's claim at
+    the same moment is refused; once the lease has passed (the sender died) the job is due again and claimable."""
+    s = any_store
+    job = WebhookJob("s1|e1", "s1", "k1", "e1", "pending", 0, "2026-12-06T02:00:00+00:00", None,
+                     "2026-12-06T02:00:00+00:00")
+    s.record_alerts(AlertBatch(events=[_ev("e1", 1)], jobs=[job]))
+    assert s.claim_webhook_job("s1|e1", "2026-12-06T01:59:59+00:00", "2026-12-06T02:01:00+00:00") is False  # not due
+    assert s.claim_webhook_job("s1|e1", "2026-12-06T02:00:05+00:00", "2026-12-06T02:00:40+00:00") is True
+    assert s.claim_webhook_job("s1|e1", "2026-12-06T02:00:05+00:00", "2026-12-06T02:00:40+00:00") is False
+    [held] = s.list_webhook_jobs(owner="k1")
+    assert (held.status, held.next_at) == ("sending", "2026-12-06T02:00:40+00:00")
+    assert s.due_webhook_jobs("2026-12-06T02:00:30+00:00") == []  # leased
+    assert [j.job_id for j in s.due_webhook_jobs("2026-12-06T02:00:41+00:00")] == ["s1|e1"]  # the lease ran out
+    assert s.claim_webhook_job("s1|e1", "2026-12-06T02:00:41+00:00", "2026-12-06T02:01:20+00:00") is True
+    s.update_webhook_job(WebhookJob("s1|e1", "s1", "k1", "e1", "delivered", 1, "2026-12-06T02:01:20+00:00", None,
+                                    "2026-12-06T02:00:42+00:00"))
+    assert s.claim_webhook_job("s1|e1", "2026-12-06T09:00:00+00:00", "2026-12-06T09:01:00+00:00") is False
+    assert s.claim_webhook_job("nope", "2026-12-06T09:00:00+00:00", "2026-12-06T09:01:00+00:00") is False
