@@ -53,6 +53,7 @@ def world() -> tuple[list[Any], list[RelRec]]:
         firm("HIRE", headcount_history=[j(on="2024-01-10", employees=100), j(on=RECENT, employees=115, openings=12)]),
         firm("MOVE", branches=[j(on=RECENT, kind="迁出", region=AWAY, name="生产基地")]),
         firm("INCITY", branches=[j(on=RECENT, kind="迁出", region=SAME_CITY, name="仓库")]),
+        firm("INCITYNAME", branches=[j(on=RECENT, kind="迁出", region="衢江", name="仓库")]),  # short name
         firm("MOVEUNK", branches=[j(on=RECENT, kind="迁出", region="某某新区", name="研发中心")]),
         firm("NOWHERE", region=None, branches=[j(on=RECENT, kind="迁出", region=AWAY, name="工厂")]),
         firm("AWAYBR", branches=[j(on=RECENT, kind="新设", region="深圳市", name="深圳分公司")]),

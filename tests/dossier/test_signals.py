@@ -85,6 +85,12 @@ def test_a_move_within_the_home_city_is_evidence_worth_nothing(snap):
     assert rel(snap, "INCITY").score == 0  # from its own city's point of view too
 
 
+def test_a_branch_region_is_read_like_every_region_parameter(snap):
+    """Branch records name regions as officers type them: 衢江 is 衢江区 (kernel.resolve), so still in 衢州市."""
+    r = rel(snap, "INCITYNAME", region="衢州")
+    assert r.score == 0 and "仓库迁至衢江区（衢州市内）" in r.evidence[0].text, r.evidence
+
+
 def test_a_move_to_a_region_the_data_does_not_know_counts(snap):
     r = rel(snap, "MOVEUNK", region="衢州")
     assert r.score == 20 and any("研发中心迁出至某某新区" in ev.text for ev in r.evidence), r.evidence
