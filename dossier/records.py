@@ -10,7 +10,6 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-
 from chains import ChainIndex
 from graph.schema.firm_history import HISTORIES
 from graph.snapshot import Snapshot
