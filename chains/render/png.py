@@ -77,9 +77,9 @@ class PngOptions:
     size used when an SVG does not state its own."""
 
     timeout_s: float = 60.0
-    concurrency: int = 2
     default_width: int = 1200
     default_height: int = 800
+    concurrency: int = 2
 
 
 def find_chromium() -> str | None:
