@@ -100,9 +100,11 @@ class TargetSettings(BaseModel):
 
 
 class RenderSettings(BaseModel):
-    """PNG rendering of chain maps through headless Chromium (chains/render/png.py)."""
+    """Headless Chromium renders: PNG of chain maps (chains/render/png.py) and the 企业尽调 PDF (dossier/pdf.py)."""
 
-    png_timeout_s: float = Field(default=60.0, gt=0, description="Chromium 截图超时（秒）")
+    png_timeout_s: float = Field(default=60.0, gt=0, description="Chromium 截图/生成 PDF 超时（秒）")
+    chromium_concurrency: int = Field(default=2, ge=1, le=32,
+                                      description="同时运行的无头 Chromium 上限（PDF 与 PNG 共用）；已满时 PDF 请求答 503 并附 Retry-After")
     png_default_width: int = Field(default=1200, ge=100, description="SVG 未注明尺寸时的 PNG 宽度（像素）")
     png_default_height: int = Field(default=800, ge=100, description="SVG 未注明尺寸时的 PNG 高度（像素）")
 

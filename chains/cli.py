@@ -43,7 +43,8 @@ def _png_options():
     from chains.render.png import PngOptions
 
     r = settings().render
-    return PngOptions(timeout_s=r.png_timeout_s, default_width=r.png_default_width, default_height=r.png_default_height)
+    return PngOptions(timeout_s=r.png_timeout_s, concurrency=r.chromium_concurrency, default_width=r.png_default_width,
+                      default_height=r.png_default_height)
 
 
 class Audience(str, Enum):

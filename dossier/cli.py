@@ -38,7 +38,8 @@ def dossier_cmd(
             elif suffix == ".pdf":
                 data, _ = service.dossier_pdf(snap, firm, record_of, region=region, as_of=day,
                                               target_settings=settings().targets.model_dump(),
-                                              timeout=settings().render.png_timeout_s)
+                                              timeout=settings().render.png_timeout_s,
+                                              concurrency=settings().render.chromium_concurrency)
             else:
                 data = json.dumps(service.dossier_json(snap, firm, record_of, region=region, as_of=day),
                                   ensure_ascii=False, indent=2).encode("utf-8")

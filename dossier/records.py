@@ -10,12 +10,11 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
-
 from chains import ChainIndex
 from graph.schema.firm_history import HISTORIES
 from graph.snapshot import Snapshot
-from kernel.errors import UnknownName
+from kernel.errors import Invalid, NotFound, UnknownName
+from kernel.resolve import resolver
 
 
 @dataclass
@@ -72,28 +71,22 @@ def history(snap: Snapshot, f: int, name: str) -> list[dict[str, Any]]:
 
 
 def city_of(idx: ChainIndex, r: int) -> int:
-    """The 地级市 above (or at) region r; a province-level or unparented region stands for itself."""
-    seen = 0
-    cur = r
-    while cur >= 0 and seen < 8:
-        if idx.region_level[cur] == "city":
-            return cur
-        parent = int(idx.region_parent[cur])
-        if parent < 0 or idx.region_level[parent] == "province":
-            return cur
-        cur, seen = parent, seen + 1
-    return r
+    """The 地级市 above (or at) region r (ChainIndex.region_ancestor); a region with no city above it (a province,
+    an unparented region, a county directly under a province) stands for itself."""
+    c = int(idx.region_ancestor["city"][r])
+    return c if c >= 0 else r
 
 
 def region_index(snap: Snapshot, text: str | None) -> int:
-    """A region named in a record (its key, or its exact name) → index; -1 when the data has no such region."""
-    if not text or not snap.n("Region"):
+    """A region named in a record → index, read like every region parameter (kernel.resolve: key, name, short name
+    …; a park stands for its region); -1 when the data has no such region or the name is ambiguous — a record may
+    name a place outside the data, which must not fail the dossier."""
+    if not text or not text.strip() or not snap.n("Region"):
         return -1
-    i = snap.index_of("Region", text)
-    if i >= 0:
-        return int(i)
-    hits = np.flatnonzero(snap.labels["Region"].names == text)
-    return int(hits[0]) if hits.size == 1 else -1
+    try:
+        return resolver(snap).region(text)
+    except (NotFound, Invalid):  # unknown or ambiguous name, a park without a region
+        return -1
 
 
 def _projects(snap: Snapshot, idx: ChainIndex, f: int) -> list[Project]:

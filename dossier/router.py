@@ -2,7 +2,7 @@
 
   GET /enterprises/{key}/dossier?region=&as_of=        the dossier as JSON (signals with evidence, every section)
   GET /enterprises/{key}/dossier.xlsx?region=&as_of=   the same as an Excel workbook
-  GET /enterprises/{key}/dossier.pdf?region=&as_of=    the printable page as PDF (headless Chromium; 503 without it)
+  GET /enterprises/{key}/dossier.pdf?region=&as_of=    the printable page as PDF (headless Chromium; 503 without it or when busy)
 """
 from __future__ import annotations
 
@@ -43,10 +43,12 @@ def dossier_xlsx(snap: SnapshotDep, store: StoreDep, key: KeyPath, region: Regio
 
 @router.get("/enterprises/{key}/dossier.pdf", summary="企业尽调报告（PDF，无浏览器时 503）",
             responses={200: {"content": {"application/pdf": {}}, "description": "PDF 文件"},
-                       503: {"description": "服务器未安装 Chromium，无法生成 PDF"}, **ERRORS})
+                       503: {"description": "服务器未安装 Chromium，无法生成 PDF；或同时渲染的浏览器已满（忙，请稍后再试，见 Retry-After）"},
+                       **ERRORS})
 def dossier_pdf(snap: SnapshotDep, store: StoreDep, state: StateDep, key: KeyPath, region: RegionQ = None,
                 as_of: AsOfQ = None) -> Response:
     data, name = service.dossier_pdf(snap, key, partial(commands.registration_record, store), region=region,
                                      as_of=as_of, target_settings=state.settings.targets.model_dump(),
-                                     timeout=state.settings.render.png_timeout_s)
+                                     timeout=state.settings.render.png_timeout_s,
+                                     concurrency=state.settings.render.chromium_concurrency)
     return Response(data, media_type="application/pdf", headers=attachment(name))

@@ -53,7 +53,7 @@ def page_parts(snap: Snapshot, key: str, record_of: RecordOf, *, region: str | N
 
 def dossier_pdf(snap: Snapshot, key: str, record_of: RecordOf, *, region: str | None = None,
                 as_of: dt.date | None = None, target_settings: Mapping[str, Any] | None = None,
-                timeout: float = 60.0) -> tuple[bytes, str]:
+                timeout: float = 60.0, concurrency: int = 2) -> tuple[bytes, str]:
     d = dossier_for(snap, key, record_of, region=region, as_of=as_of)
     parts = dossier_parts(snap, d, max_nodes=60, target_settings=target_settings)  # the graph is not printed
-    return pdf_bytes(parts, timeout=timeout), f"{file_stem(d)}.pdf"
+    return pdf_bytes(parts, timeout=timeout, concurrency=concurrency), f"{file_stem(d)}.pdf"

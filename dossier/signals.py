@@ -6,7 +6,8 @@ at most 20), capital increases (10 each, +5 for ≥ 50 %; at most 15) and headco
 +3 for open positions; at most 10).
 
 外迁预警 — for a firm registered in the officer's region, how strongly the data suggests it is moving away from its
-地级市: branches moved out (20 each), new branches elsewhere (6 each), branches closed at home (8 each) — at most
+地级市: branches moved out of the city or to a place the data does not know (20 each; a move within the city is
+listed at 0 points), new branches elsewhere (6 each), branches closed at home (8 each) — at most
 40; its projects landing outside the city (10 each; at most 20); falling indicators (营业收入/税收/产值 of the
 last two years: 4 points for a fall ≥ 5 %, 8 for ≥ 20 %, each; headcount down ≥ 15 %: 5; at most 25); and the
 share of its 链主 customers located elsewhere (15 × share).
@@ -179,8 +180,11 @@ def relocation(rec: FirmRecords, as_of: dt.date, idx: ChainIndex, names: Any, wh
             continue
         r = where(b["region"])
         away = r >= 0 and home >= 0 and city_of(idx, r) != home
+        in_city = r >= 0 and home >= 0 and not away
         label = f"{b.get('name') or '分支机构'}"
-        if b["kind"] == "迁出":
+        if b["kind"] == "迁出" and in_city:
+            t.add("分支机构外迁", 0, f"{b['on']} {label}迁至{names(b['region'])}（{home_name}内），市内迁移，不计分", b["on"])
+        elif b["kind"] == "迁出":  # to another city, or to a place the data does not know: moving out is moving out
             t.add("分支机构外迁", 20, f"{b['on']} {label}迁出至{names(b['region'])}", b["on"])
         elif b["kind"] == "新设" and away:
             t.add("分支机构外迁", 6, f"{b['on']} 在{home_name}以外的{names(b['region'])}新设{label}", b["on"])
@@ -238,7 +242,8 @@ def _leaders_elsewhere(t: _Tally, rec: FirmRecords, idx: ChainIndex, home: int, 
 def signals_for(snap: Snapshot, key: str, as_of: dt.date | str | None = None, *,
                 region: str | None = None) -> tuple[Signal, Signal]:
     """(扩张指数, 外迁预警) of firm `key` as of a date (default today, 北京时间). `region`: the officer's 招商地区; a
-    firm outside it gets 外迁预警 不适用 (its moving away is not this region's loss). Each Signal has `.score`
+    firm outside it gets 外迁预警 不适用 (its moving away is not this region's loss), a firm whose registered place
+    the data does not hold 数据不足. Each Signal has `.score`
     (0–100, or None when the data is insufficient or the signal does not apply) and its evidence."""
     day = as_date(as_of)
     idx = ChainIndex.of(snap)
@@ -253,9 +258,13 @@ def signals_for(snap: Snapshot, key: str, as_of: dt.date | str | None = None, *,
 
     exp = expansion(rec, day, names)
     if region is not None:
-        inside = resolver(snap).descendants(resolver(snap).region(region))
-        if rec.region < 0 or not inside[rec.region]:
-            rname = str(idx.region_names[resolver(snap).region(region)])
+        officer = resolver(snap).region(region)
+        rname = str(idx.region_names[officer])
+        if rec.region < 0:  # the data does not say where it is registered: neither local nor elsewhere
+            return exp, Signal("relocation", "外迁预警", day.isoformat(), None, INSUFFICIENT, INSUFFICIENT,
+                               missing=["注册地（所在行政区）"],
+                               note=f"本企业注册地未知，无法判断是否为{rname}本地企业，外迁预警未评估")
+        if not resolver(snap).descendants(officer)[rec.region]:
             return exp, Signal("relocation", "外迁预警", day.isoformat(), None, NOT_LOCAL, NOT_LOCAL,
                                note=f"本企业不在{rname}，外迁预警只评估本地企业")
     return exp, relocation(rec, day, idx, names, where)

@@ -15,11 +15,13 @@ from typing import Callable, Iterator, Sequence
 
 import numpy as np
 
+from graph.schema import LABEL_CN, Label
 from graph.snapshot import Snapshot
 from search.text import SEP, bigrams, core, normalize, pinyin_forms, place_prefixes
 
 LABELS = ("Enterprise", "Product", "Park", "LandParcel", "Fund", "Project", "IndustryChain", "Segment", "Region",
           "Policy")
+KIND_CN = {lab: LABEL_CN[Label(lab)] for lab in LABELS}  # 企业, 产品 …: each kind named as everywhere else
 ALT_FIELDS = ("short_name", "short_names", "abbreviation", "aliases", "keywords", "former_names")
 CODE_FIELDS = ("stock_code", "uscc", "doc_no")
 BOOST_LEADER, BOOST_PARK = 2.0, 1.0

@@ -21,7 +21,7 @@ from graph.snapshot import Snapshot
 from search.documents import LABELS, Doc, DocMaker
 from search.text import SEP
 
-FORMAT = "3"
+FORMAT = "4"  # 4: initials of names with a Latin part corrected (long隆基 → longlj); older files are rebuilt
 _SCHEMA = """
 CREATE TABLE meta(k TEXT PRIMARY KEY, v TEXT NOT NULL);
 CREATE TABLE doc(id INTEGER PRIMARY KEY, label TEXT NOT NULL, key TEXT NOT NULL, name TEXT NOT NULL,

@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse
 
 from api.deps import PageCtxDep, SnapshotDep
 from kernel.pages import e, page
-from search.documents import LABELS
+from search.documents import KIND_CN, LABELS
 from search.models import SearchResult
 from search.router import IndexDep, limits_of
 from search.service import MAX_QUERY, Limits, search
@@ -19,8 +19,6 @@ from search.text import normalize
 
 router = APIRouter(tags=["页面"])
 
-KIND_CN = {"Enterprise": "企业", "Park": "园区", "LandParcel": "地块", "Project": "项目", "Fund": "基金",
-           "IndustryChain": "产业链", "Segment": "环节", "Region": "行政区", "Product": "产品", "Policy": "政策"}
 CSS = """
 form.cm-big{display:flex;gap:8px;align-items:center;background:#fff;border:1px solid #dde;padding:12px;margin:0 0 12px}
 form.cm-big input[type=search]{flex:1;font-size:16px;padding:7px 10px;max-width:640px}

@@ -13,7 +13,8 @@ import unicodedata
 from functools import lru_cache
 from typing import Iterable
 
-from pypinyin import lazy_pinyin
+from pypinyin import Style, lazy_pinyin
+from pypinyin.style import convert as convert_style
 
 from kernel.resolve import CHAIN_SUFFIX, PARK_SUFFIX, REGION_SUFFIX
 
@@ -67,19 +68,27 @@ def core(name: str, label: str, prefixes: frozenset[str] = frozenset()) -> str:
 @lru_cache(maxsize=200_000)
 def pinyin_forms(text: str) -> tuple[str, str]:
     """(full pinyin, initials) of a normalised text, both lower-case without separators: 中芯国际 → ("zhongxinguoji",
-    "zxgj"). Letters and digits in the text stay as they are in both (TCL科技 → "tclkeji", "tclkj")."""
+    "zxgj"). Letters and digits in the text stay as they are in both (TCL科技 → "tclkeji", "tclkj"; long隆基 →
+    "longlongji", "longlj").
+
+    pypinyin reads the text once (its phrase dictionary choosing each heteronym's reading), its `errors` handler
+    keeping each non-Chinese run whole and marked as such; pypinyin's own style converter then gives each syllable in
+    Style.NORMAL and Style.FIRST_LETTER — the same as two `lazy_pinyin` calls in those styles, at the cost of one
+    (the index computes this for millions of names)."""
     if not has_han(text):
         return text, text
-    syllables = lazy_pinyin(text, errors=lambda chars: [chars])
-    full = "".join(syllables)
-    initials = "".join(s[:1] if has_han_syllable else s for s, has_han_syllable in _marked(text, syllables))
+    items = lazy_pinyin(text, style=Style.TONE, errors=_Run.of)
+    full = "".join(s if isinstance(s, _Run) else convert_style(s, Style.NORMAL, True) for s in items)
+    initials = "".join(s if isinstance(s, _Run) else convert_style(s, Style.FIRST_LETTER, True) for s in items)
     return full.casefold(), initials.casefold()
 
 
-def _marked(text: str, syllables: list[str]) -> Iterable[tuple[str, bool]]:
-    """Each pypinyin item with whether it came from a Chinese character (non-Chinese runs come back whole)."""
-    for s in syllables:
-        yield s, not (s and s in text)
+class _Run(str):
+    """A run of the text without Chinese characters, as pypinyin's `errors` handler hands it back: kept as written."""
+
+    @classmethod
+    def of(cls, run: str) -> list[str]:
+        return [cls(run)]
 
 
 def bigrams(texts: Iterable[str]) -> str:

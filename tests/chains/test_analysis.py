@@ -227,3 +227,4 @@ def test_settings_defaults_are_the_analysis_defaults():
     assert AnalysisConfig(**AnalysisSettings().model_dump()) == AnalysisConfig()
     r = RenderSettings()
     assert PngOptions(r.png_timeout_s, r.png_default_width, r.png_default_height) == PngOptions()
+    assert PngOptions(r.png_timeout_s, r.png_default_width, r.png_default_height, r.chromium_concurrency) == PngOptions()

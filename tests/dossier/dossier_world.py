@@ -13,6 +13,7 @@ from graph.store import RelRec
 AS_OF = "2025-06-30"
 RECENT, RECENT2, OLD = "2025-01-15", "2024-08-01", "2021-05-01"
 LOCAL = "330802"  # 柯城区, 衢州市
+SAME_CITY = "330803"  # 衢江区, 衢州市
 AWAY = "440300"  # 深圳市
 
 
@@ -29,6 +30,7 @@ def base_objects() -> list[Any]:
         Region(key="330000", name="浙江省", level="province"),
         Region(key="330800", name="衢州市", level="city", parent="330000"),
         Region(key=LOCAL, name="柯城区", level="county", parent="330800"),
+        Region(key=SAME_CITY, name="衢江区", level="county", parent="330800"),
         Region(key="440000", name="广东省", level="province"),
         Region(key=AWAY, name="深圳市", level="city", parent="440000"),
         IndustryChain(key="ic", name="集成电路"),
@@ -50,6 +52,10 @@ def world() -> tuple[list[Any], list[RelRec]]:
         firm("CAPBIG", capital_changes=[j(on=RECENT, from_wan=1000, to_wan=2000)]),
         firm("HIRE", headcount_history=[j(on="2024-01-10", employees=100), j(on=RECENT, employees=115, openings=12)]),
         firm("MOVE", branches=[j(on=RECENT, kind="迁出", region=AWAY, name="生产基地")]),
+        firm("INCITY", branches=[j(on=RECENT, kind="迁出", region=SAME_CITY, name="仓库")]),
+        firm("INCITYNAME", branches=[j(on=RECENT, kind="迁出", region="衢江", name="仓库")]),  # short name
+        firm("MOVEUNK", branches=[j(on=RECENT, kind="迁出", region="某某新区", name="研发中心")]),
+        firm("NOWHERE", region=None, branches=[j(on=RECENT, kind="迁出", region=AWAY, name="工厂")]),
         firm("AWAYBR", branches=[j(on=RECENT, kind="新设", region="深圳市", name="深圳分公司")]),
         firm("CLOSE", branches=[j(on=RECENT, kind="注销", region=LOCAL, name="柯城分公司")]),
         firm("FALL", yearly_indicators=[j(year=2023, revenue_wan=1000, tax_wan=100, output_wan=1000),

@@ -78,6 +78,24 @@ def test_each_relocation_item_adds_its_documented_points(snap, key, score, says)
     assert any(says in ev.text for ev in r.evidence), [ev.text for ev in r.evidence]
 
 
+def test_a_move_within_the_home_city_is_evidence_worth_nothing(snap):
+    r = rel(snap, "INCITY", region="衢州")
+    assert r.status == "ok" and r.score == 0 and r.components["分支机构外迁"] == 0
+    assert [(ev.text, ev.points) for ev in r.evidence] == [("2025-01-15 仓库迁至衢江区（衢州市内），市内迁移，不计分", 0)]
+    assert rel(snap, "INCITY").score == 0  # from its own city's point of view too
+
+
+def test_a_branch_region_is_read_like_every_region_parameter(snap):
+    """Branch records name regions as officers type them: 衢江 is 衢江区 (kernel.resolve), so still in 衢州市."""
+    r = rel(snap, "INCITYNAME", region="衢州")
+    assert r.score == 0 and "仓库迁至衢江区（衢州市内）" in r.evidence[0].text, r.evidence
+
+
+def test_a_move_to_a_region_the_data_does_not_know_counts(snap):
+    r = rel(snap, "MOVEUNK", region="衢州")
+    assert r.score == 20 and any("研发中心迁出至某某新区" in ev.text for ev in r.evidence), r.evidence
+
+
 def test_falling_indicators_by_size_of_the_fall_and_rising_ones_add_nothing(snap):
     r = rel(snap, "FALL")
     pts = {ev.text.split("，")[0]: ev.points for ev in r.evidence}
@@ -90,6 +108,13 @@ def test_relocation_does_not_apply_outside_the_officers_region(snap):
     r = rel(snap, "OUTSIDER", region="衢州")
     assert r.score is None and r.status == NOT_LOCAL and "不在衢州市" in r.note
     assert rel(snap, "OUTSIDER").score == 20  # from its own city's point of view it is moving away
+
+
+def test_a_firm_without_a_registered_place_is_insufficient_data_not_outside(snap):
+    r = rel(snap, "NOWHERE", region="衢州")
+    assert r.score is None and r.status == INSUFFICIENT and r.level == INSUFFICIENT
+    assert "不在" not in r.note and "注册地" in r.note and "未知" in r.note, r.note
+    assert rel(snap, "NOWHERE").score == 20  # without a region: judged from no city, 迁出 still counts
 
 
 def test_caps_hold_and_scores_stay_within_0_100(snap):

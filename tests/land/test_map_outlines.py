@@ -32,6 +32,8 @@ def test_every_city_and_county_of_the_facts_has_an_outline_with_its_source():
 
 def test_seed_parks_lie_inside_their_region():
     for p in Facts.load().parks:
+        # inside() answers True where a region has no outline: make sure there is one, or the check tests nothing
+        assert outlines.has_outline(p["region"]), f"{p['name']}: 行政区 {p['region']} 没有边界"
         assert outlines.inside(p["region"], np.array([p["lat"]]), np.array([p["lon"]]))[0], p["name"]
 
 
@@ -40,6 +42,7 @@ def test_seed_parcels_lie_inside_their_region():
     parcels = [rec for chunk in world._parcel_dicts() for _, rec in chunk]
     assert len(parcels) == 200
     for region in {p["region"] for p in parcels}:
+        assert outlines.has_outline(region), f"行政区 {region} 有地块但没有边界"  # else inside() is True for all
         mine = [p for p in parcels if p["region"] == region]
         ok = outlines.inside(region, np.array([p["lat"] for p in mine]), np.array([p["lon"] for p in mine]))
         assert ok.all(), [p["name"] for p, good in zip(mine, ok) if not good]

@@ -25,5 +25,19 @@ def test_pinyin_forms_take_pypinyins_reading_of_heteronyms():
     assert pinyin_forms("abc") == ("abc", "abc")
 
 
+def test_pinyin_initials_keep_a_latin_part_that_spells_the_same_letters():
+    """A Latin run in a name stays whole even when it reads like the Chinese after it (long隆基, ke科达)."""
+    assert pinyin_forms("long隆基") == ("longlongji", "longlj")
+    assert pinyin_forms("ke科达") == ("kekeda", "kekd")
+    assert pinyin_forms("a1b中c2") == ("a1bzhongc2", "a1bzc2")
+
+
+def test_pinyin_forms_are_pypinyins_normal_and_first_letter_styles():
+    from pypinyin import Style, lazy_pinyin
+
+    for name in ("重庆长安汽车", "中国银行行长", "额尔古纳女装", "衢州巨化", "长沙乐器"):
+        assert pinyin_forms(name) == ("".join(lazy_pinyin(name)), "".join(lazy_pinyin(name, style=Style.FIRST_LETTER)))
+
+
 def test_bigrams_of_names():
     assert bigrams(["巨能新"]) == "巨能 能新"
