@@ -21,7 +21,7 @@ from alerts.page_html import CSS, region_names, events_html, jobs_html, subscrib
 from api.auth import Principal
 from api.deps import PageCtxDep, SnapshotDep, StateDep, StoreDep, page_form
 from kernel.errors import ChainMatchError
-from kernel.pages import PageContext, e, page, redirect_with
+from kernel.pages import PageContext, e, local_path, page, redirect_with
 
 router = APIRouter(include_in_schema=False)
 BACK = "/pages/alerts"
@@ -65,8 +65,12 @@ def subscribe_post(store: StoreDep, snap: SnapshotDep, state: StateDep, ctx: Pag
                    p: Annotated[Principal, Depends(subscriber)],
                    kind: Annotated[str, Form(max_length=20)], subject: Annotated[str, Form(max_length=200)],
                    min_score: Annotated[str, Form(max_length=10)] = "", region: Annotated[str, Form(max_length=100)] = "",
-                   webhook_url: Annotated[str, Form(max_length=2000)] = "") -> RedirectResponse | HTMLResponse:
+                   webhook_url: Annotated[str, Form(max_length=2000)] = "",
+                   back: Annotated[str, Form(max_length=500)] = "") -> RedirectResponse | HTMLResponse:
+    """Subscribe from this page's form or from a 订阅提醒 button on a firm/parcel/project/park page (`back`: that
+    page, where the answer is shown)."""
     rules = AlertRules.from_settings(state.settings.alerts)
+    to = local_path(back, BACK)
     try:
         score = float(min_score) if min_score.strip() else None
         rec, secret = cmd.subscribe(store, snap, owner=p.key_id, role=p.role, park=p.park, kind=kind,
@@ -74,12 +78,12 @@ def subscribe_post(store: StoreDep, snap: SnapshotDep, state: StateDep, ctx: Pag
                                     webhook_url=webhook_url, home_region=rules.home_region,
                                     allow_hosts=state.settings.alerts.webhook_allow_hosts)
     except ValueError:
-        return redirect_with(BACK, "阈值须为 0–100 的数字", ok=False)
+        return redirect_with(to, "阈值须为 0–100 的数字", ok=False)
     except ChainMatchError as err:
-        return redirect_with(BACK, f"未订阅：{err.detail}", ok=False)
+        return redirect_with(to, f"未订阅：{err.detail}", ok=False)
     if secret:
         return _secret_once(store, snap, ctx, rec.name, secret)
-    return redirect_with(BACK, f"已订阅「{rec.name}」", ok=True)
+    return redirect_with(to, f"已订阅「{rec.name}」，变化时在“订阅”页提醒", ok=True)
 
 
 @router.post("/pages/alerts/unsubscribe")

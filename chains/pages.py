@@ -6,6 +6,7 @@ chains/render/workbench.py. The firm page (/pages/enterprises/{key}, 企业尽�
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
@@ -21,7 +22,7 @@ from chains.render.xlsx import chain_xlsx_bytes
 from chains.render import report as chain_render
 from chains.router import ConfigDep, RegionQuery
 from kernel.downloads import XLSX, attachment
-from kernel.pages import redirect_with
+from kernel.pages import redirect_with, subscribe_button
 from search import IndexDep, limits_of, search as search_all
 
 router = APIRouter(prefix="/pages", tags=["页面"])
@@ -105,4 +106,6 @@ def chain_map_svg_file(snap: SnapshotDep, chain: ChainPath, region: RegionQuery,
 
 @router.get("/parks/{key}", response_class=HTMLResponse, summary="园区画像：主导产业链、园区企业、地块")
 def park_page(snap: SnapshotDep, ctx: PageCtxDep, key: KeyPath, max_nodes: MaxNodes = MAX_NODES) -> HTMLResponse:
-    return served(workbench.park_page(snap, key, max_nodes=max_nodes), ctx)
+    parts = workbench.park_page(snap, key, max_nodes=max_nodes)
+    button = subscribe_button(ctx, "park", key, f"/pages/parks/{quote(key)}")
+    return served(replace(parts, header=parts.header + button) if button else parts, ctx)

@@ -3,8 +3,10 @@ screen, print CSS for paper), reached from the 工作台's firm search and every
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from functools import partial
 from typing import Annotated
+from urllib.parse import quote
 
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import HTMLResponse
@@ -12,6 +14,7 @@ from fastapi.responses import HTMLResponse
 from api.deps import PageCtxDep, SnapshotDep, StateDep, StoreDep
 from dossier import commands, service
 from dossier.html import served
+from kernel.pages import subscribe_button
 
 router = APIRouter(prefix="/pages", tags=["页面"])
 KeyPath = Annotated[str, Path(min_length=1, max_length=128)]
@@ -26,4 +29,5 @@ def enterprise_page(snap: SnapshotDep, store: StoreDep, state: StateDep, ctx: Pa
     parts = service.page_parts(snap, key, partial(commands.registration_record, store),
                                region=region or service.default_region(snap), as_of=as_of, max_nodes=max_nodes,
                                target_settings=state.settings.targets.model_dump())
-    return served(parts, ctx)
+    button = subscribe_button(ctx, "firm", key, f"/pages/enterprises/{quote(key)}")
+    return served(replace(parts, header=parts.header + button) if button else parts, ctx)

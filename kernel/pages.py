@@ -100,6 +100,20 @@ def action_form(ctx: PageContext | None, action: str, button: str, fields: str =
             f"<button class='{cls}' type='submit'>{e(button)}</button></form>")
 
 
+SUBSCRIBE_PATH = "/pages/alerts/subscribe"
+SUBSCRIBERS = ("admin", "officer", "park_admin")  # who may subscribe (内容订阅 follows the write rules)
+
+
+def subscribe_button(ctx: PageContext | None, kind: str, subject: str, back: str) -> str:
+    """The 订阅提醒 button of a firm, parcel, project or park page: subscribes the signed-in officer to this thing
+    (内容订阅) and comes back to `back` with the answer; nothing for visitors and read-only users."""
+    if ctx is None or ctx.user is None or ctx.user.role not in SUBSCRIBERS:
+        return ""
+    fields = (f"<input type='hidden' name='kind' value='{e(kind)}'><input type='hidden' name='subject' "
+              f"value='{e(subject)}'><input type='hidden' name='back' value='{e(back)}'>")
+    return action_form(ctx, SUBSCRIBE_PATH, "订阅提醒", fields, form_id="cm-subscribe")
+
+
 SEARCH_PATH = "/pages/search"
 
 

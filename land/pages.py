@@ -21,7 +21,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from api.auth import Principal
 from api.deps import PageCtxDep, SnapshotDep, StateDep, StoreDep, page_form
 from kernel.errors import Conflict, Forbidden, NotFound
-from kernel.pages import PageContext, e, error_page, page, redirect_with
+from kernel.pages import PageContext, e, error_page, page, redirect_with, subscribe_button
 from land import queries
 from land.commands import release_parcel, reserve_parcel, transfer_parcel
 from land.data import land_data
@@ -117,8 +117,9 @@ def _detail(request: Request, snap: Any, state: Any, ctx: PageContext, key: str)
     firms = None
     if not r.feasible:
         firms = queries.parcel_enterprises(snap, key, _recommender(request, state), limit=FIRM_SUGGESTIONS)["items"]
-    body = parcel_body(data, j, r, ctx, ttl_hours=land.reservation_ttl_hours,
-                       max_ttl_hours=land.reservation_max_ttl_hours, firms=firms)
+    body = subscribe_button(ctx, "parcel", key, "/pages/land?" + urlencode({"parcel": key})) + parcel_body(
+        data, j, r, ctx, ttl_hours=land.reservation_ttl_hours, max_ttl_hours=land.reservation_max_ttl_hours,
+        firms=firms)
     return _page(f"{data.parcels.names[j]} · 土地超市", body, ctx)
 
 

@@ -15,13 +15,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Path, Query
 from fastapi.responses import HTMLResponse, RedirectResponse
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from api.auth import Principal
 from api.deps import PageCtxDep, RulesDep, SnapshotDep, StoreDep, page_form
 from graph.validation import ValidationFailed
 from kernel.errors import ChainMatchError, Conflict
-from kernel.pages import PageContext, e, local_path, page, redirect_with
+from kernel.pages import PageContext, e, local_path, page, redirect_with, subscribe_button
 from pipeline import board as pb, commands as cmd
 from pipeline.evaluation import evaluate, parcel_of
 from kernel.clock import beijing_today
@@ -91,7 +91,8 @@ def project_page(store: StoreDep, snap: SnapshotDep, r: RulesDep, ctx: PageCtxDe
         warn += f"<p class='warn'>下一步工作已逾期 {v['overdue_days']} 天</p>"
     if v["stalled"]:
         warn += f"<p class='warn'>停滞：{'无任何记录' if v['idle_days'] is None else str(v['idle_days']) + ' 天无阶段变化、无跟踪'}</p>"
-    body = (f"<h2 id='project-name'>{e(p.get('name'))}</h2>{warn}{facts(p, v, ref_names(snap, p))}"
+    body = (subscribe_button(ctx, "project", key, f"/pages/pipeline/{quote(key)}")
+            + f"<h2 id='project-name'>{e(p.get('name'))}</h2>{warn}{facts(p, v, ref_names(snap, p))}"
             f"{workbench(ctx, p, v['stage'], beijing_today())}{records(p)}")
     if is_landed(v["stage"]):
         ev = evaluate(p, parcel_of(snap, key))

@@ -1,0 +1,63 @@
+"""The 订阅提醒 button on the firm (企业尽调), parcel, project and park pages, on both backends: a signed-in officer
+subscribes from the page and comes back to it with the answer; the subscription is theirs; visitors and read-only
+users see no button; the button's `back` cannot send the officer off-site."""
+from __future__ import annotations
+
+from urllib.parse import quote, urlencode
+
+import pytest
+
+from factories import seeded
+
+
+@pytest.fixture(scope="module")
+def app_data():
+    return seeded(scale=120, seed=5, alerts={"worker": False})
+
+
+def _one(env, label, **where):
+    for k, p in env.store.iter_nodes(label):
+        if all(p.get(f) == v for f, v in where.items()):
+            return k
+    raise AssertionError(f"no {label}")
+
+
+def _pages(env):
+    firm = _one(env, "Enterprise")
+    parcel = _one(env, "LandParcel")
+    project = _one(env, "Project")
+    park = _one(env, "Park")
+    return [("firm", firm, f"/pages/enterprises/{quote(firm)}"),
+            ("parcel", parcel, "/pages/land?" + urlencode({"parcel": parcel})),
+            ("project", project, f"/pages/pipeline/{quote(project)}"),
+            ("park", park, f"/pages/parks/{quote(park)}")]
+
+
+def test_an_officer_subscribes_from_each_page_and_comes_back_to_it(api_env):
+    client, csrf = api_env.signed_in("officer")
+    for kind, key, url in _pages(api_env):
+        page = client.get(url)
+        assert page.status_code == 200 and "id='cm-subscribe'" in page.text, (kind, url)
+        assert f"name='subject' value='{key}'" in page.text
+        r = client.post("/pages/alerts/subscribe", data={"kind": kind, "subject": key, "back": url, "csrf": csrf},
+                        follow_redirects=False)
+        assert r.status_code == 303 and r.headers["location"].startswith(url.split("?")[0]), r.headers["location"]
+        assert "cm_ok=1" in r.headers["location"], (kind, r.headers["location"])
+    subs = client.get("/api/v1/subscriptions", headers=api_env.h("officer")).json()
+    items = subs["items"] if isinstance(subs, dict) else subs
+    assert {s["kind"] for s in items} >= {"firm", "parcel", "project", "park"}
+
+
+def test_no_button_for_visitors_and_read_only_users(api_env):
+    viewer, _ = api_env.signed_in("viewer")
+    for _, _, url in _pages(api_env):
+        assert "cm-subscribe" not in api_env.client.get(url).text
+        assert "cm-subscribe" not in viewer.get(url).text
+
+
+def test_back_never_leaves_the_site(api_env):
+    client, csrf = api_env.signed_in("officer")
+    kind, key, _ = _pages(api_env)[0]
+    r = client.post("/pages/alerts/subscribe", data={"kind": kind, "subject": key, "back": "https://evil.example/x",
+                                                     "csrf": csrf}, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"].startswith("/pages/alerts")
