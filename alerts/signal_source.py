@@ -9,10 +9,12 @@ reaches a subscription only if it crossed that subscription's floor upwards — 
 being the subscription's `min_score`, else the signal's top level line (扩张活跃 60 / 外迁预警 高 50) — so an
 officer may ask for "温和扩张 and up" with min_score 30 (`crossed`, used by the processor's matching).
 
-What it does not see: a signal that moves only because time passes (a financing round leaving the two-year
-window) or because ANOTHER node changed (a 链主 customer moving away) is picked up at the firm's next change, not
-at once; a bulk import too large for the change log is not itemised (the processor then reads only parcels and
-projects). Reads the snapshot only.
+A firm someone subscribed to is re-checked on every pass, changed or not: its signals also move because time passes
+(a financing round leaving the two-year window) or because ANOTHER node changed (a 链主 customer moving away); such
+an event is dated by the pass's day (its id carries "version@date"), so a second rise on a later day is a new event.
+What it does not see: for firms followed only through a chain, segment or region subscription, those indirect moves
+are picked up at the firm's next change; a bulk import too large for the change log is not itemised (the
+processor then reads only parcels and projects). Reads the snapshot only.
 """
 from __future__ import annotations
 
@@ -53,13 +55,28 @@ def _scores(text: str | None) -> tuple[int, int] | None:
     return int(parts[0]), int(parts[1])
 
 
+def _firms(ctx: SourceContext) -> dict[str, dict[str, Any] | None]:
+    """The firms this pass looks at: every changed one, and every followed one (props None = deleted)."""
+    out = dict(ctx.changes("Enterprise"))
+    for key in ctx.followed_firms:
+        if key not in out and int(ctx.snap.index_of("Enterprise", key)) >= 0:
+            out[key] = {"name": _snap_name(ctx.snap, key), "_unchanged": True}
+    return out
+
+
+def _snap_name(snap: Any, key: str) -> str:
+    i = int(snap.index_of("Enterprise", key))
+    return str(snap.labels["Enterprise"].names[i] or key)
+
+
 def _needs(ctx: SourceContext) -> list[str]:
-    return [f"sig:{k}" for k in ctx.changes("Enterprise")]
+    return [f"sig:{k}" for k in _firms(ctx)]
 
 
-def _event(ctx: SourceContext, key: str, name: str, which: str, score: int, before: int) -> EventDraft:
+def _event(ctx: SourceContext, key: str, name: str, which: str, score: int, before: int,
+           version: int | str) -> EventDraft:
     level = level_of(which, score)
-    return EventDraft(ctx.version, SIGNAL_KIND, "Enterprise", key,
+    return EventDraft(version, SIGNAL_KIND, "Enterprise", key,
                       f"「{name}」{_TITLE[which]} {before} → {score}（{level}）", places(ctx.snap).firm(key),
                       {"scope": which, "signal": which, "score": score, "before": before, "level": level})
 
@@ -67,7 +84,7 @@ def _event(ctx: SourceContext, key: str, name: str, which: str, score: int, befo
 def _run(ctx: SourceContext, watch: Watch) -> tuple[list[EventDraft], WatchUpdate]:
     events: list[EventDraft] = []
     upd: WatchUpdate = {}
-    for key, props in sorted(ctx.changes("Enterprise").items()):
+    for key, props in sorted(_firms(ctx).items()):
         if props is None:
             if watch.get(f"sig:{key}") is not None:
                 upd[f"sig:{key}"] = None
@@ -83,9 +100,10 @@ def _run(ctx: SourceContext, watch: Watch) -> tuple[list[EventDraft], WatchUpdat
         if before is None or ctx.baseline:
             continue
         name = str(props.get("name") or key)
+        version = f"{ctx.version}@{ctx.today.isoformat()}" if props.get("_unchanged") else ctx.version
         for which, b, n in (("expansion", before[0], now[0]), ("relocation", before[1], now[1])):
             if n > b:
-                events.append(_event(ctx, key, name, which, n, b))
+                events.append(_event(ctx, key, name, which, n, b, version))
     return events, upd
 
 

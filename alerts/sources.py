@@ -51,6 +51,7 @@ class SourceContext:
     scopes: list[TargetScope] = field(default_factory=list)
     projects: list[dict[str, Any]] = field(default_factory=list)  # every open project, for the overdue tick
     baseline: bool = False  # first pass: store what is, record nothing
+    followed_firms: list[str] = field(default_factory=list)  # firms someone subscribed to (re-checked every pass)
     anything_changed: bool = True
 
     def changes(self, label: str) -> dict[str, dict[str, Any] | None]:

@@ -10,6 +10,7 @@ import json
 import pytest
 
 from alerts.commands import AlertRules, digest, process, subscribe
+from alerts.model import EventDraft
 from factories import seeded
 from graph.snapshot import Snapshot
 from graph.store import Batch, NodeRec
@@ -24,8 +25,8 @@ def app_data():
     return seeded(scale=150, seed=11)
 
 
-def _run(store):
-    return process(store, lambda: Snapshot.build(store), rules=RULES, today=TODAY)
+def _run(store, today=TODAY):
+    return process(store, lambda: Snapshot.build(store), rules=RULES, today=today)
 
 
 def _set(store, key, **changes):
@@ -83,7 +84,8 @@ def test_first_change_of_an_already_high_firm_is_its_baseline(store):
                 if str(p.get("region", "")).startswith("3308") and not p.get("financing_rounds")
                 and k != _quiet_local_firm(store))
     region = store.get("Enterprise", firm)["region"]
-    subscribe(store, Snapshot.build(store), owner=OWNER, role="officer", park=None, kind="firm", subject=firm,
+    # followed through its 行政区, not by name: the firm has no watched value until it changes
+    subscribe(store, Snapshot.build(store), owner=OWNER, role="officer", park=None, kind="region", subject=region,
               home_region="330800")
     _run(store)
     _set(store, firm, **_expanding(region))  # first change seen for this firm: no "before" to cross from
@@ -129,3 +131,31 @@ def test_a_subscription_floor_lowers_the_line(store):
     assert high.detail["before"] == mild and high.detail["score"] >= 60 and high.detail["level"] == "扩张活跃"
     # the min_score=30 subscriber was already above its floor: no second event for it
     assert len([i for i in digest(store, owner="low") if i.event.kind == "signal.crossed"]) == 1
+
+
+def test_a_followed_firm_is_rechecked_as_time_passes(store):
+    """A firm subscribed to by name is re-checked on every pass: a financing round dated ahead enters the two-year
+    window as days pass, with no write at all — one event, dated by the day it was seen, not repeated that day."""
+    owner = "sig-time"
+    firm = next(k for k, p in store.iter_nodes("Enterprise")
+                if str(p.get("region", "")).startswith("3308") and not p.get("financing_rounds")
+                and not p.get("branches") and not p.get("capital_changes"))
+    region = store.get("Enterprise", firm)["region"]
+    subscribe(store, Snapshot.build(store), owner=owner, role="officer", park=None, kind="firm", subject=firm,
+              home_region="330800", min_score=10)
+    _run(store)  # the followed firm's baseline
+    ahead = TODAY + dt.timedelta(days=10)
+    rounds = [json.dumps({"on": ahead.isoformat(), "round": "A轮", "amount_wan": 5000, "investors": []},
+                         ensure_ascii=False)]
+    _set(store, firm, financing_rounds=rounds)
+    _run(store)  # the round is not yet in the window: nothing
+    mine = lambda: [i.event for i in digest(store, owner=owner) if i.event.kind == "signal.crossed"]  # noqa: E731
+    assert mine() == []
+    later = ahead + dt.timedelta(days=1)
+    _run(store, today=later)
+    _run(store, today=later)
+    [ev] = mine()
+    assert ev.subject_key == firm and ev.detail["signal"] == "expansion" and ev.detail["score"] >= 10 > ev.detail["before"]
+    seen_on = EventDraft(f"{ev.version}@{later.isoformat()}", "signal.crossed", "Enterprise", firm, "",
+                         detail={"scope": "expansion"})
+    assert ev.event_id == seen_on.event_id  # dated by the day it was seen
