@@ -17,6 +17,7 @@ import socket
 import sys
 import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -186,6 +187,28 @@ def stop(server, thread) -> None:
     server.should_exit = True
     thread.join(timeout=10)
     server._cm_socket.close()
+
+
+@contextmanager
+def seeded_site(folder: Path, data: Any, *, officer: str = "王招商", **settings: Any):
+    """The app on an embedded store in `folder` filled with `data` (tests/factories.py), served on a free port,
+    with one officer's API key: yields (base URL, store, key); stops the server and closes the store after."""
+    from api.app import create_app
+    from api.auth import create_key
+    from api.settings import Settings
+    from graph.sqlite_store import SQLiteStore
+
+    store = SQLiteStore(folder / "pages.db")
+    data.fill(store)
+    key = create_key(store, name=officer, role="officer")[1]
+    app = create_app(Settings(sqlite_path=str(folder / "pages.db"), snapshot_dir=str(folder / "snaps"), **settings),
+                     store=store)
+    base, server, thread = serve(app)
+    try:
+        yield base, store, key
+    finally:
+        stop(server, thread)
+        store.close()
 
 
 def click_and_load(driver: Any, element: Any, timeout: float = 20) -> None:

@@ -12,27 +12,16 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from browserkit import ARTIFACTS, browser, load_page, serve, stop  # noqa: E402,F401  (fixtures)
-from browserkit import click_and_load  # noqa: E402
+from browserkit import ARTIFACTS, browser, load_page  # noqa: E402,F401  (fixtures)
+from browserkit import click_and_load, seeded_site  # noqa: E402
 
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
-    from api.app import create_app
-    from api.auth import create_key
-    from api.settings import Settings
     from factories import seeded
-    from graph.sqlite_store import SQLiteStore
 
-    d = tmp_path_factory.mktemp("pipeline-workbench")
-    store = SQLiteStore(d / "pages.db")
-    seeded(scale=200, seed=7).fill(store)
-    key = create_key(store, name="王招商", role="officer")[1]
-    app = create_app(Settings(sqlite_path=str(d / "pages.db"), snapshot_dir=str(d / "snaps")), store=store)
-    base, server, thread = serve(app)
-    yield base, store, key
-    stop(server, thread)
-    store.close()
+    with seeded_site(tmp_path_factory.mktemp("pipeline-workbench"), seeded(scale=200, seed=7)) as (base, store, key):
+        yield base, store, key
 
 
 def sign_in(driver, base: str, key: str, next_path: str) -> None:

@@ -13,29 +13,18 @@ from urllib.parse import urlparse
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from browserkit import ROOT, browser, load_page, serve, stop  # noqa: E402,F401  (fixtures)
-from browserkit import click_and_load  # noqa: E402
+from browserkit import ROOT, browser, load_page  # noqa: E402,F401  (fixtures)
+from browserkit import click_and_load, seeded_site  # noqa: E402
 
 SHOTS = ROOT / "test-artifacts" / "screenshots"  # docs/screenshots/ keeps the reviewed copies; tests never rewrite them
 
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
-    from api.app import create_app
-    from api.auth import create_key
-    from api.settings import Settings
     from factories import seeded
-    from graph.sqlite_store import SQLiteStore
 
-    d = tmp_path_factory.mktemp("targets-workbench")
-    store = SQLiteStore(d / "t.db")
-    seeded().fill(store)
-    key = create_key(store, name="招商专员小王", role="officer")[1]
-    app = create_app(Settings(sqlite_path=str(d / "t.db"), snapshot_dir=str(d / "snaps")), store=store)
-    base, server, thread = serve(app)
-    yield base, key
-    stop(server, thread)
-    store.close()
+    with seeded_site(tmp_path_factory.mktemp("targets-workbench"), seeded(), officer="招商专员小王") as (base, _, key):
+        yield base, key
 
 
 def _shot(driver, name: str) -> None:
