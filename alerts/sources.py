@@ -85,17 +85,27 @@ def _land_needs(ctx: SourceContext) -> list[str]:
     return [f"land:{k}" for k in ctx.changes("LandParcel")]
 
 
-def _land_run(ctx: SourceContext, watch: Watch) -> tuple[list[EventDraft], WatchUpdate]:
-    events: list[EventDraft] = []
+def _moves(ctx: SourceContext, watch: Watch, label: str, prefix: str,
+           value: Callable[[dict[str, Any]], str]) -> tuple[list[tuple[str, dict[str, Any], str | None, str]], WatchUpdate]:
+    """The changed `label` records whose watched value moved since the last pass: (key, props, before, now) each,
+    and the watch updates (deleted records drop their value; a baseline pass records values, no moves)."""
+    moves: list[tuple[str, dict[str, Any], str | None, str]] = []
     upd: WatchUpdate = {}
-    for key, props in sorted(ctx.changes("LandParcel").items()):
-        before = watch.get(f"land:{key}")
-        now = None if props is None else str(props.get("status") or "available")
+    for key, props in sorted(ctx.changes(label).items()):
+        before = watch.get(f"{prefix}:{key}")
+        now = None if props is None else value(props)
         if now == before:
             continue
-        upd[f"land:{key}"] = now
-        if now is None or ctx.baseline:
-            continue
+        upd[f"{prefix}:{key}"] = now
+        if props is not None and now is not None and not ctx.baseline:
+            moves.append((key, props, before, now))
+    return moves, upd
+
+
+def _land_run(ctx: SourceContext, watch: Watch) -> tuple[list[EventDraft], WatchUpdate]:
+    moves, upd = _moves(ctx, watch, "LandParcel", "land", lambda p: str(p.get("status") or "available"))
+    events: list[EventDraft] = []
+    for key, props, before, now in moves:
         name = props.get("name") or key
         detail = {"status": now, "before": before, "area_mu": props.get("area_mu"), "park": props.get("park"),
                   "reserved_by": props.get("reserved_by"), "transferred_to": props.get("transferred_to")}
@@ -110,16 +120,9 @@ def _stage_needs(ctx: SourceContext) -> list[str]:
 
 
 def _stage_run(ctx: SourceContext, watch: Watch) -> tuple[list[EventDraft], WatchUpdate]:
+    moves, upd = _moves(ctx, watch, "Project", "stage", lambda p: str(p.get("stage") or "线索"))
     events: list[EventDraft] = []
-    upd: WatchUpdate = {}
-    for key, props in sorted(ctx.changes("Project").items()):
-        before = watch.get(f"stage:{key}")
-        now = None if props is None else str(props.get("stage") or "线索")
-        if now == before:
-            continue
-        upd[f"stage:{key}"] = now
-        if now is None or ctx.baseline:
-            continue
+    for key, props, before, now in moves:
         name = props.get("name") or key
         title = f"项目「{name}」{before} → {now}" if before else f"新项目「{name}」（{now}）"
         events.append(EventDraft(ctx.version, "project.stage", "Project", key, title,
