@@ -85,11 +85,14 @@ def _land_needs(ctx: SourceContext) -> list[str]:
     return [f"land:{k}" for k in ctx.changes("LandParcel")]
 
 
+Move = tuple[str, dict[str, Any], "str | None", str]  # key, props, watched value before, now
+
+
 def _moves(ctx: SourceContext, watch: Watch, label: str, prefix: str,
-           value: Callable[[dict[str, Any]], str]) -> tuple[list[tuple[str, dict[str, Any], str | None, str]], WatchUpdate]:
+           value: Callable[[dict[str, Any]], str]) -> tuple[list[Move], WatchUpdate]:
     """The changed `label` records whose watched value moved since the last pass: (key, props, before, now) each,
     and the watch updates (deleted records drop their value; a baseline pass records values, no moves)."""
-    moves: list[tuple[str, dict[str, Any], str | None, str]] = []
+    moves: list[Move] = []
     upd: WatchUpdate = {}
     for key, props in sorted(ctx.changes(label).items()):
         before = watch.get(f"{prefix}:{key}")
