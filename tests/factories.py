@@ -18,6 +18,7 @@ graph_data(...); conftest's `store` fixture is a fresh store of each backend hol
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable
 
@@ -29,6 +30,12 @@ USCC_A = "91330100799655058B"
 USCC_B = "9144030071526726XG"
 USCC_C = "91110000802100433B"
 INJECT = "<script>alert('x')</script>"  # a name that must reach every page inert
+
+
+def text_of(html: str) -> str:
+    """What a reader sees of a page: its HTML without tags, scripts and styles, whitespace folded."""
+    html = re.sub(r"<(script|style)\b.*?</\1>", "", html, flags=re.S)
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
 
 
 def chain(**kw: Any) -> IndustryChain:

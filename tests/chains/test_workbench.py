@@ -19,7 +19,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "browser"))
 from chain_testgraph import objects, relations  # noqa: E402
 
-from factories import USCC_A, graph_data  # noqa: E402
+from factories import USCC_A, graph_data, text_of  # noqa: E402
 from graph.schema import Policy, Product  # noqa: E402
 from graph.store import RelRec  # noqa: E402
 from kernel.pages import NAV  # noqa: E402
@@ -54,12 +54,6 @@ def app_data():
 @pytest.fixture(scope="module")
 def client(api_env):
     return api_env.client
-
-
-def text_of(html: str) -> str:
-    """What a reader sees: the page without tags, scripts and styles."""
-    html = re.sub(r"<(script|style)\b.*?</\1>", "", html, flags=re.S)
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
 
 
 PAGES = ["/pages", "/pages/chains/ic/map?region=甲市", "/pages/chains/ic/report?region=甲市",

@@ -3,12 +3,11 @@ without a browser), the printable page /pages/enterprises/{key} with every secti
 from __future__ import annotations
 
 import io
-import re
 
 import pytest
 
 from dossier_world import AS_OF, world
-from factories import graph_data
+from factories import graph_data, text_of
 from graph.schema import Policy
 
 
@@ -22,11 +21,6 @@ def app_data():
 @pytest.fixture(scope="module")
 def client(api_env):
     return api_env.client
-
-
-def text_of(html: str) -> str:
-    html = re.sub(r"<(script|style)\b.*?</\1>", "", html, flags=re.S)
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
 
 
 def test_dossier_json_has_identity_signals_with_evidence_and_sections(client):
