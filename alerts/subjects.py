@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from alerts.model import SUBJECT_CN, SUBJECT_LABEL
-from kernel.errors import AmbiguousName, Invalid, LookupFailed
+from kernel.errors import Invalid, LookupFailed
 from kernel.resolve import resolver
 
 
@@ -25,7 +25,7 @@ def resolve_subject(snap: Any, kind: str, text: str) -> tuple[str, str]:
     try:
         i = find(text, param="subject")
     except LookupFailed as e:
-        raise _invalid(kind, text, e) from e
+        raise e.in_body() from e
     return str(snap.keys(label)[i]), str(snap.labels[label].names[i] or snap.keys(label)[i])
 
 
@@ -41,11 +41,3 @@ def _parcel(snap: Any, text: str) -> tuple[str, str]:
             return str(keys[hits[0]]), t
     raise Invalid(f"地块 {t!r} 不存在", errors=[{"field": "subject", "message": f"地块 {t!r} 不存在"}])
 
-
-def _invalid(kind: str, text: str, e: LookupFailed) -> Invalid:
-    what = SUBJECT_CN[kind]
-    if isinstance(e, AmbiguousName):
-        msg = f"{what} {text!r} 对应多个{what}：{'、'.join(e.candidates[:8])}，请用代码或全称"
-    else:
-        msg = f"未知{what} {text!r}" + (f"；您是不是要找：{'、'.join(e.candidates[:5])}" if e.candidates else "")
-    return Invalid(msg, errors=[{"field": "subject", "message": msg}])

@@ -85,6 +85,10 @@ class LookupFailed(ChainMatchError):
     def ambiguous(self) -> bool:
         return self.status == 422
 
+    def in_body(self) -> "Invalid":
+        """The same answer for a name given in a request body: 422 naming the field, its suggestions kept."""
+        return Invalid(self.detail, errors=self.errors)
+
 
 class UnknownName(LookupFailed, NotFound):
     pass

@@ -38,3 +38,15 @@ def test_a_short_segment_name_and_a_typo(snap):
     with pytest.raises(UnknownName) as e:
         r.chain("集成电漏")
     assert any("集成电路" in c for c in e.value.candidates)
+
+
+def test_a_name_given_in_a_request_body_answers_422_naming_the_field_with_the_suggestions(snap):
+    """A name in a body (a subscription's subject, a match's chain) is invalid input, not a missing resource."""
+    with pytest.raises(UnknownName) as e:
+        resolver(snap).chain("集成电漏", param="subject")
+    invalid = e.value.in_body()
+    assert invalid.status == 422 and invalid.errors[0]["field"] == "subject"
+    assert "您是不是要找" in invalid.detail and "集成电路" in invalid.detail
+    with pytest.raises(AmbiguousName) as a:
+        resolver(snap).park("绿色", param="subject")
+    assert a.value.in_body().status == 422 and "江山绿色产业园" in a.value.in_body().detail
