@@ -214,11 +214,24 @@ def seeded_site(folder: Path, data: Any, *, officer: str = "王招商", **settin
 def click_and_load(driver: Any, element: Any, timeout: float = 20) -> None:
     """Click a link or a form's button and wait until the next page has replaced this one (a form post answers
     303 and the browser loads the page it points at): reading the page right after click() may still read the
-    old one."""
-    from selenium.webdriver.support import expected_conditions as ec
+    old one.
+
+    The old page is marked with a window property before the click; the wait ends when a document without the
+    mark has finished loading. (Polling the old <html> element for staleness raced Chromium's navigation: while
+    the document is swapped, the driver can answer "Node with given id does not belong to the document", a
+    generic WebDriverException rather than a stale-element one, which failed a CI run.) Errors raised while the
+    page is between documents are retried until the timeout."""
+    from selenium.common.exceptions import WebDriverException
     from selenium.webdriver.support.ui import WebDriverWait
 
-    old = driver.find_element("tag name", "html")
+    driver.execute_script("window.__cmLeaving = true;")
     element.click()
-    WebDriverWait(driver, timeout).until(ec.staleness_of(old))
-    WebDriverWait(driver, timeout).until(lambda d: d.execute_script("return document.readyState") == "complete")
+
+    def arrived(d: Any) -> bool:
+        try:
+            return bool(d.execute_script(
+                "return window.__cmLeaving !== true && document.readyState === 'complete';"))
+        except WebDriverException:  # between two documents
+            return False
+
+    WebDriverWait(driver, timeout).until(arrived)
