@@ -31,6 +31,7 @@ from land import pages as land_pages, router as land_router
 from land.outlines import ASSETS as LAND_MAP_ASSETS
 from pipeline import pages as pipeline_pages, router as pipeline_router
 from search import pages as search_pages, router as search_router
+from search.commands import warm_up as warm_up_search
 from targets import pages as targets_pages, router as targets_router
 
 log = logging.getLogger("chainmatch.api")
@@ -39,7 +40,8 @@ __all__ = ["create_app", "open_configured_store", "API_PREFIX"]
 
 
 def _lifespan(settings: Settings, store: GraphStore | None):
-    """Open the configured store (unless one is given, which the caller then closes) and its snapshot cache."""
+    """Open the configured store (unless one is given, which the caller then closes) and its snapshot cache; start
+    内容订阅's worker and the search index's warm-up (search.commands.warm_up) in the background."""
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -47,12 +49,18 @@ def _lifespan(settings: Settings, store: GraphStore | None):
         app.state.chainmatch = AppState(settings=settings, store=st, snapshots=SnapshotCache(st, settings.snapshot_dir))
         worker = _alerts_worker(settings, app.state.chainmatch)
         app.state.alerts_worker = worker
+        warming = (warm_up_search(st, app.state.chainmatch.snapshots.get, settings.snapshot_dir,
+                                  max_changes=settings.search.max_changes)
+                   if settings.search.warm_on_start else None)
+        app.state.search_warm_up = warming
         log.info("ChainMatch ready: backend=%s version=%s", st.backend, st.version())
         try:
             yield
         finally:
             if worker is not None:
                 worker.stop()
+            if warming is not None:
+                warming.join(timeout=10)  # a long first build is left to finish (a daemon thread) or die with us
             if store is None:
                 st.close()
             log.info("ChainMatch stopped")

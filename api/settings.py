@@ -130,12 +130,17 @@ class AlertSettings(BaseModel):
 
 class SearchSettings(BaseModel):
     """信息检索 (search/, docs/search.md): how many candidates each stage of a query may bring, and up to how many
-    changed nodes the index follows the store's change log before it rebuilds. Environment:
+    changed nodes the index follows the store's change log before it rebuilds; whether the service builds it at start-up,
+and how long a search waits for a running build. Environment:
     CHAINMATCH_SEARCH='{"candidates": 600}'."""
 
     candidates: int = Field(default=400, ge=20, le=5000, description="精确、前缀、包含各阶段最多取的候选数")
     fuzzy_candidates: int = Field(default=200, ge=0, le=2000, description="同音与错字阶段最多取的候选数")
     max_changes: int = Field(default=50_000, ge=1, description="按变更日志增量更新索引的最多变更数，超过则重建")
+    warm_on_start: bool = Field(default=True, description="服务启动时即在后台建立或更新检索索引（百万企业首次建立需几分钟）")
+    wait_seconds: float = Field(default=10.0, ge=0, le=600,
+                                description="索引正在建立或更新时，一次检索最多等待的秒数；之后用已有的旧索引回答，"
+                                            "尚无索引则答 503（检索索引正在建立，见 Retry-After）")
 
 
 class Settings(BaseSettings):

@@ -5,6 +5,11 @@ The index is derived data (search.index). `index_for` finds the index file of a 
 nodes the store's change log names since the index's version re-indexed (a written firm is found, a deleted one
 disappears, a new 链主 or park tenant moves up) — no full rebuild after a write; a full build only when there is no
 index yet, it belongs to another store, or the store cannot itemise what changed (a bulk import, history pruned).
+
+A first build over a million firms takes minutes, so the service starts it in the background when it starts
+(`warm_up`, setting `search.warm_on_start`), and a search waits for a running build at most `wait` seconds: then it
+reads the index as it was (a build writes a new file and swaps it in, so the old one stays whole) or, when there is
+none yet, answers 503 "检索索引正在建立" with Retry-After (`IndexNotReady`) instead of holding the request.
 """
 from __future__ import annotations
 
@@ -12,9 +17,12 @@ import logging
 import os
 import tempfile
 import threading
+import time
+from typing import Callable
 
 from graph.snapshot import Snapshot
 from graph.store import ChangeSet, GraphStore
+from kernel.errors import ChainMatchError
 from search.documents import LABELS
 from search.index import SearchIndex
 
@@ -27,6 +35,18 @@ _indexes: dict[str, SearchIndex] = {}
 _known: dict[str, tuple[str, int]] = {}  # index path → (store id, version) this process last brought it to
 _locks: dict[str, threading.Lock] = {}
 _registry = threading.Lock()
+_since: dict[str, float] = {}  # index path → when the bring-up running now started (time.monotonic())
+RETRY_AFTER_S = 15
+
+
+class IndexNotReady(ChainMatchError):
+    """There is no usable index yet and its first build is still running: 503 with Retry-After."""
+
+    status = 503
+
+    def __init__(self, running_s: float) -> None:
+        super().__init__(f"检索索引正在建立（已进行 {running_s:.0f} 秒；数据量大时首次建立需要几分钟），请 {RETRY_AFTER_S} 秒后再试",
+                         headers={"Retry-After": str(RETRY_AFTER_S)})
 
 
 def index_path(directory: str | None, store_id: str) -> str:
@@ -47,8 +67,11 @@ def touched(changes: ChangeSet) -> dict[str, set[str]]:
     return out
 
 
-def index_for(store: GraphStore, snap: Snapshot, directory: str | None, *, max_changes: int = 50_000) -> SearchIndex:
-    """The store's search index, current with `snap`."""
+def index_for(store: GraphStore, snap: Snapshot, directory: str | None, *, max_changes: int = 50_000,
+              wait: float | None = None) -> SearchIndex:
+    """The store's search index, current with `snap`. While another thread is bringing it up, wait for it — at
+    most `wait` seconds when given: then the index as it was (still a whole index, of an older version), or
+    IndexNotReady when there is no index of this store yet."""
     path = index_path(directory, snap.store_id)
     with _registry:
         index = _indexes.get(path)
@@ -58,10 +81,39 @@ def index_for(store: GraphStore, snap: Snapshot, directory: str | None, *, max_c
         lock = _locks[path]
     if _known.get(path) == (snap.store_id, snap.version):
         return index
-    with lock:
+    if not lock.acquire(timeout=-1 if wait is None else max(wait, 0.0)):
+        state = index.state()
+        if state is not None and state[0] == snap.store_id:
+            log.info("search index: busy, answering from version %s (snapshot %s)", state[1], snap.version)
+            return index
+        raise IndexNotReady(time.monotonic() - _since.get(path, time.monotonic()))
+    try:
         if _known.get(path) != (snap.store_id, snap.version):
+            _since[path] = time.monotonic()
             _known[path] = _bring_up_to(index, store, snap, max_changes)
+    finally:
+        _since.pop(path, None)
+        lock.release()
     return index
+
+
+def warm_up(store: GraphStore, snapshot: Callable[[], Snapshot], directory: str | None, *,
+            max_changes: int = 50_000) -> threading.Thread:
+    """Bring the index up in a background thread (the service's start): the first search then finds it ready.
+    A failure is logged; the next search tries again."""
+
+    def run() -> None:
+        started = time.monotonic()
+        try:
+            index_for(store, snapshot(), directory, max_changes=max_changes)
+        except Exception:  # noqa: BLE001 — a background thread: log, and let the next search try again
+            log.exception("search index: building at start-up failed; the first search will try again")
+        else:
+            log.info("search index: ready %.1f s after start-up", time.monotonic() - started)
+
+    thread = threading.Thread(target=run, name="chainmatch-search-warm-up", daemon=True)
+    thread.start()
+    return thread
 
 
 def _bring_up_to(index: SearchIndex, store: GraphStore, snap: Snapshot, max_changes: int) -> tuple[str, int]:

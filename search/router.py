@@ -25,8 +25,10 @@ QLimit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="最多返回条�
 
 
 def current_index(state: StateDep, store: StoreDep, snap: SnapshotDep) -> SearchIndex:
-    """The search index, brought to the snapshot's version from the store's change log (built on first use)."""
-    return index_for(store, snap, state.settings.snapshot_dir, max_changes=state.settings.search.max_changes)
+    """The search index, brought to the snapshot's version from the store's change log (built at start-up or on
+    first use; while a build runs, waited for at most `search.wait_seconds` — see search.commands.index_for)."""
+    s = state.settings.search
+    return index_for(store, snap, state.settings.snapshot_dir, max_changes=s.max_changes, wait=s.wait_seconds)
 
 
 IndexDep = Annotated[SearchIndex, Depends(current_index)]
@@ -37,7 +39,8 @@ def limits_of(state: StateDep) -> Limits:
     return Limits(candidates=s.candidates, fuzzy=s.fuzzy_candidates)
 
 
-@router.get("/search", response_model=SearchResult, summary="信息检索：一个检索框查企业、园区、地块、项目、基金、产业链、环节、行政区、产品、政策")
+@router.get("/search", response_model=SearchResult, summary="信息检索：一个检索框查企业、园区、地块、项目、基金、产业链、环节、行政区、产品、政策",
+            responses={503: {"description": "检索索引正在首次建立（服务刚启动、数据量大时需几分钟），见 Retry-After"}})
 def search_route(index: IndexDep, snap: SnapshotDep, limits: Annotated[Limits, Depends(limits_of)], q: QText,
                  label: QLabel = None, limit: QLimit = 20) -> SearchResult:
     return search(index, snap, q=q, label=label, limit=limit, limits=limits)

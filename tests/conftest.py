@@ -34,6 +34,11 @@ from graph.writer import write_objects
 ROLES = ("admin", "officer", "park_admin", "viewer")
 
 
+# The app builds its search index in a background thread at start-up (search.warm_on_start). The suite starts ~100
+# apps, most of which never search; tests/search/test_search_warm_up.py turns it on and checks it. (Inherited by the
+# CLI and browser tests' servers too.)
+os.environ.setdefault("CHAINMATCH_SEARCH__WARM_ON_START", "false")
+
 BACKENDS = ("sqlite", "neo4j")
 _open_neo4j: "weakref.WeakSet" = weakref.WeakSet()
 

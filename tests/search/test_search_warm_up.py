@@ -1,0 +1,110 @@
+"""The search index at scale: the service builds it in the background when it starts (a first build over a million
+firms takes minutes), and a search never waits on a running build longer than `search.wait_seconds` — it reads
+the index as it was, or, when there is none yet, gets 503 "检索索引正在建立" with Retry-After (API and page alike).
+
+The running build is the real one, held at its start by a gate so the test can search while it runs."""
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from conftest import open_api
+from factories import graph_data, tiny_graph_objects, tiny_graph_relations
+from graph.schema import Enterprise
+from graph.writer import write_objects
+from search.commands import index_path, warm_up
+from search.index import SearchIndex
+
+HX = "华芯国际微电子有限公司（测试）"
+
+
+def data(**search):
+    objects = tiny_graph_objects() + [Enterprise(key="E-HX", name=HX, region="330800")]
+    return graph_data(objects, tiny_graph_relations(), search=search)
+
+
+@pytest.fixture
+def held(monkeypatch):
+    """Gate one SearchIndex method: `held.gate("build")`; `held.entered` is set once a thread is inside it and
+    waits for `held.release()`."""
+
+    class Held:
+        entered = threading.Event()
+        _open = threading.Event()
+
+        def gate(self, method: str) -> None:
+            real = getattr(SearchIndex, method)
+
+            def gated(index, *args, **kwargs):
+                self.entered.set()
+                assert self._open.wait(60), "the test never released the gate"
+                return real(index, *args, **kwargs)
+
+            monkeypatch.setattr(SearchIndex, method, gated)
+
+        def release(self) -> None:
+            self._open.set()
+
+    h = Held()
+    yield h
+    h.release()
+
+
+def test_the_service_builds_the_index_when_it_starts_before_any_search(any_store, tmp_path):
+    app_data = data(warm_on_start=True)
+    app_data.fill(any_store)
+    with open_api(any_store, tmp_path, app_data) as env:
+        warming = env.app.state.search_warm_up
+        assert warming is not None
+        warming.join(60)
+        assert not warming.is_alive()
+        state = SearchIndex(index_path(env.settings.snapshot_dir, any_store.store_id())).state()
+        assert state == (any_store.store_id(), any_store.version())  # built, and no search has run
+        r = env.client.get("/api/v1/search", params={"q": "华芯"})
+        assert r.status_code == 200 and r.json()["hits"][0]["key"] == "E-HX"
+
+
+def test_without_warm_up_nothing_is_built_until_the_first_search(any_store, tmp_path):
+    app_data = data(warm_on_start=False)
+    app_data.fill(any_store)
+    with open_api(any_store, tmp_path, app_data) as env:
+        assert env.app.state.search_warm_up is None
+        assert SearchIndex(index_path(env.settings.snapshot_dir, any_store.store_id())).state() is None
+        assert env.client.get("/api/v1/search", params={"q": "华芯"}).json()["hits"][0]["key"] == "E-HX"
+
+
+def test_a_search_during_the_first_build_is_told_to_come_back_not_held(any_store, tmp_path, held):
+    app_data = data(warm_on_start=False, wait_seconds=0.2)
+    app_data.fill(any_store)
+    held.gate("build")
+    with open_api(any_store, tmp_path, app_data) as env:
+        building = warm_up(any_store, env.app.state.chainmatch.snapshots.get, env.settings.snapshot_dir)
+        assert held.entered.wait(30)
+        r = env.client.get("/api/v1/search", params={"q": "华芯"})
+        assert r.status_code == 503 and r.headers["content-type"].startswith("application/problem+json")
+        assert "检索索引正在建立" in r.json()["detail"] and int(r.headers["Retry-After"]) > 0
+        page = env.client.get("/pages/search", params={"q": "华芯"})
+        assert page.status_code == 503 and "text/html" in page.headers["content-type"]
+        assert "检索索引正在建立" in page.text and "cm-nav-search" in page.text  # in the shell, with its box
+        held.release()
+        building.join(60)
+        r = env.client.get("/api/v1/search", params={"q": "华芯"})
+        assert r.status_code == 200 and r.json()["hits"][0]["key"] == "E-HX"
+
+
+def test_while_the_index_catches_up_with_a_write_searches_read_it_as_it_was(any_store, tmp_path, held):
+    app_data = data(warm_on_start=False, wait_seconds=0.2)
+    app_data.fill(any_store)
+    with open_api(any_store, tmp_path, app_data) as env:
+        c = env.client
+        assert c.get("/api/v1/search", params={"q": "华芯"}).json()["total"] == 1  # the index, current
+        held.gate("update")
+        write_objects(any_store, [Enterprise(key="E-HY", name="华芯源科技有限公司（测试）", region="330800")], [])
+        catching_up = warm_up(any_store, env.app.state.chainmatch.snapshots.get, env.settings.snapshot_dir)
+        assert held.entered.wait(30)
+        r = c.get("/api/v1/search", params={"q": "华芯"})
+        assert r.status_code == 200 and [h["key"] for h in r.json()["hits"]] == ["E-HX"]  # as it was
+        held.release()
+        catching_up.join(60)
+        assert {h["key"] for h in c.get("/api/v1/search", params={"q": "华芯"}).json()["hits"]} == {"E-HX", "E-HY"}
