@@ -19,8 +19,10 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+import numpy as np
+
 from alerts.model import EventDraft
-from alerts.topics import parcel_topics, project_topics
+from alerts.topics import parcel_topics, project_props_at, project_topics
 
 Watch = dict[str, str]
 WatchUpdate = dict[str, "str | None"]
@@ -49,10 +51,10 @@ class SourceContext:
     overdue_days: int = 60
     target_k: int = 200
     scopes: list[TargetScope] = field(default_factory=list)
-    projects: list[dict[str, Any]] = field(default_factory=list)  # every open project, for the overdue tick
     baseline: bool = False  # first pass: store what is, record nothing
     followed_firms: list[str] = field(default_factory=list)  # firms someone subscribed to (re-checked every pass)
     anything_changed: bool = True
+    overdue: list[dict[str, Any]] | None = None  # the overdue projects, worked out from the snapshot on first use
 
     def changes(self, label: str) -> dict[str, dict[str, Any] | None]:
         return self.changed.get(label, {})
@@ -137,8 +139,49 @@ def _stage_run(ctx: SourceContext, watch: Watch) -> tuple[list[EventDraft], Watc
 DONE_STAGE = "达产"
 
 
+def overdue_projects(snap: Any, today: dt.date, overdue_days: int) -> list[dict[str, Any]]:
+    """The projects whose current stage began more than `overdue_days` before `today` and is not 达产 (a project
+    without a stage is a 线索), read from the snapshot's stage/stage_on columns — the dates of the vocabulary are
+    parsed once, so a tick over a large project library costs one pass over two integer arrays. Each: key, name,
+    stage, stage_on and the place fields of alerts.topics.project_props_at."""
+    if not snap.n("Project"):
+        return []
+    try:
+        on_codes, on_vocab = snap.categorical("Project", "stage_on")
+        st_codes, st_vocab = snap.categorical("Project", "stage")
+    except (KeyError, ValueError):
+        return []
+    cutoff = today - dt.timedelta(days=overdue_days)
+    began = []
+    for text in on_vocab:
+        try:
+            began.append(dt.date.fromisoformat(str(text)[:10]) <= cutoff)
+        except ValueError:
+            began.append(False)
+    late = np.zeros(len(on_codes), dtype=bool)
+    if len(on_vocab):
+        known = on_codes >= 0
+        late[known] = np.asarray(began, dtype=bool)[on_codes[known]]
+    done = [i for i, v in enumerate(st_vocab) if str(v) == DONE_STAGE]
+    if done:
+        late &= ~np.isin(st_codes, done)
+    keys, names = snap.keys("Project"), snap.labels["Project"].names
+    out = []
+    for i in np.flatnonzero(late):
+        stage = str(st_vocab[st_codes[i]]) if st_codes[i] >= 0 else "线索"
+        out.append({"key": str(keys[i]), "name": str(names[i]) or None, "stage": stage,
+                    "stage_on": str(on_vocab[on_codes[i]]), **project_props_at(snap, int(i))})
+    return out
+
+
+def _overdue(ctx: SourceContext) -> list[dict[str, Any]]:
+    if ctx.overdue is None:
+        ctx.overdue = overdue_projects(ctx.snap, ctx.today, ctx.overdue_days)
+    return ctx.overdue
+
+
 def _overdue_needs(ctx: SourceContext) -> list[str]:
-    return [f"overdue:{p['key']}" for p in ctx.projects]
+    return [f"overdue:{p['key']}" for p in _overdue(ctx)]
 
 
 def _overdue_run(ctx: SourceContext, watch: Watch) -> tuple[list[EventDraft], WatchUpdate]:
@@ -146,22 +189,15 @@ def _overdue_run(ctx: SourceContext, watch: Watch) -> tuple[list[EventDraft], Wa
     entered (its id uses the stage's start date in place of a version)."""
     events: list[EventDraft] = []
     upd: WatchUpdate = {}
-    cutoff = ctx.today - dt.timedelta(days=ctx.overdue_days)
-    for p in ctx.projects:
-        stage, since = p.get("stage") or "线索", p.get("stage_on")
-        try:
-            began = dt.date.fromisoformat(str(since)[:10]) if since else None
-        except ValueError:
-            began = None
-        if began is None or stage == DONE_STAGE or began > cutoff:
-            continue
+    for p in _overdue(ctx):
+        stage, since = p["stage"], p["stage_on"]
         mark = f"{stage}|{since}"
         if watch.get(f"overdue:{p['key']}") == mark:
             continue
         upd[f"overdue:{p['key']}"] = mark
         if ctx.baseline:
             continue
-        days = (ctx.today - began).days
+        days = (ctx.today - dt.date.fromisoformat(since[:10])).days
         events.append(EventDraft(f"{since}/{stage}", "project.overdue", "Project", p["key"],
                                  f"项目「{p.get('name') or p['key']}」在「{stage}」阶段已 {days} 天",
                                  project_topics(ctx.snap, p["key"], p),

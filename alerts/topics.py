@@ -92,15 +92,24 @@ def project_topics(snap: Any, key: str, props: dict[str, Any]) -> list[str]:
     return list(dict.fromkeys(out))
 
 
-def project_topics_of(snap: Any, key: str) -> list[str]:
-    """A project's topics from the snapshot's columns (park, 行政区, chain) when its record is not at hand."""
+PROJECT_PLACES = ("park", "region", "chain", "segment", "investor")
+
+
+def project_props_at(snap: Any, i: int) -> dict[str, Any]:
+    """The place fields of the project at row `i` of the snapshot (park, 行政区, chain, segment, investor) from its
+    categorical columns; a field the snapshot lacks, or an unknown value, is left out."""
     props: dict[str, Any] = {}
-    i = int(snap.index_of("Project", key)) if snap.n("Project") else -1
-    for f in ("park", "region", "chain", "investor"):
+    for f in PROJECT_PLACES:
         try:
             codes, vocab = snap.categorical("Project", f)
         except (KeyError, ValueError):
             continue
         if i >= 0 and codes[i] >= 0:
             props[f] = str(vocab[codes[i]])
-    return project_topics(snap, key, props)
+    return props
+
+
+def project_topics_of(snap: Any, key: str) -> list[str]:
+    """A project's topics from the snapshot's columns (park, 行政区, chain, segment) when its record is not at hand."""
+    i = int(snap.index_of("Project", key)) if snap.n("Project") else -1
+    return project_topics(snap, key, project_props_at(snap, i))

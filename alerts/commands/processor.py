@@ -132,10 +132,9 @@ def process(store: GraphStore, snapshot: Callable[[], Any], *, rules: AlertRules
     cursor = None if held is None else int(held)
     changed, version, full, touched = _changes(store, cursor)
     subs = store.list_subscriptions()
-    projects = [{"key": k, **p} for k, p in store.iter_nodes("Project")]
     ctx = SourceContext(snap=snapshot(), changed=changed, version=version, today=today or beijing_today(),
                         overdue_days=rules.overdue_days, target_k=rules.target_k, scopes=_scopes(subs, rules),
-                        projects=projects, baseline=cursor is None, anything_changed=touched,
+                        baseline=cursor is None, anything_changed=touched,
                         followed_firms=sorted({s.key for s in subs if s.kind == "firm"}))
     drafts, updates = _run_sources(store, ctx)
     at = (now or dt.datetime.now(dt.timezone.utc)).isoformat(timespec="seconds")

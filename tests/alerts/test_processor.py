@@ -180,3 +180,26 @@ def test_scoping_by_role_and_park(store):
     s = _sub(store, "parcel", mine, owner="pa", role="park_admin", park="quzhou_zhizao")
     unsubscribe(store, owner="pa", sub_id=s.sub_id)
     assert store.list_subscriptions(owner="pa") == []
+
+
+def test_overdue_projects_are_worked_out_from_the_snapshot_not_read_from_the_store(store, monkeypatch):
+    from alerts.sources import overdue_projects
+
+    keys = sorted(k for k, _ in store.iter_nodes("Project"))[:4]
+    _set(store, "Project", keys[0], stage="洽谈", stage_on="2026-09-01")    # 96 days: overdue
+    _set(store, "Project", keys[1], stage="达产", stage_on="2026-01-01")    # done: never overdue
+    _set(store, "Project", keys[2], stage="签约", stage_on="2026-10-08")    # 59 days: not yet
+    _set(store, "Project", keys[3], stage="签约", stage_on="2026-10-07")    # 60 days: overdue
+    snap = Snapshot.build(store)
+    late = {p["key"]: p for p in overdue_projects(snap, TODAY, 60)}
+    assert keys[0] in late and keys[3] in late and keys[1] not in late and keys[2] not in late
+    p = late[keys[0]]
+    assert (p["stage"], p["stage_on"], p["name"]) == ("洽谈", "2026-09-01", store.get("Project", keys[0])["name"])
+    assert p["park"] == store.get("Project", keys[0])["park"]  # its place, for the subscribers of its park
+    _sub(store, "project", keys[0])
+    _run(store)  # the baseline
+    read: list[str] = []
+    real = type(store).iter_nodes
+    monkeypatch.setattr(type(store), "iter_nodes", lambda self, label, *a, **k: (read.append(label), real(self, label, *a, **k))[1])
+    _run(store, today=TODAY + dt.timedelta(days=1))  # a tick, nothing written: no Project read from the store
+    assert "Project" not in read
