@@ -1,11 +1,14 @@
 """One resolver of the names and keys users type — for chains, segments, regions, parks, firms, funds — used by
 every capability, the API's filters and the CLI, so that 集成电路, ic and 半导体 mean the same chain everywhere.
 
-Each lookup tries, in order: the key; the exact name; the name without its usual suffix (衢州 = 衢州市, 新材料 =
-新材料产业链); an alias or keyword; a unique name starting with the text (中芯 → 中芯国际…); a unique name containing it
-(智造新城 → 衢州智造新城, the city prefix left out); a unique name holding the text's characters in order (封测 →
-封装测试). Several matches at one step raise Ambiguous listing them; no
-match raises NotFound with the closest names ("您是不是要找…"). Both name the parameter at fault.
+Each lookup tries, in order: the key (as typed, then folded: 91330825ywpkga328j = 91330825YWPKGA328J); the exact
+name; the folded name without its usual suffix (衢州 = 衢州市, 新材料 = 新材料产业链, （上海） = (上海)); the 简称
+(a firm's short_name); an alias or keyword; a unique name starting with the text (中芯 → 中芯国际…); a unique name
+containing it (智造新城 → 衢州智造新城, the city prefix left out); a unique name holding the text's characters in order
+(封测 → 封装测试). Folding (`norm`) is what an officer's keyboard varies: Unicode NFKC (full-width and half-width
+brackets, letters and digits are one), upper case, no blanks. Several matches at one step raise Ambiguous listing
+them (a 简称 two firms share); no match raises NotFound with the closest names ("您是不是要找…"). Both name the
+parameter at fault.
 
 What "region" means, everywhere: a 行政区 given by its GB/T 2260 code, full name or short name, standing for itself
 and every 行政区 below it (衢州 covers 柯城区, 江山市 …). Where a parameter also takes a park (`place`), a park name
@@ -17,8 +20,9 @@ from __future__ import annotations
 
 import difflib
 import re
+import unicodedata
 from dataclasses import dataclass
-from typing import Literal, Sequence
+from typing import Iterator, Literal, Sequence
 
 import numpy as np
 
@@ -34,8 +38,9 @@ LABEL_CN = {"IndustryChain": "产业链", "Segment": "环节", "Region": "行政
 
 
 def norm(text: str, suffix: re.Pattern[str] | None = None) -> str:
-    """Text without blanks (and without the label's usual suffix): how names are compared after the exact step."""
-    t = re.sub(r"\s+", "", text or "")
+    """Text folded — NFKC (（上海） = (上海), ＡＢＣ = ABC), upper case, without blanks — and without the label's usual
+    suffix: how names, 简称 and keys are compared after the exact steps."""
+    t = re.sub(r"\s+", "", unicodedata.normalize("NFKC", text or "")).upper()
     return (suffix.sub("", t) or t) if suffix is not None else t
 
 
@@ -79,20 +84,14 @@ class Resolver:
             raise Invalid(f"请指定{what}（{param}）", errors=[{"field": param, "message": "不能为空"}])
         snap = self.snap
         if snap.n(label):
-            i = snap.index_of(label, t)
-            if i >= 0 and (within is None or within[i]):
-                return int(i)
+            for k in dict.fromkeys((t, norm(t))):  # as typed, then folded (a lower-case 统一社会信用代码)
+                i = snap.index_of(label, k)
+                if i >= 0 and (within is None or within[i]):
+                    return int(i)
         names = self.names(label)
         allowed = range(len(names)) if within is None else np.flatnonzero(within).tolist()
-        q = norm(t, suffix)
-        steps = [lambda j, n: n == t, lambda j, n: norm(n, suffix) == q]
-        steps += [(lambda hits: lambda j, n: j in hits)(set(h)) for h in extra]  # aliases, keywords
-        if fuzzy and len(q) >= 2:
-            steps += [lambda j, n: norm(n, suffix).startswith(q),
-                      lambda j, n: q in norm(n, suffix),
-                      lambda j, n: n[:1] == q[:1] and _subsequence(q, norm(n, suffix))]
-        for step in steps:
-            hits = self._collapse(label, [j for j in allowed if step(j, names[j])])
+        for step in self._steps(label, t, suffix, allowed, extra, fuzzy):
+            hits = self._collapse(label, step)
             if len(hits) == 1:
                 return int(hits[0])
             if len(hits) > 1:
@@ -108,6 +107,25 @@ class Resolver:
                           errors=[{"field": param, "message": f"{what} {t!r} 不存在"}],
                           candidates=[self.label_of(label, idx[n]) for n in close])
 
+    def _steps(self, label: str, t: str, suffix: re.Pattern[str] | None, allowed: Sequence[int],
+               extra: Sequence[Sequence[int]], fuzzy: bool) -> Iterator[list[int]]:
+        """The matches of each name step in turn (module docstring), each worked out only if the ones before it
+        found nothing; the names are folded once per lookup."""
+        names = self.names(label)
+        yield [j for j in allowed if names[j] == t]
+        q = norm(t, suffix)
+        folded = [(j, norm(names[j], suffix)) for j in allowed]
+        yield [j for j, n in folded if n == q]
+        short = self._short_named(label, t)
+        yield [j for j in allowed if j in short] if short else []
+        for h in extra:  # aliases, keywords
+            hits = set(h)
+            yield [j for j in allowed if j in hits]
+        if fuzzy and len(q) >= 2:
+            yield [j for j, n in folded if n.startswith(q)]
+            yield [j for j, n in folded if q in n]
+            yield [j for j, n in folded if n[:1] == q[:1] and _subsequence(q, n)]
+
     def _collapse(self, label: str, hits: list[int]) -> list[int]:
         """The same name at two levels (北京市 province and its city row): the ancestor of all others wins."""
         if label != "Region" or len(hits) < 2:
@@ -117,6 +135,16 @@ class Resolver:
             if all(below[k] for k in hits):
                 return [j]
         return hits
+
+    def _short_named(self, label: str, text: str) -> set[int]:
+        """The nodes whose 简称 (short_name) folded is `text` folded (none for a label without 简称)."""
+        got = self.snap.labels[label].cat.get("short_name") if self.snap.n(label) else None
+        if got is None:
+            return set()
+        codes, vocab = got
+        q = norm(text)
+        hits = [c for c, v in enumerate(vocab.tolist()) if norm(str(v)) == q]
+        return set(np.flatnonzero(np.isin(codes, hits)).tolist()) if hits else set()
 
     def _tagged(self, label: str, field: str, text: str | None) -> list[list[int]]:
         """The nodes whose list field (a chain's aliases, a segment's keywords) holds `text` exactly, as one step."""

@@ -50,3 +50,41 @@ def test_a_name_given_in_a_request_body_answers_422_naming_the_field_with_the_su
     with pytest.raises(AmbiguousName) as a:
         resolver(snap).park("绿色", param="subject")
     assert a.value.in_body().status == 422 and "江山绿色产业园" in a.value.in_body().detail
+
+
+@pytest.fixture
+def firms(sqlite_store):
+    from tests.factories import USCC_A, USCC_B, enterprise
+
+    objects, relations = tiny_graph()
+    objects = [o for o in objects if getattr(o, "key", None) not in (USCC_A, USCC_B)]
+    objects += [enterprise(key=USCC_A, name="中芯国际集成电路制造（上海）有限公司（合成）", short_name="示例中芯"),
+                enterprise(key=USCC_B, name="ＡＢＣ示例科技有限公司（合成）", short_name="示例同名"),
+                enterprise(key="91330800MA2TWIN22", name="另一示例企业（合成）", short_name="示例同名"),
+                enterprise(key="91330800MA2NAME33", name="示例中芯", short_name="示例别名")]
+    write_objects(sqlite_store, objects, [r for r in relations if USCC_A not in (r.src_key, r.dst_key)
+                                          and USCC_B not in (r.src_key, r.dst_key)])
+    return Snapshot.build(sqlite_store)
+
+
+def test_a_firm_by_its_short_name_a_lower_case_code_or_half_width_brackets(firms):
+    from tests.factories import USCC_A, USCC_B
+
+    r = resolver(firms)
+    for typed in ("91330100799655058b", " 91330100799655058B ", "中芯国际集成电路制造(上海)有限公司(合成)",
+                  "中芯国际集成电路制造（上海）有限公司（合成）"):
+        assert r.key("Enterprise", r.enterprise(typed)) == USCC_A, typed
+    assert r.key("Enterprise", r.enterprise("abc示例科技有限公司(合成)")) == USCC_B  # full-width letters, any case
+    assert r.key("Enterprise", r.enterprise("示例别名")) == "91330800MA2NAME33"
+
+
+def test_a_firms_own_name_wins_over_another_firms_short_name(firms):
+    r = resolver(firms)
+    assert r.key("Enterprise", r.enterprise("示例中芯")) == "91330800MA2NAME33"  # a name, before 简称
+
+
+def test_a_short_name_two_firms_share_is_ambiguous_and_lists_both(firms):
+    with pytest.raises(AmbiguousName) as e:
+        resolver(firms).enterprise("示例同名")
+    assert {"ＡＢＣ示例科技有限公司（合成）（9144030071526726XG）", "另一示例企业（合成）（91330800MA2TWIN22）"} \
+        <= set(e.value.candidates)
