@@ -109,7 +109,7 @@ def _build_label(store: GraphStore, lab: Label, skipped: list[tuple[str, str, st
     for f in cols.cat_f:
         la.cat[f] = _cat_column(cols.cat[f])
     for f in cols.list_f:
-        la.lists[f] = _list_column(cols.lists[f], n)
+        la.lists[f] = _list_column(cols.lists[f], n, counted=f in cols.counted)
     if n > 1 and not bool(np.all(la.keys[1:] > la.keys[:-1])):  # a backend that orders keys differently
         la = _take_rows(la, np.argsort(la.keys, kind="stable"))
     return la

@@ -3,6 +3,9 @@
 Per label: the sorted key array, names, numeric feature columns (float64, NaN = unknown), categorical columns (int32
 codes with a vocabulary, -1 = unknown) and list columns (multi-hot CSR with a vocabulary). Which fields are which
 follows from the pydantic models of graph/schema (`feature_fields`); long free text stays out of the snapshot.
+A list of dated records (a firm's financing rounds, branches … — `list[LogEntry]`, `counted_fields`) keeps how
+many times each entry is listed as the CSR value: two identical A轮 rounds are two rounds, where a tag listed twice
+is still one tag (value 1).
 Text arrays are fixed-width while that is cheap, object arrays otherwise (`_text_array`).
 """
 from __future__ import annotations
@@ -16,7 +19,7 @@ from typing import Any, Sequence
 import numpy as np
 import scipy.sparse as sp
 
-from graph.schema import MODELS, Label
+from graph.schema import MODELS, Label, LogEntry
 
 # Text fields kept out of the snapshot (long, free text); the recommender reads them from the store when fitting.
 # free text and logs: matching never compares them (the project library reads stage_history/tracking_log from the store)
@@ -48,11 +51,21 @@ def _kind(annotation: Any) -> str | None:
 
 def columns_fingerprint() -> str:
     """A short hash of which columns (label, field, kind) a snapshot holds under the current schema: a cached
-    snapshot saved under another schema (a field added since) is not loaded but rebuilt."""
+    snapshot saved under another schema (a field added since, a record list that now keeps counts) is not loaded
+    but rebuilt."""
     import hashlib
 
-    spec = sorted((lab.value, name, kind) for lab in Label for name, kind in feature_fields(lab).items())
+    spec = sorted((lab.value, name, "records" if name in counted_fields(lab) else kind)
+                  for lab in Label for name, kind in feature_fields(lab).items())
     return hashlib.sha256(repr(spec).encode()).hexdigest()[:16]
+
+
+def counted_fields(label: Label) -> frozenset[str]:
+    """The list fields of `label` that hold dated records (`list[LogEntry]`, e.g. a firm's financing rounds): their
+    list column counts repeated entries (an entry listed twice has value 2) instead of marking membership."""
+    return frozenset(name for name, f in MODELS[label].model_fields.items()
+                     if name not in _SKIP and typing.get_origin(f.annotation) is list
+                     and typing.get_args(f.annotation)[:1] == (LogEntry,))
 
 
 def feature_fields(label: Label) -> dict[str, str]:
@@ -143,6 +156,7 @@ class _Columns:
         self.num_f = [f for f, k in fields.items() if k == "num"]
         self.cat_f = [f for f, k in fields.items() if k == "cat"]
         self.list_f = [f for f, k in fields.items() if k == "list"]
+        self.counted = counted_fields(lab)
         self.fields = [*self.num_f, *self.cat_f, *self.list_f]
         self.names: list[str] = []
         self.num: dict[str, list[np.ndarray]] = {f: [] for f in self.num_f}
@@ -179,17 +193,23 @@ def _cat_column(values: list[Any]) -> tuple[np.ndarray, np.ndarray]:
     return np.asarray([pos.get(v, -1) for v in values], dtype=np.int32), _text_array(vocab)
 
 
-def _multi_hot(rows: np.ndarray, cols: np.ndarray, shape: tuple[int, int]) -> sp.csr_matrix:
-    m = sp.csr_matrix((np.ones(len(rows), np.float32), (rows, cols)), shape=shape)
+def _multi_hot(rows: np.ndarray, cols: np.ndarray, shape: tuple[int, int], *, counted: bool = False,
+               weights: np.ndarray | None = None) -> sp.csr_matrix:
+    """Rows × vocabulary. Membership (1) for a plain list — a value listed twice is still one membership; for a
+    record list (`counted`) the number of times the entry is listed (`weights`: what each (row, col) pair adds,
+    default 1)."""
+    data = np.ones(len(rows), np.float32) if weights is None else weights.astype(np.float32, copy=False)
+    m = sp.csr_matrix((data, (rows, cols)), shape=shape)
     m.sum_duplicates()
-    m.data[:] = 1  # a value listed twice is still one membership
+    if not counted:
+        m.data[:] = 1
     return m
 
 
-def _list_column(values: list[list[Any]], n: int) -> tuple[sp.csr_matrix, np.ndarray]:
+def _list_column(values: list[list[Any]], n: int, *, counted: bool = False) -> tuple[sp.csr_matrix, np.ndarray]:
     vocab = sorted({str(v) for vs in values for v in vs})
     pos = {v: i for i, v in enumerate(vocab)}
     lengths = np.fromiter((len(vs) for vs in values), dtype=np.int64, count=len(values))
     rows = np.repeat(np.arange(len(values), dtype=np.int64), lengths)
     cols = np.fromiter((pos[str(v)] for vs in values for v in vs), dtype=np.int64, count=int(lengths.sum()))
-    return _multi_hot(rows, cols, (n, len(vocab))), _text_array(vocab)
+    return _multi_hot(rows, cols, (n, len(vocab)), counted=counted), _text_array(vocab)

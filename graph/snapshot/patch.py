@@ -87,7 +87,8 @@ def _patch_label(lab: Label, la: LabelArrays, changed: dict[str, dict[str, Any] 
     for f, (codes, vocab) in la.cat.items():
         out.cat[f] = _patch_cat(carry(codes, np.int32, -1), vocab, rows, cols.cat.get(f, [None] * len(rows)))
     for f, (m, vocab) in la.lists.items():
-        out.lists[f] = _patch_lists(m, vocab, o2n, rewritten_old, rows, cols.lists.get(f, [[]] * len(rows)), n)
+        out.lists[f] = _patch_lists(m, vocab, o2n, rewritten_old, rows, cols.lists.get(f, [[]] * len(rows)), n,
+                                     counted=f in cols.counted)
     return out, o2n
 
 
@@ -109,7 +110,9 @@ def _patch_cat(codes: np.ndarray, vocab: np.ndarray, rows: np.ndarray, values: l
 
 
 def _patch_lists(m: sp.csr_matrix, vocab: np.ndarray, o2n: np.ndarray | None, rewritten_old: np.ndarray,
-                 rows: np.ndarray, values: list[list[Any]], n: int) -> tuple[sp.csr_matrix, np.ndarray]:
+                 rows: np.ndarray, values: list[list[Any]], n: int, *, counted: bool = False
+                 ) -> tuple[sp.csr_matrix, np.ndarray]:
+    """A list column with rows set to values (a record list keeps each old row's counts, see _multi_hot)."""
     old_vocab = vocab.tolist()
     merged = sorted(set(old_vocab) | {str(v) for vs in values for v in vs})
     at = {v: i for i, v in enumerate(merged)}
@@ -121,19 +124,20 @@ def _patch_lists(m: sp.csr_matrix, vocab: np.ndarray, o2n: np.ndarray | None, re
     if o2n is not None:
         drop |= o2n < 0
     keep = ~drop[r]
-    r, c = r[keep], c[keep]
+    r, c, w = r[keep], c[keep], m.data[keep]
     if o2n is not None:
         r = o2n[r]
     lengths = np.fromiter((len(vs) for vs in values), dtype=np.int64, count=len(values))
     r = np.concatenate([r, np.repeat(rows, lengths)])
     c = np.concatenate([c, np.fromiter((at[str(v)] for vs in values for v in vs), dtype=np.int64,
                                        count=int(lengths.sum()))])
+    w = np.concatenate([w, np.ones(int(lengths.sum()), dtype=np.float32)])
     used = np.bincount(c, minlength=len(merged)) > 0
     if not used.all():
         compact = np.cumsum(used) - 1
         c = compact[c]
         merged = [v for v, u in zip(merged, used) if u]
-    return _multi_hot(r, c, (n, len(merged))), _text_array(merged)
+    return _multi_hot(r, c, (n, len(merged)), counted=counted, weights=w), _text_array(merged)
 
 
 def _remap_csr(m: sp.csr_matrix, shape: tuple[int, int], src_map: np.ndarray | None,
