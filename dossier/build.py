@@ -3,8 +3,9 @@
 segments with evidence, products, suppliers and customers (which are local 链主), fund investors, its 招商
 projects and their stages, and the policies it may be eligible for.
 
-Read side: the snapshot, plus the free-text registration record the caller read from the store
-(dossier.commands.registration_record). Names, never codes, wherever a name exists.
+Read side: the snapshot, plus the free-text registration record and the projects' stage histories the caller read
+from the store (dossier.commands). Everything is as of the dossier's date: a project shows the stage it was in
+then (dossier.records). Names, never codes, wherever a name exists.
 """
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from chains.render.firm import local_mask, products, registration_rows, segment_
 from chains.render.profiles import _cols, _primary_segment, _rows
 from dossier.models import Dossier, Row, Section
 from dossier.policies import policy_section
-from dossier.records import firm_records
+from dossier.records import StageHistories, firm_records
 from dossier.signals import as_date, signals_for
 from graph.snapshot import Snapshot
 from kernel.clock import beijing_text
@@ -56,8 +57,8 @@ def _funds(snap: Snapshot, idx: ChainIndex, f: int, region_keys: set[str]) -> li
     return out
 
 
-def _projects(snap: Snapshot, idx: ChainIndex, key: str) -> list[Row]:
-    rec = firm_records(snap, key)
+def _projects(snap: Snapshot, idx: ChainIndex, key: str, day: dt.date, stages: StageHistories | None) -> list[Row]:
+    rec = firm_records(snap, key, day, stages)
     invest = snap.labels["Project"].num.get("total_investment_wan") if snap.n("Project") else None
     out = []
     for p in rec.projects:
@@ -70,8 +71,9 @@ def _projects(snap: Snapshot, idx: ChainIndex, key: str) -> list[Row]:
 
 
 def build_dossier(snap: Snapshot, key: str, record: Mapping[str, Any], *, region: str | None = None,
-                  as_of: dt.date | str | None = None) -> Dossier:
-    """The dossier of firm `key` (a key, name or 统一社会信用代码) for the officer's `region` as of a date."""
+                  as_of: dt.date | str | None = None, stages: StageHistories | None = None) -> Dossier:
+    """The dossier of firm `key` (a key, name or 统一社会信用代码) for the officer's `region` as of a date;
+    `stages`: its projects' stage histories (dossier.commands.stage_histories)."""
     idx = ChainIndex.of(snap)
     f = resolver(snap).enterprise(key)
     key = str(idx.firm_keys[f])
@@ -79,7 +81,7 @@ def build_dossier(snap: Snapshot, key: str, record: Mapping[str, Any], *, region
     region_name = str(idx.region_names[resolver(snap).region(region)]) if region else None
     region_keys = set(resolver(snap).region_keys_within(resolver(snap).region(region))) if region else set()
     local = local_mask(snap, region)
-    expansion, relocation = signals_for(snap, key, day, region=region)
+    expansion, relocation = signals_for(snap, key, day, region=region, stages=stages)
     made = products(snap, f)
     sup = snap.relation("SUPPLIES", "Enterprise", "Enterprise")
     segs = [Row({"环节": str(idx.seg_names[s]),
@@ -94,8 +96,8 @@ def build_dossier(snap: Snapshot, key: str, record: Mapping[str, Any], *, region
                 "暂无客户记录"),
         Section("funds", "投资基金", ["基金", "所在地", "本地"], _funds(snap, idx, f, region_keys), "暂无基金投资记录"),
         Section("projects", "招商项目（项目库）", ["项目", "阶段", "阶段日期", "拟落地", "总投资（万元）"],
-                _projects(snap, idx, key), "项目库中没有本企业的项目"),
-        policy_section(snap, key, str(idx.firm_names[f]), day),
+                _projects(snap, idx, key, day, stages), "项目库中没有本企业的项目"),
+        policy_section(snap, key, day),
     ]
     synthetic = bool(idx.firm_synthetic[f])
     return Dossier(key=key, name=str(idx.firm_names[f]), synthetic=synthetic, region=region, region_name=region_name,

@@ -32,16 +32,17 @@ def dossier_cmd(
     day = parse_date(as_of, "--as-of")
     with store_snapshot() as (store, snap):
         record_of = partial(commands.registration_record, store)
+        stages = {"stages_of": partial(commands.stage_histories, store)}
         try:
             if suffix == ".xlsx":
-                data, _ = service.dossier_xlsx(snap, firm, record_of, region=region, as_of=day)
+                data, _ = service.dossier_xlsx(snap, firm, record_of, region=region, as_of=day, **stages)
             elif suffix == ".pdf":
                 data, _ = service.dossier_pdf(snap, firm, record_of, region=region, as_of=day,
                                               target_settings=settings().targets.model_dump(),
                                               timeout=settings().render.png_timeout_s,
-                                              concurrency=settings().render.chromium_concurrency)
+                                              concurrency=settings().render.chromium_concurrency, **stages)
             else:
-                data = json.dumps(service.dossier_json(snap, firm, record_of, region=region, as_of=day),
+                data = json.dumps(service.dossier_json(snap, firm, record_of, region=region, as_of=day, **stages),
                                   ensure_ascii=False, indent=2).encode("utf-8")
         except LookupFailed as e:
             fail_lookup(e.message, e.candidates)

@@ -2,10 +2,13 @@
 signals with their evidence, registration facts, segments and products, why it is (not) a 招商目标 for the chosen
 region, suppliers and customers, funds, similar firms, its projects and the policies it may be eligible for — with
 print CSS, so the browser's 打印 (or the PDF export) gives clean A4 pages without the graph, navigation and forms.
-Everything escaped; names, never codes.
+The page is read for one 招商地区 as of one date: every download, every link to another firm's dossier (tables,
+graph, similar firms), the 政策计算器 link and the 招商地区 form carry both (`page_query`), so what the officer
+downloads or opens next is what the page showed. Everything escaped; names, never codes.
 """
 from __future__ import annotations
 
+import re
 from typing import Any, Mapping
 from urllib.parse import quote, urlencode
 
@@ -14,12 +17,15 @@ from chains.render.html import graph_parts
 from chains.render.profiles import enterprise_view
 from chains.render.shell import Parts
 from dossier.models import Dossier, Section, Signal
+from dossier.signals import points_text
 from graph.snapshot import Snapshot
 from kernel.pages import e
 from kernel.resolve import resolver
 
 API_PREFIX = "/api/v1"
-LINKED = {"suppliers": "/pages/enterprises/", "customers": "/pages/enterprises/", "projects": "/pages/pipeline/"}
+FIRM_PAGE = "/pages/enterprises/"
+LINKED = {"suppliers": FIRM_PAGE, "customers": FIRM_PAGE, "projects": "/pages/pipeline/"}
+_FIRM_HREF = re.compile(r"href='(/pages/enterprises/[^'?#]+)'")
 
 CSS = """
 .ds-signals { display: grid; grid-template-columns: repeat(auto-fit, minmax(380px, 1fr)); gap: 12px 20px; }
@@ -47,9 +53,37 @@ CSS = """
 """
 
 
+def page_query(d: Dossier) -> str:
+    """The query that reads a dossier page the same way: its 招商地区 (as given) and its date."""
+    return urlencode({**({"region": d.region} if d.region else {}), "as_of": d.as_of.isoformat()})
+
+
+def _carried(href: str | None, query: str) -> str | None:
+    """A link to a firm's dossier page, with the page's region and date; other links unchanged."""
+    return f"{href}?{query}" if href and href.startswith(FIRM_PAGE) and "?" not in href else href
+
+
+def _carry_view(view: Any, query: str) -> None:
+    """The graph's panel links (the firm, its partners, grouped firms) read the same region and date."""
+    for d in view.details.values():
+        d["href"] = _carried(d.get("href"), query)
+        for s in d.get("sections") or []:
+            for it in s.get("items") or []:
+                if isinstance(it, dict):
+                    it["href"] = _carried(it.get("href"), query)
+
+
+def _total_note(sig: Signal) -> str:
+    """When the points shown do not add up to a whole number: how the score is rounded from them."""
+    total = round(sum(sig.components.values()), 1)
+    if sig.score is None or total == sig.score:
+        return ""
+    return f"<p class='ds-miss'>各项合计 {points_text(total)} 分，四舍五入为 {sig.score} 分</p>"
+
+
 def _signal_html(sig: Signal) -> str:
     number = "—" if sig.score is None else str(sig.score)
-    items = "".join(f"<li>{e(ev.text)} <span class='ds-pts'>+{ev.points:g} 分 · {e(ev.component)}</span></li>"
+    items = "".join(f"<li>{e(ev.text)} <span class='ds-pts'>+{points_text(ev.points)} 分 · {e(ev.component)}</span></li>"
                     for ev in sig.evidence)
     body = f"<ol class='ds-evidence'>{items}</ol>" if items else (
         "" if sig.score is None else "<p class='cm-hint'>近两年的记录中没有计分的事实。</p>")
@@ -59,7 +93,7 @@ def _signal_html(sig: Signal) -> str:
     return (f"<div class='ds-signal' id='ds-{sig.kind}' data-score='{'' if sig.score is None else sig.score}'>"
             f"<h3>{e(sig.title)}</h3><p><span class='ds-score'>{e(number)}</span>"
             f"<span class='ds-level l{e(sig.level)}'>{e(sig.level)}</span> "
-            f"<span class='cm-hint'>截至 {e(sig.as_of)}，0–100</span></p>{note}{body}{missing}</div>")
+            f"<span class='cm-hint'>截至 {e(sig.as_of)}，0–100</span></p>{note}{body}{_total_note(sig)}{missing}</div>")
 
 
 def signals_html(d: Dossier) -> str:
@@ -68,7 +102,8 @@ def signals_html(d: Dossier) -> str:
             "“数据不足”表示缺少全部输入，而不是 0 分。</p>")
 
 
-def section_html(s: Section) -> str:
+def section_html(s: Section, query: str = "") -> str:
+    """A section as a table; links to other firms' dossiers carry `query` (the page's region and date)."""
     link = f" <a class='cm-screen-only' href='{e(s.link[1])}'>{e(s.link[0])}</a>" if s.link else ""
     note = f"<p class='cm-hint'>{e(s.note)}{link}</p>" if s.note or link else ""
     if not s.rows:
@@ -81,7 +116,8 @@ def section_html(s: Section) -> str:
         for i, c in enumerate(s.columns):
             v = e(str(r.cells.get(c, "—")))
             if i == 0 and base and r.key:
-                v = f"<a href='{e(base + quote(r.key))}'>{v}</a>"
+                href = base + quote(r.key) + (f"?{query}" if query and base == FIRM_PAGE else "")
+                v = f"<a href='{e(href)}'>{v}</a>"
             cells.append(f"<td>{v}</td>")
         rows.append("<tr>" + "".join(cells) + "</tr>")
     return (f"<h2>{e(s.title)}</h2>{note}<table class='cm-table' id='cm-{s.id}'>"
@@ -96,6 +132,7 @@ def _why(snap: Snapshot, d: Dossier, settings: Mapping[str, Any] | None) -> str:
     rec = recommendation(snap, f, d.region, settings, local_mask(snap, d.region))
     form = (f"<form class='cm-inline' method='get' action='/pages/enterprises/{e(quote(d.key))}'>"
             f"<label>招商地区 <input name='region' value='{e(d.region_name or d.region or '')}' placeholder='如 衢州'></label>"
+            f"<input type='hidden' name='as_of' value='{e(d.as_of.isoformat())}'>"
             "<button type='submit'>查看推荐理由</button></form>")
     if rec is None:
         why = "<p class='cm-hint'>选择招商地区后，显示本企业是否是该地区的招商目标及推荐理由。</p>"
@@ -108,7 +145,8 @@ def _why(snap: Snapshot, d: Dossier, settings: Mapping[str, Any] | None) -> str:
 
 
 def dossier_links(d: Dossier) -> list[tuple[str, str]]:
-    q = ("?" + urlencode({"region": d.region})) if d.region else ""
+    """The downloads of exactly what the page shows (its region and date)."""
+    q = "?" + page_query(d)
     k = quote(d.key)
     return [("尽调报告（Excel）", f"{API_PREFIX}/enterprises/{k}/dossier.xlsx{q}"),
             ("尽调报告（PDF）", f"{API_PREFIX}/enterprises/{k}/dossier.pdf{q}"),
@@ -121,15 +159,18 @@ def dossier_parts(snap: Snapshot, d: Dossier, *, max_nodes: int, target_settings
     tables below."""
     view = enterprise_view(snap, d.key, max_nodes=max_nodes, link_base="")
     view.title = f"企业尽调 · {d.name}"
+    query = page_query(d)
+    _carry_view(view, query)
     facts = "".join(f"<tr><th>{e(k)}</th><td>{e(v)}</td></tr>" for k, v in d.identity)
     printed = (f"<p class='cm-print-only'>企业尽调报告 · {e(d.name)} · 数据截至 {e(d.as_of.isoformat())}"
                + (f" · 招商地区 {e(d.region_name)}" if d.region_name else "") + f" · 生成于 {e(d.generated)}"
                + (" · 合成示例企业，仅供演示" if d.synthetic else "") + "</p>")
-    sec = {s.id: section_html(s) for s in d.sections}
+    sec = {s.id: section_html(s, query) for s in d.sections}
     lead = (f"<style>{CSS}</style>{printed}{signals_html(d)}"
             f"<div class='cm-cols'><div><h2>登记信息</h2><table class='cm-facts' id='cm-facts'>{facts}</table></div>"
             f"<div>{_why(snap, d, target_settings)}{sec['products']}{sec['segs']}</div></div>")
-    similar = similar_rows(snap, d.key, d.region, target_settings)
+    similar = _FIRM_HREF.sub(lambda m: f"href='{m.group(1)}?{e(query)}'",
+                             similar_rows(snap, d.key, d.region, target_settings))
     sim = (f"<table class='cm-table' id='cm-similar'><tr><th>企业</th><th>所在地</th><th>相似度</th><th>相似之处</th></tr>"
            f"{similar}</table>" if similar else "<p class='cm-hint'>暂无相似企业</p>")
     body = (f"<div class='cm-cols'><div>{sec['suppliers']}</div><div>{sec['customers']}</div></div>"

@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import replace
 from functools import partial
 from typing import Annotated
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import HTMLResponse
@@ -26,8 +26,13 @@ def enterprise_page(snap: SnapshotDep, store: StoreDep, state: StateDep, ctx: Pa
                     region: Annotated[str | None, Query(max_length=128, description="招商地区（默认：示例城市）")] = None,
                     as_of: Annotated[dt.date | None, Query(description="数据截至日期（默认今天）")] = None,
                     max_nodes: Annotated[int, Query(ge=10, le=2000)] = 2000) -> HTMLResponse:
-    parts = service.page_parts(snap, key, partial(commands.registration_record, store),
-                               region=region or service.default_region(snap), as_of=as_of, max_nodes=max_nodes,
-                               target_settings=state.settings.targets.model_dump())
-    button = subscribe_button(ctx, "firm", key, f"/pages/enterprises/{quote(key)}")
+    region = region or service.default_region(snap)
+    firm = service.firm_key(snap, key)
+    parts = service.page_parts(snap, firm, partial(commands.registration_record, store),
+                               region=region, as_of=as_of, max_nodes=max_nodes,
+                               target_settings=state.settings.targets.model_dump(),
+                               stages_of=partial(commands.stage_histories, store))
+    query = urlencode({k: v for k, v in (("region", region), ("as_of", as_of and as_of.isoformat())) if v})
+    back = f"/pages/enterprises/{quote(firm)}" + (f"?{query}" if query else "")
+    button = subscribe_button(ctx, "firm", firm, back)
     return served(replace(parts, header=parts.header + button) if button else parts, ctx)

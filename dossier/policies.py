@@ -11,7 +11,7 @@ from dossier.models import Row, Section
 from graph.snapshot import Snapshot
 
 
-def policy_section(snap: Snapshot, key: str, name: str, as_of: dt.date) -> Section:
+def policy_section(snap: Snapshot, key: str, as_of: dt.date) -> Section:
     book = incentives.default_rules()
     facts = incentives.subject_facts(snap, enterprise=key)
     calc = incentives.calculate(book, facts, on=as_of, names=incentives.value_names(snap))
@@ -29,7 +29,7 @@ def policy_section(snap: Snapshot, key: str, name: str, as_of: dt.date) -> Secti
                              "金额": "—", "说明": f"走访时核实：{need}"}))
         elif r.status == "missing_facts":
             others += 1
-    link = "/pages/incentives?" + urlencode({"enterprise": name})
+    link = "/pages/incentives?" + urlencode({"enterprise": key, "on": as_of.isoformat()})  # as measured here
     note = (f"按政策计算器（规则版本 {book.version}，{as_of.isoformat()}）对图谱已有信息的测算"
             + (f"；另有 {others} 条本地政策缺少判断所需信息，可在政策计算器中补充后测算" if others else ""))
     return Section("policies", "可享政策（政策计算器）", ["政策条款", "文件", "条款", "判断", "金额", "说明"], rows,

@@ -1,14 +1,20 @@
 """What the analytic snapshot holds on one firm for 企业尽调: its dated records (the list fields of
 graph/schema/firm_history.py, decoded from the snapshot's list columns), its legacy expansion figures
-(近两年融资额, 近两年新设分支机构数, 营收增速), its projects with stage, dates and place, its customers that are
-链主, and the 地级市 ("home") that local / elsewhere is measured against. Read side: snapshot only.
+(近两年融资额, 近两年新设分支机构数, 营收增速), its projects with stage, dates and place as of a date, its customers
+that are 链主, and the 地级市 ("home") that local / elsewhere is measured against.
+
+A project's stage as of a date is the last transition of its stage history on or before that date; a project
+whose first transition is after it did not exist yet. The snapshot holds only the current stage and the date it was
+entered (stage_on): the stage histories come from the caller (dossier.commands.stage_histories reads them from the
+store); without them the current stage counts from its stage_on on. Read side: snapshot only.
 """
 from __future__ import annotations
 
+import datetime as dt
 import json
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Mapping, Sequence
 
 from chains import ChainIndex
 from graph.schema.firm_history import HISTORIES
@@ -17,14 +23,32 @@ from kernel.errors import Invalid, NotFound, UnknownName
 from kernel.resolve import resolver
 
 
+StageHistories = Mapping[str, Sequence[Mapping[str, Any]]]  # project key → its stage_history entries {on, to, …}
+
+
 @dataclass
 class Project:
     key: str
     name: str
-    stage: str | None
-    on: str | None  # the date the project last moved (stage_on), else its signing date
+    stage: str | None  # as of the date the records were read at
+    on: str | None  # the date the project entered that stage, else its signing date (if not later)
     region: int  # region index, -1 unknown
     park: str | None  # park name
+
+
+def stage_as_of(stage: str | None, stage_on: str | None, signed_on: str | None,
+                history: Sequence[Mapping[str, Any]] | None, day: dt.date) -> tuple[str | None, str | None] | None:
+    """(stage, date entered) of a project on `day`: the last transition on or before it — from the stage history
+    ({on, to} entries) and the current stage entered on stage_on — or None when every transition is after `day`
+    (the project did not exist yet). A project with no dated transition keeps its current stage, undated unless
+    it was signed by `day`."""
+    moves = [(str(h["on"])[:10], str(h["to"])) for h in history or () if h.get("on") and h.get("to")]
+    if stage and stage_on:
+        moves.append((stage_on[:10], stage))  # last on its date: the stage it is in now
+    if not moves:
+        return stage, signed_on if signed_on and signed_on[:10] <= day.isoformat() else None
+    past = [m for m in sorted(moves, key=lambda m: m[0]) if m[0] <= day.isoformat()]
+    return (past[-1][1], past[-1][0]) if past else None
 
 
 @dataclass
@@ -60,13 +84,15 @@ def _cat(snap: Snapshot, label: str, name: str, i: int) -> str | None:
 
 
 def history(snap: Snapshot, f: int, name: str) -> list[dict[str, Any]]:
-    """Firm f's entries of one history field, decoded, by date (or year)."""
+    """Firm f's entries of one history field, decoded, by date (or year). An entry recorded twice (two identical
+    A轮 rounds) is two entries: the snapshot's record columns keep the count (graph.snapshot.columns)."""
     lists = snap.labels["Enterprise"].lists
     if name not in lists:
         return []
     m, vocab = lists[name]
-    row = m.indices[m.indptr[f]:m.indptr[f + 1]]
-    out = [json.loads(str(vocab[j])) for j in row.tolist()]
+    lo, hi = m.indptr[f], m.indptr[f + 1]
+    out = [json.loads(str(vocab[j])) for j, times in zip(m.indices[lo:hi].tolist(), m.data[lo:hi].tolist())
+           for _ in range(max(1, int(round(times))))]
     return sorted(out, key=lambda e: (e.get("year", 0), e.get("on", "")))
 
 
@@ -89,7 +115,7 @@ def region_index(snap: Snapshot, text: str | None) -> int:
         return -1
 
 
-def _projects(snap: Snapshot, idx: ChainIndex, f: int) -> list[Project]:
+def _projects(snap: Snapshot, idx: ChainIndex, f: int, day: dt.date, stages: StageHistories | None) -> list[Project]:
     if not snap.n("Project"):
         return []
     proposes = snap.relation("PROPOSES", "Enterprise", "Project").tocsr()
@@ -105,14 +131,26 @@ def _projects(snap: Snapshot, idx: ChainIndex, f: int) -> list[Project]:
             park = str(idx.park_names[int(parks[0])])
             if r < 0:
                 r = int(idx.park_region[int(parks[0])])
-        out.append(Project(str(snap.keys("Project")[j]), str(snap.labels["Project"].names[j]),
-                           _cat(snap, "Project", "stage", j),
-                           _cat(snap, "Project", "stage_on", j) or _cat(snap, "Project", "signed_on", j), r, park))
+        key = str(snap.keys("Project")[j])
+        at = stage_as_of(_cat(snap, "Project", "stage", j), _cat(snap, "Project", "stage_on", j),
+                         _cat(snap, "Project", "signed_on", j), (stages or {}).get(key), day)
+        if at is not None:
+            out.append(Project(key, str(snap.labels["Project"].names[j]), at[0], at[1], r, park))
     return out
 
 
-def firm_records(snap: Snapshot, key: str) -> FirmRecords:
-    """Everything the signals read about firm `key` (UnknownName when the snapshot has no such firm)."""
+def project_keys(snap: Snapshot, key: str) -> list[str]:
+    """The keys of the projects firm `key` proposes (whose stage histories a dossier as of a date needs)."""
+    f = snap.index_of("Enterprise", key) if snap.n("Enterprise") else -1
+    if f < 0 or not snap.n("Project"):
+        return []
+    proposes = snap.relation("PROPOSES", "Enterprise", "Project").tocsr()
+    return [str(k) for k in snap.keys("Project")[proposes.indices[proposes.indptr[f]:proposes.indptr[f + 1]]]]
+
+
+def firm_records(snap: Snapshot, key: str, day: dt.date, stages: StageHistories | None = None) -> FirmRecords:
+    """Everything the signals read about firm `key` as of `day` (UnknownName when the snapshot has no such firm);
+    `stages`: its projects' stage histories (see the module docstring)."""
     idx = ChainIndex.of(snap)
     f = snap.index_of("Enterprise", key) if idx.n_firms else -1
     if f < 0:
@@ -124,7 +162,7 @@ def firm_records(snap: Snapshot, key: str) -> FirmRecords:
         histories={name: history(snap, f, name) for name in HISTORIES},
         scalars={name: _num(snap, "Enterprise", name, f)
                  for name in ("recent_financing_wan", "new_branches", "capacity_growth", "employees")},
-        projects=_projects(snap, idx, f))
+        projects=_projects(snap, idx, f, day, stages))
     sup = snap.relation("SUPPLIES", "Enterprise", "Enterprise").tocsr()
     customers = sup.indices[sup.indptr[f]:sup.indptr[f + 1]].tolist()
     rec.n_customers = len(customers)

@@ -29,7 +29,8 @@ ERRORS = {404: {"description": "企业或地区不存在"}, 422: {"description":
             responses=ERRORS)
 def dossier_json(snap: SnapshotDep, store: StoreDep, key: KeyPath, region: RegionQ = None,
                  as_of: AsOfQ = None) -> dict[str, Any]:
-    return service.dossier_json(snap, key, partial(commands.registration_record, store), region=region, as_of=as_of)
+    return service.dossier_json(snap, key, partial(commands.registration_record, store), region=region, as_of=as_of,
+                                stages_of=partial(commands.stage_histories, store))
 
 
 @router.get("/enterprises/{key}/dossier.xlsx", summary="企业尽调报告（Excel）",
@@ -37,7 +38,7 @@ def dossier_json(snap: SnapshotDep, store: StoreDep, key: KeyPath, region: Regio
 def dossier_xlsx(snap: SnapshotDep, store: StoreDep, key: KeyPath, region: RegionQ = None,
                  as_of: AsOfQ = None) -> Response:
     data, name = service.dossier_xlsx(snap, key, partial(commands.registration_record, store), region=region,
-                                      as_of=as_of)
+                                      as_of=as_of, stages_of=partial(commands.stage_histories, store))
     return Response(data, media_type=XLSX, headers=attachment(name))
 
 
@@ -50,5 +51,6 @@ def dossier_pdf(snap: SnapshotDep, store: StoreDep, state: StateDep, key: KeyPat
     data, name = service.dossier_pdf(snap, key, partial(commands.registration_record, store), region=region,
                                      as_of=as_of, target_settings=state.settings.targets.model_dump(),
                                      timeout=state.settings.render.png_timeout_s,
-                                     concurrency=state.settings.render.chromium_concurrency)
+                                     concurrency=state.settings.render.chromium_concurrency,
+                                     stages_of=partial(commands.stage_histories, store))
     return Response(data, media_type="application/pdf", headers=attachment(name))

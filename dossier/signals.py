@@ -12,17 +12,24 @@ listed at 0 points), new branches elsewhere (6 each), branches closed at home (8
 last two years: 4 points for a fall ≥ 5 %, 8 for ≥ 20 %, each; headcount down ≥ 15 %: 5; at most 25); and the
 share of its 链主 customers located elsewhere (15 × share).
 
+Only records of the two years before `as_of` score: a dated record counts when it lies within the 730 days up to
+and including `as_of`; a year's indicators are known only once the year has ended, so year Y counts when 31 Dec Y
+lies in that window (on 2025-01-02 the last two years are 2023 and 2024, never 2025). Points are kept to one
+decimal as they are shown, and the score is their sum rounded half up, so the evidence adds up to the number.
+
 A component without any input is listed in `missing`; when every component lacks input the score is None and the
-status 数据不足 — never a 0 that would read as "no expansion" or "no risk". Read side: snapshot only.
+status 数据不足 — never a 0 that would read as "no expansion" or "no risk". Read side: the snapshot, plus the
+projects' stage histories when the caller has them (dossier.records: a project's stage as of `as_of`).
 """
 from __future__ import annotations
 
 import datetime as dt
+import math
 from typing import Any
 
 from chains import ChainIndex
 from dossier.models import INSUFFICIENT, NOT_LOCAL, Evidence, Signal
-from dossier.records import FirmRecords, city_of, firm_records, region_index
+from dossier.records import FirmRecords, StageHistories, city_of, firm_records, region_index
 from graph.snapshot import Snapshot
 from kernel.clock import beijing_today
 from kernel.resolve import resolver
@@ -44,10 +51,31 @@ def as_date(as_of: dt.date | str | None) -> dt.date:
 
 
 def _recent(on: str | None, as_of: dt.date) -> bool:
+    """Is the record dated `on` within the two years up to and including `as_of`?"""
     if not on:
         return False
     d = dt.date.fromisoformat(on[:10])
     return as_of - dt.timedelta(days=WINDOW_DAYS) <= d <= as_of
+
+
+def _year_known(year: int, as_of: dt.date) -> bool:
+    """Are the figures of `year` known on `as_of` — has the year ended by then?"""
+    return dt.date(year, 12, 31) <= as_of
+
+
+def _year_recent(year: int, as_of: dt.date) -> bool:
+    """Did `year` end within the two years before `as_of` (its figures are recent and already known)?"""
+    return _recent(dt.date(year, 12, 31).isoformat(), as_of)
+
+
+def points_text(x: float) -> str:
+    """Points as shown everywhere: one decimal at most (7.5, 0.1), whole points without one (8)."""
+    return f"{round(x, 1):g}"
+
+
+def _score(total: float) -> int:
+    """The 0–100 score of the points shown: their sum (one decimal) rounded half up, at most 100."""
+    return min(100, int(math.floor(round(total, 1) + 0.5)))
 
 
 def _wan(x: float) -> str:
@@ -64,21 +92,23 @@ class _Tally:
         self.known: set[str] = set()
 
     def add(self, component: str, points: float, text: str, on: str | None = None) -> None:
-        room = self.caps[component] - self.points[component]
+        """One evidence item: its points to one decimal (as shown), cut to what is left under the cap."""
+        points = round(points, 1)
+        room = round(self.caps[component] - self.points[component], 1)
         got = max(0.0, min(points, room))
-        self.points[component] += got
-        note = "" if got == points else f"（本项已达上限 {self.caps[component]:g} 分，计 {got:g} 分）"
-        self.evidence.append(Evidence(component, text + note, round(got, 1), on))
+        self.points[component] = round(self.points[component] + got, 1)
+        note = "" if got == points else f"（本项已达上限 {points_text(self.caps[component])} 分，计 {points_text(got)} 分）"
+        self.evidence.append(Evidence(component, text + note, got, on))
 
     def signal(self, kind: str, title: str, as_of: dt.date, levels: tuple[tuple[int, str], ...],
                missing_names: dict[str, str]) -> Signal:
         missing = [missing_names[c] for c in self.caps if c not in self.known]
         if not self.known:
             return Signal(kind, title, as_of.isoformat(), None, INSUFFICIENT, INSUFFICIENT, [], missing)
-        score = int(round(min(100.0, sum(self.points.values()))))
+        score = _score(sum(self.points.values()))
         level = next(name for lo, name in levels if score >= lo)
         return Signal(kind, title, as_of.isoformat(), score, level, "ok", self.evidence, missing,
-                      {c: round(p, 1) for c, p in self.points.items()})
+                      dict(self.points))
 
 
 # ------------------------------------------------------------------------------------------------ 扩张指数
@@ -139,9 +169,15 @@ def _new_branches(t: _Tally, rec: FirmRecords, as_of: dt.date, names: Any) -> No
             t.add("新设分支机构", 8 * n, f"近两年新设分支机构 {n:g} 家（汇总数，无明细）")
 
 
+def _counts(rec: FirmRecords, as_of: dt.date) -> list[dict[str, Any]]:
+    """The headcount entries with employees known by as_of (any age): the input of the headcount components."""
+    return [h for h in rec.histories["headcount_history"] if "employees" in h and h["on"] <= as_of.isoformat()]
+
+
 def _employee_points(rec: FirmRecords, as_of: dt.date) -> tuple[dict[str, Any], dict[str, Any]] | None:
-    """(earlier, latest) headcount entries with employees, at least 180 days apart, the latest by as_of."""
-    rows = [h for h in rec.histories["headcount_history"] if "employees" in h and h["on"] <= as_of.isoformat()]
+    """(earlier, latest) headcount entries with employees, at least 180 days apart, both in the two years up to
+    as_of."""
+    rows = [h for h in _counts(rec, as_of) if _recent(h["on"], as_of)]
     if len(rows) < 2:
         return None
     last = rows[-1]
@@ -205,9 +241,12 @@ def relocation(rec: FirmRecords, as_of: dt.date, idx: ChainIndex, names: Any, wh
 
 
 def _falling(t: _Tally, rec: FirmRecords, as_of: dt.date) -> None:
-    years = [y for y in rec.histories["yearly_indicators"] if y["year"] <= as_of.year]
-    if len(years) >= 2:
+    """The last two years ended within the window (a year counts once it has ended), and headcount."""
+    known = [y for y in rec.histories["yearly_indicators"] if _year_known(y["year"], as_of)]
+    if len(known) >= 2:
         t.known.add("经营指标下滑")
+    years = [y for y in known if _year_recent(y["year"], as_of)]
+    if len(years) >= 2:
         a, b = years[-2], years[-1]
         for field, title in (("revenue_wan", "营业收入"), ("tax_wan", "税收"), ("output_wan", "产值")):
             if a.get(field) and b.get(field) is not None:
@@ -216,9 +255,10 @@ def _falling(t: _Tally, rec: FirmRecords, as_of: dt.date) -> None:
                     t.add("经营指标下滑", 8 if fall >= FALL_BIG else 4,
                           f"{b['year']} 年{title} {_wan(b[field])}，较 {a['year']} 年（{_wan(a[field])}）下降 {fall:.0%}",
                           str(b["year"]))
+    if len(_counts(rec, as_of)) >= 2:
+        t.known.add("经营指标下滑")
     pair = _employee_points(rec, as_of)
     if pair:
-        t.known.add("经营指标下滑")
         a, b = pair
         fall = (a["employees"] - b["employees"]) / a["employees"] if a["employees"] else 0.0
         if fall >= HEADCOUNT_FALL:
@@ -240,14 +280,16 @@ def _leaders_elsewhere(t: _Tally, rec: FirmRecords, idx: ChainIndex, home: int, 
 
 # ------------------------------------------------------------------------------------------------ entry point
 def signals_for(snap: Snapshot, key: str, as_of: dt.date | str | None = None, *,
-                region: str | None = None) -> tuple[Signal, Signal]:
+                region: str | None = None, stages: StageHistories | None = None) -> tuple[Signal, Signal]:
     """(扩张指数, 外迁预警) of firm `key` as of a date (default today, 北京时间). `region`: the officer's 招商地区; a
     firm outside it gets 外迁预警 不适用 (its moving away is not this region's loss), a firm whose registered place
-    the data does not hold 数据不足. Each Signal has `.score`
+    the data does not hold 数据不足. `stages`: the firm's projects' stage histories (project key → entries, see
+    dossier.records), so a past `as_of` reads each project's stage on that day; without them the current stage
+    counts from the day it was entered. Each Signal has `.score`
     (0–100, or None when the data is insufficient or the signal does not apply) and its evidence."""
     day = as_date(as_of)
     idx = ChainIndex.of(snap)
-    rec = firm_records(snap, key)
+    rec = firm_records(snap, key, day, stages)
 
     def where(text: str | None) -> int:
         return region_index(snap, text)
