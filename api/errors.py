@@ -87,7 +87,7 @@ def install(app: FastAPI) -> None:
         return problem(exc.status_code, detail, request=request, headers=headers)
 
     @app.exception_handler(RequestValidationError)
-    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _validation(request: Request, exc: RequestValidationError) -> Response:
         refused = _refused_caller(request)  # who may not call the route hears that first, not what was wrong
         if refused is not None:
             return refused
@@ -97,6 +97,8 @@ def install(app: FastAPI) -> None:
             where = loc[0] if loc else None
             fld = ".".join(loc[1:]) or where
             errors.append({"field": fld, "in": where, "message": validation_message(e)})
+        if request.url.path.startswith("/pages"):  # a page answers with a page, the field named in Chinese
+            return _page_invalid(errors)
         first = errors[0] if errors else {"field": None, "message": "无效"}
         return problem(422, f"字段 {first['field']}: {first['message']}", errors=errors, request=request)
 
@@ -150,6 +152,26 @@ def _page_answer(request: Request, exc: ChainMatchError) -> Response:
         target = local_path(urlunsplit(("", "", back.path, back.query, ""))) if same_site else "/pages"
         return RedirectResponse(f"/pages/login?{urlencode({'next': target})}", status_code=303)
     return error_page(exc.status, exc.message, exc.candidates)
+
+
+# the parameters of the pages' links and forms, as the officer knows them
+PAGE_FIELDS = {"q": "检索词", "limit": "显示条数", "offset": "起始位置", "label": "类别", "as_of": "基准日期",
+               "today": "日期", "region": "地区", "chain": "产业链", "segment": "环节", "park": "园区", "parcel": "地块",
+               "key": "编号", "status": "状态", "area": "面积", "area_min": "最小面积", "area_max": "最大面积",
+               "invest": "投资额", "tax": "税收", "max_nodes": "图中节点数", "note": "备注", "reason": "原因",
+               "next_action": "下一步", "next_action_on": "下一步日期", "min_score": "最低得分", "kind": "类型",
+               "webhook_url": "推送地址", "ttl_hours": "有效小时数", "owner": "负责人", "download": "下载"}
+
+
+def _page_invalid(errors: list[dict[str, Any]]) -> Response:
+    """A page request whose parameters did not validate: the error page in the shell (422 kept), each parameter by
+    its Chinese name (the parameter as sent in brackets)."""
+    from kernel.pages import error_page
+
+    said = [f"{PAGE_FIELDS[f]}（{f}）" if (f := str(e.get("field") or "")) in PAGE_FIELDS else f"参数 {f or '?'}"
+            for e in errors]
+    lines = [f"{who}：{e['message']}" for who, e in zip(said, errors)] or ["请求参数无效"]
+    return error_page(422, "请求参数有误 — " + "；".join(lines))
 
 
 def _methods_for(request: Request) -> set[str]:

@@ -7,7 +7,7 @@ including those other routers add later:
   * 422 for any route with parameters or a body, 413 for any route with a body;
   * 401 and 403 for any route protected by an API key (it carries the APIKeyHeader security requirement);
   * 404 for any route with a path parameter (an unknown key); 400 for a body that cannot be decoded;
-  * pages (routes whose success is not JSON) may answer errors as an HTML page as well;
+  * pages (routes under /pages, and files whose success is not JSON) may answer errors as an HTML page as well;
   * 409 for writes (concurrent change, state conflicts), 503 for everything that reads the store.
 """
 from __future__ import annotations
@@ -76,7 +76,8 @@ def _complete_operation(path: str, method: str, op: dict[str, Any]) -> None:
     for code in wanted:
         responses.setdefault(str(code), {"description": _DESCRIPTIONS[code]})
     ok = responses.get("200", {}).get("content") or {"application/json": {}}
-    is_page = any(not t.endswith("json") for t in ok)  # HTML/XLSX/SVG: a person gets an HTML error page
+    # HTML/XLSX/SVG or anything under /pages (a form's redirect too): a person gets an HTML error page
+    is_page = path.startswith("/pages") or any(not t.endswith("json") for t in ok)
     for code, resp in responses.items():
         if code.isdigit() and int(code) >= 400:
             if not resp.get("description"):
@@ -84,7 +85,7 @@ def _complete_operation(path: str, method: str, op: dict[str, Any]) -> None:
             if int(code) == 503 and path == "/ready":
                 continue  # /ready answers its own JSON body when the store is down
             resp["content"] = problem_content()
-            if is_page:  # parameter errors are still problem+json; lookups answer an HTML error page
+            if is_page:  # /pages answer every error with the HTML error page; other files' parameter errors are problem+json
                 resp["content"]["text/html"] = {"schema": {"type": "string"}}
 
 

@@ -31,6 +31,17 @@ KeyPath = Annotated[str, Path(min_length=1, max_length=128)]
 Download = Annotated[bool, Query(description="作为附件下载")]
 MaxNodes = Annotated[int, Query(ge=10, le=MAX_NODES)]
 SearchLimits = Annotated[Any, Depends(limits_of)]
+PageRegion = Annotated[str | None, Query(max_length=128, description="行政区或园区；不填 = 本地（alerts.home_region）")]
+
+
+def page_region(snap: SnapshotDep, state: StateDep, region: PageRegion = None) -> str | None:
+    """The region a chain page is drawn for: the one asked for, else the officer's own (workbench.region_or_home);
+    None → the page sends the officer to the 工作台's region picker."""
+    return workbench.region_or_home(snap, region, state.settings.alerts.home_region)
+
+
+RegionOrHome = Annotated[str | None, Depends(page_region)]
+PICK_REGION = "请选择地区或园区，再查看产业链图谱与报告"
 
 
 @router.get("", response_class=HTMLResponse, summary="工作台：产业链图谱、报告、企业与园区画像")
@@ -54,8 +65,9 @@ def enterprise_lookup(snap: SnapshotDep, index: IndexDep, limits: SearchLimits,
         return redirect_with("/pages", "请输入企业名称、简称或统一社会信用代码", ok=False)
     out = search_all(index, snap, q=q.strip(), label="Enterprise", limit=5, limits=limits)
     exact = [h for h in out.hits if h.how == "完全一致"]
-    if len(exact) != 1 and len(out.hits) == 1 and out.hits[0].why != "错字容错":
-        exact = out.hits  # the one firm whose name or 简称 holds the text
+    named = [h for h in out.hits if h.why != "错字容错"]  # homophones and close spellings name nothing
+    if len(exact) != 1 and len(named) == 1:
+        exact = named  # the one firm whose name or 简称 holds the text
     if len(exact) == 1:
         return RedirectResponse(f"/pages/enterprises/{quote(exact[0].key)}", status_code=303)
     listing = "/pages/search?" + urlencode({"q": q.strip(), "label": "Enterprise"})
@@ -65,15 +77,20 @@ def enterprise_lookup(snap: SnapshotDep, index: IndexDep, limits: SearchLimits,
 
 
 @router.get("/chains/{chain}/map", response_class=HTMLResponse, summary="产业链图谱（交互式页面）")
-def chain_map_page(snap: SnapshotDep, state: StateDep, ctx: PageCtxDep, chain: ChainPath, region: RegionQuery,
-                   config: ConfigDep) -> HTMLResponse:
-    return served(workbench.map_page(snap, chain=chain, region=region, config=config,
+def chain_map_page(snap: SnapshotDep, state: StateDep, ctx: PageCtxDep, chain: ChainPath, region: RegionOrHome,
+                   config: ConfigDep, segment: Annotated[str | None, Query(max_length=128, description="选中的环节 key")] = None
+                   ) -> Response:
+    if region is None:
+        return redirect_with("/pages", PICK_REGION, ok=False)
+    return served(workbench.map_page(snap, chain=chain, region=region, config=config, segment=segment,
                                      target_settings=state.settings.targets.model_dump()), ctx)
 
 
 @router.get("/chains/{chain}/report", response_class=HTMLResponse, summary="内部招商报告（强弱项与空白诊断）")
-def chain_report_page(snap: SnapshotDep, state: StateDep, ctx: PageCtxDep, chain: ChainPath, region: RegionQuery,
-                      config: ConfigDep, download: Download = False) -> HTMLResponse:
+def chain_report_page(snap: SnapshotDep, state: StateDep, ctx: PageCtxDep, chain: ChainPath, region: RegionOrHome,
+                      config: ConfigDep, download: Download = False) -> Response:
+    if region is None:
+        return redirect_with("/pages", PICK_REGION, ok=False)
     parts, stem = workbench.report_page(snap, chain=chain, region=region, config=config,
                                         target_settings=state.settings.targets.model_dump())
     if download:
@@ -82,8 +99,10 @@ def chain_report_page(snap: SnapshotDep, state: StateDep, ctx: PageCtxDep, chain
 
 
 @router.get("/chains/{chain}/investor", response_class=HTMLResponse, summary="投资推介（面向投资方的推介会材料）")
-def chain_investor_page(snap: SnapshotDep, ctx: PageCtxDep, chain: ChainPath, region: RegionQuery, config: ConfigDep,
-                        download: Download = False) -> HTMLResponse:
+def chain_investor_page(snap: SnapshotDep, ctx: PageCtxDep, chain: ChainPath, region: RegionOrHome, config: ConfigDep,
+                        download: Download = False) -> Response:
+    if region is None:
+        return redirect_with("/pages", PICK_REGION, ok=False)
     parts, stem = workbench.investor_page(snap, chain=chain, region=region, config=config)
     if download:
         return HTMLResponse(offline_document(parts), headers=attachment(f"{stem}-investor.html"))

@@ -26,7 +26,8 @@ def search_cmd(
         index = index_for(store, snap, s.snapshot_dir, max_changes=s.search.max_changes)
         try:
             out = search(index, snap, q=q, label=label, limit=limit,
-                         limits=Limits(candidates=s.search.candidates, fuzzy=s.search.fuzzy_candidates))
+                         limits=Limits(candidates=s.search.candidates, fuzzy=s.search.fuzzy_candidates),
+                         home_region=s.alerts.home_region)
         except ChainMatchError as e:
             fail(e.detail)
     if not out.hits:

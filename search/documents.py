@@ -6,7 +6,8 @@ without a change here: the name; 简称 / aliases / keywords (`ALT_FIELDS`, text
 codes — the key (统一社会信用代码 for firms keyed by it, the stock code for datasets keyed by that, GB/T 2260 for
 regions) and `CODE_FIELDS` when the snapshot carries them; the 字号 core (search.text.core); the pinyin and the
 pinyin initials of the name and of the core. `boost` orders equal matches: a firm that is a 链主 (LEADS) or sits in
-one of the parks (LOCATED_IN a park) comes before one that is neither.
+one of the parks (LOCATED_IN a park) comes before one that is neither; a province or city before a county of the same
+name (衡阳市 before 衡阳县).
 """
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ KIND_CN = {lab: LABEL_CN[Label(lab)] for lab in LABELS}  # 企业, 产品 …: e
 ALT_FIELDS = ("short_name", "short_names", "abbreviation", "aliases", "keywords", "former_names")
 CODE_FIELDS = ("stock_code", "uscc", "doc_no")
 BOOST_LEADER, BOOST_PARK = 2.0, 1.0
+REGION_LEVEL_BOOST = {"province": 0.3, "city": 0.2, "county": 0.1}  # below any firm's boost; regions among themselves
 
 
 @dataclass(frozen=True)
@@ -35,8 +37,8 @@ class Doc:
     names: str  # the normalised name, then each 简称 / alias / keyword (SEP-separated)
     codes: str  # key and codes, normalised (SEP-separated)
     core: str  # the 字号 core of the name
-    py: str  # full pinyin of the name (without its suffix) and of the core (SEP-separated)
-    ini: str  # their initials (SEP-separated)
+    py: str  # full pinyin of the name (without its suffix), of the core, then of each 简称 (SEP-separated, by position)
+    ini: str  # their initials (the same positions)
     boost: float
 
     @property
@@ -62,8 +64,13 @@ def _readers(snap: Snapshot, label: str, fields: Sequence[str]) -> list[Callable
 
 
 def boosts(snap: Snapshot, label: str) -> np.ndarray:
-    """Per row of `label`: BOOST_LEADER for a 链主, plus BOOST_PARK for a firm located in a park (0 otherwise)."""
+    """Per row of `label`: BOOST_LEADER for a 链主, plus BOOST_PARK for a firm located in a park; for a 行政区 its level
+    (REGION_LEVEL_BOOST: 衡阳市 before 衡阳县, both 衡阳); 0 otherwise."""
     n = snap.n(label)
+    if label == "Region" and n and "level" in snap.labels[label].cat:
+        codes, vocab = snap.labels[label].cat["level"]
+        by_code = np.array([REGION_LEVEL_BOOST.get(str(v), 0.0) for v in vocab] + [0.0])
+        return by_code[np.asarray(codes)]  # code -1 (no level) reads the trailing 0
     if label != "Enterprise" or n == 0:
         return np.zeros(n)
     leads = np.asarray(snap.relation("LEADS", "Enterprise", "IndustryChain").getnnz(axis=1)) > 0
@@ -98,10 +105,12 @@ class DocMaker:
         c = core(n, label, self.prefixes)
         alt_norm = [a for a in dict.fromkeys(normalize(x) for x in alts) if a and a != n]
         plain = core(n, label)  # the name without its suffix, the place kept (衢州巨化 → quzhoujuhua)
-        forms = [pinyin_forms(t) for t in dict.fromkeys([plain, c, *alt_norm]) if t]
+        # by position (search.ranking.NAME_FORMS): the name's and the 字号's forms, then each 简称's — kept even when
+        # two are the same, so that a 简称 is never taken for the name
+        forms = [pinyin_forms(t) for t in (plain, c, *alt_norm)]
         code_norm = list(dict.fromkeys(x for x in (normalize(key), *map(normalize, codes)) if x))
         return Doc(label, key, name, SEP.join([n, *alt_norm]), SEP.join(code_norm), c,
-                   SEP.join(dict.fromkeys(f[0] for f in forms)), SEP.join(dict.fromkeys(f[1] for f in forms)), boost)
+                   SEP.join(f[0] for f in forms), SEP.join(f[1] for f in forms), boost)
 
     def all(self) -> Iterator[Doc]:
         for label in LABELS:

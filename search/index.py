@@ -21,7 +21,7 @@ from graph.snapshot import Snapshot
 from search.documents import LABELS, Doc, DocMaker
 from search.text import SEP
 
-FORMAT = "4"  # 4: initials of names with a Latin part corrected (long隆基 → longlj); older files are rebuilt
+FORMAT = "5"  # 5: py / ini by position (name, 字号, then 简称s); text without tone marks and invisible characters
 _SCHEMA = """
 CREATE TABLE meta(k TEXT PRIMARY KEY, v TEXT NOT NULL);
 CREATE TABLE doc(id INTEGER PRIMARY KEY, label TEXT NOT NULL, key TEXT NOT NULL, name TEXT NOT NULL,

@@ -63,9 +63,21 @@ def context_of(snap: Snapshot, label: str, key: str) -> str | None:
     return text or None
 
 
-def url_of(snap: Snapshot, label: str, key: str) -> str:
-    """The workbench page of a hit: 企业画像, 园区画像, the parcel in 土地超市, the project in 项目库, the chain map (a
-    segment: its chain's map), a region's 招商目标, a fund's 以投促引 list, 政策计算器; a product: the firm that makes most of it."""
+def chain_url(snap: Snapshot, chain: str, home_region: str | None, segment: str | None = None) -> str:
+    """The chain map of the officer's own region (`home_region`, when the data has it; else the page picks the
+    region itself), a segment selected in it."""
+    params = {}
+    if home_region and snap.n("Region") and snap.index_of("Region", home_region) >= 0:
+        params["region"] = home_region
+    if segment:
+        params["segment"] = segment
+    return f"/pages/chains/{quote(chain, safe='')}/map" + (f"?{urlencode(params)}" if params else "")
+
+
+def url_of(snap: Snapshot, label: str, key: str, home_region: str | None = None) -> str:
+    """The workbench page of a hit: 企业画像, 园区画像, the parcel in 土地超市, the project in 项目库, the chain map of
+    `home_region` (the officer's city, settings alerts.home_region; a segment: its chain's map with the segment
+    selected), a region's 招商目标, a fund's 以投促引 list, 政策计算器; a product: the firm that makes most of it."""
     k = quote(key, safe="")
     if label == "Enterprise":
         return f"/pages/enterprises/{k}"
@@ -76,10 +88,10 @@ def url_of(snap: Snapshot, label: str, key: str) -> str:
     if label == "Project":
         return f"/pages/pipeline/{k}"
     if label == "IndustryChain":
-        return f"/pages/chains/{k}/map"
+        return chain_url(snap, key, home_region)
     if label == "Segment":
         chain = _ref(snap, label, key, "chain")
-        return f"/pages/chains/{quote(chain, safe='')}/map" if chain else "/pages"
+        return chain_url(snap, chain, home_region, key) if chain else "/pages"
     if label == "Region":
         return "/pages/targets?" + urlencode({"region": key})
     if label == "Fund":

@@ -39,8 +39,16 @@ def limits_of(state: StateDep) -> Limits:
     return Limits(candidates=s.candidates, fuzzy=s.fuzzy_candidates)
 
 
+def home_region_of(state: StateDep) -> str:
+    """The officer's own region (settings alerts.home_region): the region a chain or segment hit opens its map for."""
+    return state.settings.alerts.home_region
+
+
+HomeRegionDep = Annotated[str, Depends(home_region_of)]
+
+
 @router.get("/search", response_model=SearchResult, summary="信息检索：一个检索框查企业、园区、地块、项目、基金、产业链、环节、行政区、产品、政策",
             responses={503: {"description": "检索索引正在首次建立（服务刚启动、数据量大时需几分钟），见 Retry-After"}})
-def search_route(index: IndexDep, snap: SnapshotDep, limits: Annotated[Limits, Depends(limits_of)], q: QText,
-                 label: QLabel = None, limit: QLimit = 20) -> SearchResult:
-    return search(index, snap, q=q, label=label, limit=limit, limits=limits)
+def search_route(index: IndexDep, snap: SnapshotDep, limits: Annotated[Limits, Depends(limits_of)],
+                 home: HomeRegionDep, q: QText, label: QLabel = None, limit: QLimit = 20) -> SearchResult:
+    return search(index, snap, q=q, label=label, limit=limit, limits=limits, home_region=home)

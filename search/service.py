@@ -59,29 +59,38 @@ def check_query(q: str | None) -> str:
 
 
 def named_candidates(index: SearchIndex, query: Query, labels: Sequence[str], limits: Limits) -> list[int]:
-    """Doc ids with a name, 简称, code, pinyin or initials equal to the text or starting with it."""
-    t, cap = query.text, limits.candidates
-    return (index.term_ids(t, prefix=False, labels=labels, limit=cap)
-            + index.term_ids(t, prefix=True, labels=labels, limit=cap))
+    """Doc ids with a name, 简称, code, pinyin or initials equal to the text or starting with it (the text as typed,
+    then its cores: 巨化集团 → 巨化)."""
+    cap = limits.candidates
+    return [i for f in query.forms for prefix in (False, True)
+            for i in index.term_ids(f.text, prefix=prefix, labels=labels, limit=cap)]
 
 
 def substring_candidates(index: SearchIndex, query: Query, labels: Sequence[str], limits: Limits) -> list[int]:
-    """Doc ids holding the text inside a name, 简称, code or pinyin (trigrams; two characters through `bi`)."""
-    t, cap = query.text, limits.candidates
-    body = core(t, "Enterprise")  # 有限公司 & co. are in most names: a phrase holding them would read every doc
-    if len(body) >= 3:
-        return index.match_ids("tri", quote(body), labels=labels, limit=cap)
-    if len(t) == 2 and not query.latin:
-        return index.match_ids("bi", quote(t), labels=labels, limit=cap)
-    return []
+    """Doc ids holding the text inside a name, 简称, code or pinyin (trigrams; two characters through `bi`) — the
+    text as typed and its cores alike (中芯公司 is looked up as 中芯 would be)."""
+    ids: list[int] = []
+    # 有限公司 & co. are in most names: a phrase holding them would read every doc (a two-character text is kept:
+    # 电厂 is not 电)
+    bodies = [core(f.text, "Enterprise") for f in query.forms] + [f.text for f in query.forms if len(f.text) == 2]
+    for body in dict.fromkeys(bodies):
+        if len(body) >= 3:
+            ids += index.match_ids("tri", quote(body), labels=labels, limit=limits.candidates)
+        elif len(body) == 2 and not body.isascii():
+            ids += index.match_ids("bi", quote(body), labels=labels, limit=limits.candidates)
+    return ids
 
 
 def near_candidates(index: SearchIndex, query: Query, labels: Sequence[str], limits: Limits) -> list[int]:
     """Doc ids for a mistyped Chinese query: the same pinyin (a homophone picked in a pinyin input method), then
-    the docs sharing the most trigrams with it (bm25 over an OR of the query's trigrams)."""
+    the docs sharing the most trigrams with it (bm25 over an OR of the query's trigrams) — for the text as typed and
+    its cores."""
     if query.latin or not limits.fuzzy:
         return []
-    ids = index.term_ids(query.pinyin, prefix=True, labels=labels, limit=limits.fuzzy) if query.pinyin else []
+    ids: list[int] = []
+    for f in query.forms:
+        if f.pinyin:
+            ids += index.term_ids(f.pinyin, prefix=True, labels=labels, limit=limits.fuzzy)
     body = core(query.text, "Enterprise")
     if len(body) >= 3:
         grams = " OR ".join(dict.fromkeys(quote(body[i:i + 3]) for i in range(len(body) - 2)))
@@ -100,8 +109,9 @@ def _judged(index: SearchIndex, query: Query, ids: list[int], seen: set[int]) ->
 
 
 def search(index: SearchIndex, snap: Snapshot, *, q: str | None, label: str | None = None, limit: int = 20,
-           limits: Limits = Limits()) -> SearchResult:
-    """The ranked hits for `q` (only of kind `label` when given), at most `limit` of them."""
+           limits: Limits = Limits(), home_region: str | None = None) -> SearchResult:
+    """The ranked hits for `q` (only of kind `label` when given), at most `limit` of them; chains and segments link
+    to their map for `home_region` (the officer's own region, settings alerts.home_region)."""
     text = check_query(q)
     lab = parse_label(label)
     if not 1 <= limit <= MAX_LIMIT:
@@ -120,7 +130,7 @@ def search(index: SearchIndex, snap: Snapshot, *, q: str | None, label: str | No
         by_label[row["label"]] = by_label.get(row["label"], 0) + 1
     hits = [SearchHit(label=row["label"], label_name=LABEL_CN[Label(row["label"])], key=row["key"], name=row["name"],
                       why=v.why, how=v.how, context=context_of(snap, row["label"], row["key"]),
-                      leader=row["boost"] >= BOOST_LEADER, url=url_of(snap, row["label"], row["key"]))
+                      leader=row["boost"] >= BOOST_LEADER, url=url_of(snap, row["label"], row["key"], home_region))
             for *_, v, row in judged[:limit]]
     state = index.state()
     return SearchResult(query=q or "", label=lab, total=len(judged), by_label=by_label, hits=hits,

@@ -9,6 +9,7 @@ dictionary: 重庆 → chongqing, 长安 → chang'an).
 from __future__ import annotations
 
 import re
+import sys
 import unicodedata
 from functools import lru_cache
 from typing import Iterable
@@ -31,10 +32,33 @@ SUFFIXES = {"Enterprise": _ORG_SUFFIX, "Fund": _FUND_SUFFIX, "Park": PARK_SUFFIX
             "Region": REGION_SUFFIX, "Project": _PROJECT_SUFFIX}
 
 
+# Format characters (Unicode category Cf: zero-width space and joiners, BOM, soft hyphen, bidi marks) are invisible
+# and arrive with text pasted from web pages and chat messages: they are no part of a name.
+_INVISIBLE = dict.fromkeys(c for c in range(sys.maxunicode + 1) if unicodedata.category(chr(c)) == "Cf")
+# Latin letters with accents or tone marks, or the marks themselves (hé fēng, lǜ): pinyin typed with its tones
+_MARKED_LATIN = re.compile(r"[\u00c0-\u024f\u1e00-\u1eff\u0300-\u036f]")
+
+
 def normalize(text: str | None) -> str:
-    """Text as names are compared: NFKC (full-width letters, digits and brackets become ASCII), lower case, no
-    blanks."""
-    return _SPACE.sub("", unicodedata.normalize("NFKC", text or "")).casefold()
+    """Text as names are compared: NFKC (full-width letters, digits and brackets become ASCII), without invisible
+    format characters, Latin letters without their accents or tone marks (pinyin with tones: hé fēng → hefeng; ü →
+    v as pypinyin writes it: lǜ → lv), lower case, no blanks."""
+    t = unicodedata.normalize("NFKC", text or "").translate(_INVISIBLE)
+    if _MARKED_LATIN.search(t):
+        t = _unmark_latin(t)
+    return _SPACE.sub("", t).casefold()
+
+
+def _unmark_latin(text: str) -> str:
+    """The text with each combining mark after a Latin letter dropped (a diaeresis on u makes it v)."""
+    out: list[str] = []
+    for ch in unicodedata.normalize("NFKD", text):
+        if unicodedata.combining(ch) and out and out[-1].isascii() and out[-1].isalpha():
+            if ch == "\u0308" and out[-1] in "uU":
+                out[-1] = "v" if out[-1] == "u" else "V"
+            continue
+        out.append(ch)
+    return unicodedata.normalize("NFKC", "".join(out))
 
 
 def has_han(text: str) -> bool:
@@ -44,6 +68,25 @@ def has_han(text: str) -> bool:
 def is_latin(text: str) -> bool:
     """A query typed as pinyin or initials: ASCII letters (digits and blanks allowed, at least one letter)."""
     return text.isascii() and any(ch.isalpha() for ch in text)
+
+
+# What an officer adds to a name they remember without it being part of the name: 中芯公司, 巨化集团, 集成电路产业链
+_QUERY_SUFFIX = re.compile(r"(集团股份有限公司|股份有限公司|有限责任公司|集团有限公司|有限公司|集团|公司|产业链|产业|行业|链)$")
+
+
+def query_cores(text: str) -> list[str]:
+    """A normalised query without the word for its kind at the end (公司, 集团, 有限公司, 产业链, 链 …): what is searched
+    besides the query as typed — 巨化集团 → 巨化, tcl集团 → tcl, 集成电路产业链 → 集成电路. Empty when nothing of two
+    characters or more is left."""
+    out = []
+    t = text
+    for _ in range(2):  # 巨化集团有限公司 → 巨化; 新材料产业集团 → 新材料
+        m = _QUERY_SUFFIX.search(t)
+        if m is None or m.start() < 2:
+            break
+        t = t[:m.start()]
+        out.append(t)
+    return out
 
 
 def core(name: str, label: str, prefixes: frozenset[str] = frozenset()) -> str:

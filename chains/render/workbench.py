@@ -28,6 +28,17 @@ def default_region(snap: Snapshot) -> str | None:
     return next((k for k in SEED_CITIES if snap.n("Region") and snap.index_of("Region", k) >= 0), None)
 
 
+def region_or_home(snap: Snapshot, region: str | None, home: str) -> str | None:
+    """The region a chain page is drawn for: the one asked for; none asked (a link from 信息检索, a bookmark) → the
+    officer's own region (settings alerts.home_region) when the data holds it, else the first demo city it holds;
+    None when there is none."""
+    if region and region.strip():
+        return region
+    if snap.n("Region") and snap.index_of("Region", home) >= 0:
+        return home
+    return default_region(snap)
+
+
 def config_query(config: AnalysisConfig) -> dict[str, Any]:
     """The non-default thresholds, to carry them over into links."""
     default = AnalysisConfig()
@@ -81,9 +92,12 @@ def enterprise_key(snap: Snapshot, q: str) -> str:
 
 
 def map_page(snap: Snapshot, *, chain: str, region: str, config: AnalysisConfig,
-             target_settings: Mapping[str, Any] | None) -> Parts:
+             target_settings: Mapping[str, Any] | None, segment: str | None = None) -> Parts:
+    """The chain map; `segment` (a hit of 信息检索) opens with that segment's panel shown."""
     targets = chain_render.segment_targets(snap, chain, region, link_base="", target_settings=target_settings)
     out = chain_render.build(snap, chain=chain, region=region, config=config, link_base="", targets=targets)
+    if segment and segment in out.view.details:
+        out.view.initial = segment
     return chain_render.map_parts(out, links=chain_links(out.cmap.chain.key, region, config))
 
 

@@ -146,6 +146,17 @@ def test_chain_map_page_errors_are_html(env):
     assert r.status_code == 404 and "园区" in r.text
 
 
+@pytest.mark.parametrize("page", ["map", "report", "investor"])
+def test_a_chain_page_without_region_is_a_page_not_a_422(env, page):
+    """No region asked and none of the officer's own in the data (this graph has only 甲市/乙市): the 工作台's
+    region picker with a message, never a JSON 422 (the pages with the home region: tests/search/test_links.py)."""
+    client, _ = env
+    r = client.get(f"/pages/chains/ic/{page}", follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"].split("?")[0] == "/pages", r.text[:200]
+    r = client.get(f"/pages/chains/ic/{page}")
+    assert r.status_code == 200 and "请选择地区或园区" in r.text and "id='cm-form'" in r.text
+
+
 def test_report_page_svg_and_xlsx(env):
     client, _ = env
     r = client.get("/pages/chains/ic/report", params={"region": "900100", **HAND})

@@ -18,7 +18,10 @@ BOX = re.compile(r"<form class='cm-nav-search' method='get' action='/pages/searc
 @pytest.fixture(scope="module")
 def app_data():
     objects = tiny_graph_objects() + [Enterprise(key="E-HX", name="华芯国际微电子有限公司（测试）", region="330800"),
-                                      Enterprise(key="E-HY", name="华芯源科技有限公司（测试）", region="330800")]
+                                      Enterprise(key="E-HY", name="华芯源科技有限公司（测试）", region="330800"),
+                                      Enterprise(key="E-ZX", name="中芯国际集成电路制造有限公司（测试）", region="330800"),
+                                      Enterprise(key="E-ZX1", name="钟鑫精密机械有限公司（测试）", region="330800"),
+                                      Enterprise(key="E-ZX2", name="忠信五金制品有限公司（测试）", region="330800")]
     return graph_data(objects, tiny_graph_relations())
 
 
@@ -59,3 +62,21 @@ def test_workbench_firm_search_goes_through_the_one_search(api_env):
     r = c.get("/pages/enterprise-lookup", params={"q": "华芯"}, follow_redirects=True)  # two firms: the list
     assert r.status_code == 200 and "cm-flash" in r.text and "E-HX" in r.text and "E-HY" in r.text
     assert str(r.url).split("?")[0].endswith("/pages/search")
+
+
+def test_workbench_firm_search_opens_the_one_firm_named_though_homophones_come_close(api_env):
+    """中芯: one firm's name holds it; 钟鑫 and 忠信 only sound like it (同音) — they name nothing, so the firm opens."""
+    c = api_env.client
+    for q in ("中芯", "中芯公司", "zhongxinguoji"):
+        r = c.get("/pages/enterprise-lookup", params={"q": q}, follow_redirects=False)
+        assert r.status_code == 303 and r.headers["location"] == "/pages/enterprises/E-ZX", (q, r.headers)
+    r = c.get("/pages/enterprise-lookup", params={"q": "钟芯"}, follow_redirects=True)  # only homophones: the list
+    assert str(r.url).split("?")[0].endswith("/pages/search") and "E-ZX1" in r.text
+
+
+@pytest.mark.parametrize("params, said", [({"q": "衢州", "limit": 0}, "显示条数（limit）"),
+                                          ({"q": "衢州", "limit": "many"}, "显示条数（limit）")])
+def test_a_bad_page_parameter_is_an_error_page_in_the_shell(api_env, params, said):
+    r = api_env.client.get("/pages/search", params=params)
+    assert r.status_code == 422 and r.headers["content-type"].startswith("text/html")
+    assert len(BOX.findall(r.text)) == 1 and said in r.text

@@ -86,13 +86,14 @@ def test_every_kind_of_node_is_found_and_opens_its_page(api_env):
     want = {"衢州智造新城（测试）": ("Park", "/pages/parks/qz-zz2"),
             "智造新城一号地块（测试）": ("LandParcel", "/pages/land?parcel=P-1"),
             "华芯封测基地项目（测试）": ("Project", "/pages/pipeline/PJ-1"),
-            "集成电路": ("IndustryChain", "/pages/chains/ic/map"),
-            "晶圆制造": ("Segment", "/pages/chains/ic/map"),
+            "集成电路": ("IndustryChain", "/pages/chains/ic/map?region=330800"),  # the home region's map
+            "晶圆制造": ("Segment", "/pages/chains/ic/map?region=330800&segment=ic.fab"),
             "衢州市": ("Region", "/pages/targets?region=330800"),
             "光刻胶（测试）": ("Product", "/pages/enterprises/E-JN")}
     for q, (label, url) in want.items():
         h = first(api_env, q)
         assert (h["label"], h["url"]) == (label, url), (q, h)
+        assert api_env.client.get(h["url"]).status_code == 200, (q, h["url"])  # every link opens a page
     assert first(api_env, "智造新城一号地块（测试）")["context"] == "衢州智造新城（测试） · 可供"
     assert "衢州巨能新材料有限公司（测试）" in first(api_env, "光刻胶（测试）")["context"]
     counts = find(api_env, "衢州")["by_label"]

@@ -2,7 +2,7 @@
 pinyin and initials from pypinyin, bigrams."""
 from __future__ import annotations
 
-from search.text import bigrams, core, normalize, pinyin_forms, place_prefixes
+from search.text import bigrams, core, normalize, pinyin_forms, place_prefixes, query_cores
 
 
 def test_normalize_folds_width_case_and_blanks():
@@ -41,3 +41,18 @@ def test_pinyin_forms_are_pypinyins_normal_and_first_letter_styles():
 
 def test_bigrams_of_names():
     assert bigrams(["巨能新"]) == "巨能 能新"
+
+
+def test_normalize_drops_tone_marks_and_invisible_characters():
+    assert normalize("hé fēng") == normalize("HÉ FĒNG") == "hefeng"
+    assert normalize("lǜ sè") == "lvse"  # ü as pypinyin writes it
+    assert pinyin_forms("绿色")[0] == "lvse"
+    assert normalize("中\u200b芯") == normalize("\ufeff中芯\u2060") == normalize("中\u00ad芯") == "中芯"
+    assert normalize("Ａ\u200d１") == "a1"
+
+
+def test_query_cores_drop_the_word_for_the_kind():
+    assert query_cores("中芯公司") == ["中芯"] and query_cores("巨化集团") == ["巨化"]
+    assert query_cores("tcl集团") == ["tcl"] and query_cores("巨化集团有限公司") == ["巨化"]
+    assert query_cores("集成电路产业链") == ["集成电路"] and query_cores("集成电路链") == ["集成电路"]
+    assert query_cores("中芯国际") == [] and query_cores("公司") == [] and query_cores("电厂") == []
