@@ -8,9 +8,10 @@ colour by status and how many projects meet all its hard rules now (land.assignm
 own rules; the ranked list with reasons is GET /api/v1/parcels/{key}/projects).
 
 What is drawn from data and what is approximate: a parcel's point is its own coordinates (else its park's, else its
-region's — `located` says which); its square footprint of its area around that point is an approximation, and so
-is a park's outline (the hull of its parcels' points, widened by 400 m: land.map_shapes). Region outlines are the
-bundled administrative boundaries (land.outlines).
+region's — `located` says which); a parcel none of these locates is not drawn but listed in the answer's
+`unlocated`. Its square footprint of its area around that point is an approximation, and so is a park's outline
+(the hull of its parcels' points, widened by 400 m: land.map_shapes; exterior rings counter-clockwise as RFC 7946
+asks). Region outlines are the bundled administrative boundaries (land.outlines).
 
 Read side: the snapshot's land arrays (land.data) only.
 """
@@ -109,8 +110,11 @@ def _num(x: float) -> float | None:
     return round(x, 4) if math.isfinite(x) else None
 
 
-def _located(data: LandData, j: int) -> str:
+def _located(data: LandData, j: int) -> str | None:
+    """Whose coordinates place the parcel: its own, its park's, its region's — None when nothing does."""
     Q, ctx = data.parcels, data.ctx
+    if not (math.isfinite(float(Q.lat[j])) and math.isfinite(float(Q.lon[j]))):
+        return None
     if math.isfinite(float(Q.num["lat"][j])) and math.isfinite(float(Q.num["lon"][j])):
         return "parcel"
     pk = int(Q.park[j])
@@ -163,6 +167,12 @@ def parcel_properties(data: LandData, j: int, status: int, feasible: int) -> dic
     }
 
 
+def has_point(data: LandData, rows: np.ndarray) -> np.ndarray:
+    """Per row: the parcel has a point on the map (its own coordinates, else its park's, else its region's)."""
+    Q = data.parcels
+    return np.isfinite(Q.lat[rows]) & np.isfinite(Q.lon[rows])
+
+
 def parcel_collection(data: LandData, rows: np.ndarray, now_s: float, counts: np.ndarray) -> dict[str, Any]:
     """The parcels with coordinates as GeoJSON points (lon, lat), properties as parcel_properties."""
     Q = data.parcels
@@ -170,8 +180,15 @@ def parcel_collection(data: LandData, rows: np.ndarray, now_s: float, counts: np
     feats = [{"type": "Feature", "id": str(Q.keys[j]),
               "geometry": {"type": "Point", "coordinates": [round(float(Q.lon[j]), 6), round(float(Q.lat[j]), 6)]},
               "properties": parcel_properties(data, int(j), int(st[j]), int(counts[j]))}
-             for j in rows.tolist() if math.isfinite(float(Q.lat[j])) and math.isfinite(float(Q.lon[j]))]
+             for j in rows[has_point(data, rows)].tolist()]
     return {"type": "FeatureCollection", "features": feats}
+
+
+def unlocated_parcels(data: LandData, rows: np.ndarray, now_s: float, counts: np.ndarray) -> list[dict[str, Any]]:
+    """The parcels nothing locates (no coordinates of their own, their park's or their region's): not drawn, but
+    listed — each as parcel_properties, `located` None — so the page's table and API clients still see them."""
+    st = effective_status(data, now_s)
+    return [parcel_properties(data, int(j), int(st[j]), int(counts[j])) for j in rows[~has_point(data, rows)].tolist()]
 
 
 def park_collection(data: LandData, parks: list[int]) -> dict[str, Any]:
@@ -223,12 +240,15 @@ def _coords(geom: dict[str, Any]) -> list[list[float]]:
 
 
 def map_layers(data: LandData, f: MapFilter, *, limit: int = 2000, now: dt.datetime | None = None) -> dict[str, Any]:
-    """The whole map answer: parcels (at most `limit`), their parks and the regions around them, legend, counts."""
+    """The whole map answer: parcels (at most `limit`: those with a point as GeoJSON, the others in `unlocated`),
+    their parks and the regions around them, legend, counts."""
     Q, ctx = data.parcels, data.ctx
     now_s = now_seconds(now)
     matched = select(data, f, now_s)
     rows = matched[:limit]
-    parcels = parcel_collection(data, rows, now_s, feasible_counts(data, rows, now))
+    counts = feasible_counts(data, rows, now)
+    parcels = parcel_collection(data, rows, now_s, counts)
+    unlocated = unlocated_parcels(data, rows, now_s, counts)
     park_codes = sorted({int(p) for p in Q.park[rows].tolist() if p >= 0}
                         | ({ctx.parks.code(f.park)} - {-1} if f.park else set()))
     parks = park_collection(data, park_codes)
@@ -240,11 +260,11 @@ def map_layers(data: LandData, f: MapFilter, *, limit: int = 2000, now: dt.datet
     st = effective_status(data, now_s)[rows]
     asked = {"type": "FeatureCollection", "features": outlines.features([f.region] if f.region else [])}
     return {
-        "parcels": parcels, "parks": parks, "regions": regions,
+        "parcels": parcels, "unlocated": unlocated, "parks": parks, "regions": regions,
         "bbox": _bbox(parcels, parks, asked) or _bbox(regions),  # what is shown (and the region asked for)
         "filters": asdict(f),
         "counts": {"matched": int(len(matched)), "shown": int(len(rows)), "truncated": bool(len(matched) > limit),
-                   "without_coordinates": int(len(rows) - len(parcels["features"])),
+                   "without_coordinates": len(unlocated),
                    "by_status": {k: int((st == i).sum()) for i, k in enumerate(STATUS_KEYS)}},
         "legend": {"status": [{"status": k, "label": STATUS_CN[k], "colour": STATUS_COLOURS[k]} for k in STATUS_KEYS],
                    "approximate": list(APPROXIMATE), "outlines_source": outlines.source()},

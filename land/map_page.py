@@ -51,28 +51,45 @@ def region_options(data: LandData) -> list[tuple[str, str]]:
     return sorted(keyed, key=lambda kv: (not kv[0].endswith("00"), kv[0]))
 
 
-def filter_form(data: LandData, typed: dict[str, str | None]) -> str:
-    """The map's filters (GET /pages/land/map): a filtered map is a link an officer can send."""
+def with_asked(pairs: list[tuple[str, str]], key: str | None, name: str) -> list[tuple[str, str]]:
+    """The options plus the one the filter resolved to when it has no parcels (so it shows selected and a second
+    筛选 keeps it), marked as such at the top."""
+    if not key or any(k == key for k, _ in pairs):
+        return pairs
+    return [(key, f"{name}（暂无地块）"), *pairs]
+
+
+def _box_value(x: float | None) -> str:
+    return "" if x is None else f"{x:.6f}".rstrip("0").rstrip(".")
+
+
+def filter_form(data: LandData, f: MapFilter) -> str:
+    """The map's filters (GET /pages/land/map) as the map resolved them — a park, region or chain typed by name is
+    selected by its key, a filter that was refused is not — so a filtered map is a link an officer can send, and
+    pressing 筛选 again changes only what the officer changed."""
     ctx = data.ctx
     chain_opts = [(str(k), str(ctx.chain_names[c])) for c, k in enumerate(ctx.chains.keys.tolist())]
     status_opts = [("all", "全部"), ("available", "可供"), ("reserved", "已预留"), ("transferred", "已出让")]
+    parks = with_asked(park_options(data), f.park, ctx.park_name(ctx.parks.code(f.park)) if f.park else "")
+    regions = with_asked(region_options(data), f.region,
+                         ctx.region_name(ctx.regions.code(f.region)) if f.region else "")
 
     def box(name: str, label: str, hint: str = "") -> str:
         title = f" title='{e(hint)}'" if hint else ""
         return (f"<label>{e(label)}<input name='{name}' id='lm-{name}' inputmode='decimal' size='8'{title} "
-                f"value='{e(typed.get(name))}'></label>")
+                f"value='{e(_box_value(getattr(f, name)))}'></label>")
 
-    std = (typed.get("standard") or "") in ("1", "on", "true", "yes")
     return (
         "<form class='filters' method='get' action='/pages/land/map' id='lm-filters'>"
-        f"<label>产业类型<select name='chain' id='lm-chain'>{options(chain_opts, typed.get('chain'), '不限')}</select></label>"
-        f"<label>园区<select name='park' id='lm-park'>{options(park_options(data), typed.get('park'), '全部园区')}</select></label>"
-        f"<label>行政区<select name='region' id='lm-region'>{options(region_options(data), typed.get('region'), '全部')}</select></label>"
-        f"<label>状态<select name='status' id='lm-status'>{options(status_opts, typed.get('status') or 'all', None)}</select></label>"
+        f"<label>产业类型<select name='chain' id='lm-chain'>{options(chain_opts, f.chain, '不限')}</select></label>"
+        f"<label>园区<select name='park' id='lm-park'>{options(parks, f.park, '全部园区')}</select></label>"
+        f"<label>行政区<select name='region' id='lm-region'>{options(regions, f.region, '全部')}</select></label>"
+        f"<label>状态<select name='status' id='lm-status'>{options(status_opts, f.status, None)}</select></label>"
         + box("area_min", "面积下限（亩）") + box("area_max", "面积上限（亩）")
         + box("invest_min", "投资规模下限（万元）", "按地块投资强度要求的总投资 = 面积 × 投资强度")
         + box("invest_max", "投资规模上限（万元）", "按地块投资强度要求的总投资 = 面积 × 投资强度")
-        + f"<label>标准地<span><input type='checkbox' name='standard' value='1'{' checked' if std else ''}> 仅标准地</span></label>"
+        + "<label>标准地<span><input type='checkbox' name='standard' value='1'"
+        f"{' checked' if f.standard_only else ''}> 仅标准地</span></label>"
         "<button type='submit'>筛选</button></form>"
     )
 
@@ -92,43 +109,55 @@ def summary(layers: dict[str, Any]) -> str:
     c = layers["counts"]
     by = "，".join(f"{label} {c['by_status'][k]}" for k, label in zip(STATUS_KEYS, ("可供", "已预留", "已出让")))
     more = (f"（地图只画前 {c['shown']} 块）" if c["truncated"] else "")
-    nocoord = f"；{c['without_coordinates']} 块没有坐标，只列在下表" if c["without_coordinates"] else ""
+    nocoord = f"；{c['without_coordinates']} 块没有坐标，地图上不画，列在下表最前" if c["without_coordinates"] else ""
     return f"<p id='lm-summary'>共 <b>{c['matched']}</b> 块地块（{by}）{more}{nocoord}。</p>"
 
 
-def table(layers: dict[str, Any]) -> str:
-    """The parcels as a plain table (what the page shows without script), with links to each parcel page."""
-    rows = []
-    for ft in layers["parcels"]["features"][:TABLE_ROWS]:
-        p = ft["properties"]
-        rows.append(
-            f"<tr><td><a href='{e(p['url'])}'>{e(p['name'])}</a></td><td>{e(p['park_name'] or '—')}</td>"
+def _row(p: dict[str, Any]) -> str:
+    unlocated = p["located"] is None
+    mark = " <span class='tag' title='数据中地块、园区、行政区都没有坐标'>无坐标</span>" if unlocated else ""
+    cls = " class='lm-unlocated'" if unlocated else ""
+    return (f"<tr{cls}><td><a href='{e(p['url'])}'>{e(p['name'])}</a>{mark}</td>"
+            f"<td>{e(p['park_name'] or '—')}</td>"
             f"<td>{e(p['region_name'] or '—')}</td><td class='n'>{n(p['area_mu'])}</td>"
             f"<td class='n'>{n(p['invest_intensity_wan_per_mu'])}</td><td class='n'>{n(p['required_investment_wan'])}</td>"
             f"<td>{e('、'.join(p['allowed_chains']) or '不限')}</td>"
             f"<td><span style='color:{e(p['colour'])}'>●</span> {e(p['status_label'])}</td>"
             f"<td class='n'>{p['feasible_projects']}</td></tr>")
+
+
+def table(layers: dict[str, Any], f: MapFilter) -> str:
+    """Every parcel the summary counts as a plain table (what the page shows without script), with links to each
+    parcel page: those without coordinates first (the map cannot show them), then the drawn ones, at most
+    TABLE_ROWS — a cut table says how many it leaves out and links to the same parcels in the 土地超市 listing."""
+    listed = [*layers["unlocated"], *(ft["properties"] for ft in layers["parcels"]["features"])][:TABLE_ROWS]
+    left = layers["counts"]["matched"] - len(listed)
+    more = ""
+    if left > 0:
+        caveat = "（列表不按行政区、投资规模下限筛选，可能多出一些地块）" if f.region or f.invest_min is not None else ""
+        more = (f"<p id='lm-table-more' class='muted'>表中只列前 {len(listed)} 块，另有 {left} 块未列出："
+                f"<a href='{e(listing_link(f))}'>在土地超市地块列表中查看全部</a>{e(caveat)}</p>")
     return ("<h3>地块列表</h3><table id='lm-table'><thead><tr><th>地块</th><th>园区</th><th>行政区</th><th>面积（亩）</th>"
             "<th>投资强度（万元/亩）</th><th>所需总投资（万元）</th><th>产业准入</th><th>状态</th><th>可匹配项目</th></tr></thead>"
-            "<tbody>" + ("".join(rows) or "<tr><td colspan='9' class='muted'>没有符合条件的地块</td></tr>") + "</tbody></table>")
+            "<tbody>" + ("".join(_row(p) for p in listed)
+                         or "<tr><td colspan='9' class='muted'>没有符合条件的地块</td></tr>") + "</tbody></table>" + more)
 
 
 def listing_link(f: MapFilter) -> str:
     """The same parcels in the 土地超市 listing (its filters where they mean the same)."""
     q = {"chain": f.chain, "park": f.park, "area_min": f.area_min, "area_max": f.area_max,
          "invest": f.invest_max, "status": f.status, "standard": "1" if f.standard_only else None}
-    return "/pages/land?" + urlencode({k: (f"{v:g}" if isinstance(v, float) else v) for k, v in q.items()
+    return "/pages/land?" + urlencode({k: (_box_value(v) if isinstance(v, float) else v) for k, v in q.items()
                                        if v is not None})
 
 
-def body(data: LandData, layers: dict[str, Any], typed: dict[str, str | None], f: MapFilter,
-         errors: list[str]) -> str:
+def body(data: LandData, layers: dict[str, Any], f: MapFilter, errors: list[str]) -> str:
     panel = ("<aside id='land-panel'><h3>地块信息</h3><p class='muted' id='lm-hint'>点击地图上的地块，"
              "查看其标准地指标和匹配的招商项目。</p></aside>")
     return (HEAD + f"<p><a href='{e(listing_link(f))}'>← 土地超市地块列表</a> · <a href='/pages/land/match'>项目找地</a></p>"
-            + filter_form(data, typed) + "".join(f"<div class='err'>{e(x)}</div>" for x in errors)
+            + filter_form(data, f) + "".join(f"<div class='err'>{e(x)}</div>" for x in errors)
             + summary(layers)
             + "<noscript><p class='muted'>浏览器未启用脚本：地图不显示，下表列出同样的地块。</p></noscript>"
             + f"<div class='lm-wrap'><div id='land-map' role='region' aria-label='园区地块地图'></div>{panel}</div>"
-            + legend(layers) + table(layers) + data_block(layers) + SCRIPTS)
+            + legend(layers) + table(layers, f) + data_block(layers) + SCRIPTS)
 

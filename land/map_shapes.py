@@ -4,7 +4,8 @@ ChainMatch keeps a park's and a parcel's coordinates, not their surveyed outline
 a park is the convex hull of its own point and its parcels' points, widened by PARK_MARGIN_KM (and at least a circle
 of PARK_RADIUS_KM around the park's point when its parcels are few or close together); the map script draws a parcel as a square of
 its area around its point (side_m = √(area × MU_M2)). Computed in a local kilometre plane (equirectangular at the
-park's latitude), which is exact enough at park scale.
+park's latitude), which is exact enough at park scale. The polygon goes out wound as RFC 7946 asks (exterior
+counter-clockwise).
 """
 from __future__ import annotations
 
@@ -38,4 +39,5 @@ def park_outline(lat: float, lon: float, parcel_lat: np.ndarray, parcel_lon: np.
     if shape.area < math.pi * PARK_RADIUS_KM ** 2 / 2:  # too few or too close parcels: at least a small circle
         shape = shape.union(shapely.Point(0, 0).buffer(PARK_RADIUS_KM))
     back = shapely.transform(shape, lambda xy: np.column_stack([xy[:, 0] / kx + lon0, xy[:, 1] / KM_PER_DEG_LAT + lat0]))
-    return mapping(shapely.set_precision(back, 1e-5))
+    # RFC 7946 §3.1.6: exterior ring counter-clockwise (shapely's buffer/union do not promise an orientation)
+    return mapping(shapely.orient_polygons(shapely.set_precision(back, 1e-5)))

@@ -166,7 +166,7 @@ def map_page(request: Request, snap: SnapshotDep, ctx: PageCtxDep) -> HTMLRespon
     data = land_data(snap)
     f = page_filter(snap, typed, errors)
     layers = map_layers(data, f)
-    resp = page("地图 · 土地超市", MAP_HEADER, map_body(data, layers, typed, f, errors), CSS + MAP_CSS, ctx=ctx,
+    resp = page("地图 · 土地超市", MAP_HEADER, map_body(data, layers, f, errors), CSS + MAP_CSS, ctx=ctx,
                 active="/pages/land")
     resp.headers["Content-Security-Policy"] = MAP_CSP
     return resp

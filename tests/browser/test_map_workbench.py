@@ -117,3 +117,26 @@ def test_status_filter_reloads_the_map_as_a_link(browser, map_site):
     assert len(drawn) + grouped == len(available) < len(layers["parcels"]["features"])
     assert {d.get_attribute("fill") for d in drawn} <= {"#2e7d32"}
     assert len(browser.find_elements(By.CSS_SELECTOR, "#lm-table tbody tr")) == len(available)
+
+
+def test_a_park_given_by_name_stays_selected_when_the_officer_filters_again(browser, map_site):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    base, layers, _ = map_site
+    _open(browser, f"{base}/pages/land/map?park=智造新城", base)  # typed by name, as a colleague's link may be
+    park = Select(browser.find_element(By.ID, "lm-park"))
+    assert park.first_selected_option.get_attribute("value") == "quzhou_zhizao"
+    assert park.first_selected_option.text == "衢州智造新城"
+    Select(browser.find_element(By.ID, "lm-status")).select_by_value("available")
+    click_and_load(browser, browser.find_element(By.CSS_SELECTOR, "#lm-filters button[type=submit]"))
+    _open(browser, browser.current_url, base)
+    assert "park=quzhou_zhizao" in browser.current_url and "status=available" in browser.current_url
+    assert Select(browser.find_element(By.ID, "lm-park")).first_selected_option.get_attribute("value") == "quzhou_zhizao"
+    mine = [f for f in layers["parcels"]["features"]
+            if f["properties"]["park"] == "quzhou_zhizao" and f["properties"]["status"] == "available"]
+    drawn = browser.find_elements(By.CSS_SELECTOR, "path.lm-parcel")
+    grouped = sum(int(b.get_attribute("data-count")) for b in browser.find_elements(By.CSS_SELECTOR, "path.lm-group"))
+    assert len(drawn) + grouped == len(mine) > 0  # the park's available parcels only, not every park's
+    assert {d.get_attribute("fill") for d in drawn} <= {"#2e7d32"}
+    assert len(browser.find_elements(By.CSS_SELECTOR, "#lm-table tbody tr")) == len(mine)

@@ -173,3 +173,27 @@ def test_listing_and_park_page_link_to_the_map(api_env):
     assert link.startswith("/pages/land/map?") and "park=changshan_ez" in link and "invest_max=30000" in link
     park = api_env.client.get("/pages/parks/changshan_ez").text
     assert "/pages/land/map?park=changshan_ez" in park
+
+
+def _rings(geometry):
+    """(exterior rings, holes) of a GeoJSON Polygon or MultiPolygon."""
+    polygons = [geometry["coordinates"]] if geometry["type"] == "Polygon" else geometry["coordinates"]
+    return [p[0] for p in polygons], [h for p in polygons for h in p[1:]]
+
+
+def _signed_area(ring):
+    """Shoelace area: > 0 counter-clockwise (lon to the right, lat up)."""
+    return sum(x0 * y1 - x1 * y0 for (x0, y0), (x1, y1) in zip(ring, ring[1:])) / 2
+
+
+def test_polygons_wind_as_rfc_7946_asks(api_env):
+    # RFC 7946 §3.1.6: exterior rings counter-clockwise, holes clockwise — parks (drawn per request) and regions
+    # (the bundled outlines) alike, for a whole city and for one park
+    for params in ({}, {"region": "330800"}, {"park": "changshan_ez"}):
+        body = _map(api_env, **params)
+        for layer in ("parks", "regions"):
+            assert body[layer]["features"], (layer, params)
+            for f in body[layer]["features"]:
+                outer, holes = _rings(f["geometry"])
+                assert all(_signed_area(r) > 0 for r in outer), (layer, f["id"])
+                assert all(_signed_area(r) < 0 for r in holes), (layer, f["id"])

