@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 from kernel.pages import CSP, e
 from land.data import LandData
 from land.map_data import STATUS_KEYS, MapFilter
-from land.views import n, options, park_options
+from land.views import n, options, park_choice, with_asked
 
 # the shell's CSP, opened for this page's own script, Leaflet's stylesheet and the panel's fetch of matching projects
 MAP_CSP = CSP.replace("style-src 'unsafe-inline'", "style-src 'self' 'unsafe-inline'") + \
@@ -51,14 +51,6 @@ def region_options(data: LandData) -> list[tuple[str, str]]:
     return sorted(keyed, key=lambda kv: (not kv[0].endswith("00"), kv[0]))
 
 
-def with_asked(pairs: list[tuple[str, str]], key: str | None, name: str) -> list[tuple[str, str]]:
-    """The options plus the one the filter resolved to when it has no parcels (so it shows selected and a second
-    筛选 keeps it), marked as such at the top."""
-    if not key or any(k == key for k, _ in pairs):
-        return pairs
-    return [(key, f"{name}（暂无地块）"), *pairs]
-
-
 def _box_value(x: float | None) -> str:
     return "" if x is None else f"{x:.6f}".rstrip("0").rstrip(".")
 
@@ -70,7 +62,7 @@ def filter_form(data: LandData, f: MapFilter) -> str:
     ctx = data.ctx
     chain_opts = [(str(k), str(ctx.chain_names[c])) for c, k in enumerate(ctx.chains.keys.tolist())]
     status_opts = [("all", "全部"), ("available", "可供"), ("reserved", "已预留"), ("transferred", "已出让")]
-    parks = with_asked(park_options(data), f.park, ctx.park_name(ctx.parks.code(f.park)) if f.park else "")
+    parks = park_choice(data, f.park)
     regions = with_asked(region_options(data), f.region,
                          ctx.region_name(ctx.regions.code(f.region)) if f.region else "")
 

@@ -13,7 +13,7 @@ from typing import Any
 from kernel.pages import e
 from land.data import LandData
 from land.ranking import Ranking
-from land.views import check_items, n, options, park_options, parcel_link, number
+from land.views import check_items, n, options, park_choice, parcel_link, number
 
 DEFAULT_SPREAD = 20.0  # ± % around the stated area when no range is given
 
@@ -89,7 +89,7 @@ def match_form(data: LandData, q: QuickQuestion) -> str:
         "placeholder='如 300'></label>"
         f"<label>或总投资（万元）<input name='invest' inputmode='decimal' value='{e(q.invest)}'></label>"
         f"<label>亩均税收（万元/亩）<input name='tax' inputmode='decimal' value='{e(q.tax)}'></label>"
-        f"<label>园区<select name='park'>{options(park_options(data), q.park, '全部园区')}</select></label>"
+        f"<label>园区<select name='park'>{options(park_choice(data, q.park), q.park, '全部园区')}</select></label>"
         "<button type='submit'>找地</button></form>"
         "<p class='muted'>不知道的留空：缺少的信息不会当作不符合，而是列入“可能符合，待核实”，并写明要核实什么。</p>"
     )

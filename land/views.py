@@ -73,6 +73,14 @@ def options(pairs: list[tuple[str, str]], selected: str | None, blank: str | Non
     return "".join(out)
 
 
+def with_asked(pairs: list[tuple[str, str]], key: str | None, name: str) -> list[tuple[str, str]]:
+    """The options plus the one the filter resolved to when it has no parcels (so it shows selected and a second
+    筛选 keeps it), marked as such at the top."""
+    if not key or any(k == key for k, _ in pairs):
+        return pairs
+    return [(key, f"{name}（暂无地块）"), *pairs]
+
+
 def parcel_link(data: LandData, j: int) -> str:
     href = "/pages/land?" + urlencode({"parcel": str(data.parcels.keys[j])})
     return f"<a href='{e(href)}'>{e(data.parcels.names[j])}</a>"
@@ -125,11 +133,17 @@ def filter_form(data: LandData, chain: str | None, area_min: str | None, area_ma
         f"<label>面积上限（亩）<input name='area_max' inputmode='decimal' value='{e(area_max)}'></label>"
         f"<label>投资规模（万元）<input name='invest' inputmode='decimal' value='{e(invest)}' "
         "title='只显示该投资额能满足投资强度要求的地块'></label>"
-        f"<label>园区<select name='park'>{options(park_options(data), park, '全部园区')}</select></label>"
+        f"<label>园区<select name='park'>{options(park_choice(data, park), park, '全部园区')}</select></label>"
         f"<label>状态<select name='status'>{options(status_opts, status, None)}</select></label>"
         f"<label>标准地<span><input type='checkbox' name='standard' value='1'{' checked' if std else ''}> 仅标准地</span></label>"
         "<button type='submit'>筛选</button></form>"
     )
+
+
+def park_choice(data: LandData, park: str | None) -> list[tuple[str, str]]:
+    """The 园区 options of a filter form with `park` (a resolved key) among them, even when it has no parcels."""
+    ctx = data.ctx
+    return with_asked(park_options(data), park, ctx.park_name(ctx.parks.code(park)) if park else "")
 
 
 def park_options(data: LandData) -> list[tuple[str, str]]:

@@ -164,3 +164,12 @@ def test_a_cut_table_says_what_it_leaves_out_and_links_to_the_listing(api_env):
     # filtered the same way: the listing link carries the map's filters
     cut = _page(api_env, park="批量测试园（合成）", area_max="1000")
     assert len(_table_keys(cut)) == BULK and "lm-table-more" not in cut
+
+
+@pytest.mark.parametrize("path", ["/pages/land", "/pages/land/match"])
+def test_the_listing_and_match_forms_keep_a_park_without_parcels_too(api_env, path):
+    r = api_env.client.get(path, params={"park": "衢州空白测试园（合成）"})
+    assert r.status_code == 200, r.text[:300]
+    selects = re.findall(r"<select name='park'[^>]*>(.*?)</select>", r.text, re.S)  # /pages/land: 项目找地, then the list
+    asked = [sel for sel in selects if f"<option value='{EMPTY_PARK}' selected>" in sel]
+    assert len(asked) == 1 and "衢州空白测试园（合成）（暂无地块）" in htmllib.unescape(asked[0])
