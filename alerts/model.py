@@ -48,6 +48,11 @@ def topic(label: str, key: str) -> str:
     return f"{label}:{key}"
 
 
+# the topic of a parcel whose 产业准入 is 不限 (allowed_chains empty: it admits every chain) — matched by every
+# chain subscription, instead of the parcel's event carrying one topic per chain in the graph
+ANY_CHAIN = "IndustryChain:*"
+
+
 def target_scope(region: str, kind: str, key: str) -> str:
     """The topic of the targets a chain/segment subscription follows for a region: `targets:330800|chain:ic`."""
     return f"targets:{region}|{kind}:{key}"

@@ -71,6 +71,20 @@ def list_subscriptions(store: GraphStore, *, owner: str) -> list[SubscriptionRec
     return store.list_subscriptions(owner=owner)
 
 
+def owner_revoked(store: GraphStore, owner: str) -> bool:
+    """The subscription owner's API key has been revoked (keys are never deleted, only revoked)."""
+    rec = store.get_api_key(owner)
+    return rec is not None and rec.revoked_at is not None
+
+
+def live_subscriptions(store: GraphStore) -> list[SubscriptionRec]:
+    """Every subscription whose owner's API key is not revoked — the ones events are fanned out to and webhooks
+    sent for. A revoked key's subscriptions stay stored but dormant: nobody can read or cancel them any more, so
+    they must not keep sending data out (a new key for the same person is a new owner and subscribes afresh)."""
+    revoked = {k.key_id for k in store.list_api_keys() if k.revoked_at is not None}
+    return [s for s in store.list_subscriptions() if s.owner not in revoked]
+
+
 def unsubscribe(store: GraphStore, *, owner: str, sub_id: str) -> None:
     """Remove one of the officer's subscriptions (their digest keeps what it already received)."""
     if not store.delete_subscription(sub_id, owner=owner):
