@@ -9,15 +9,18 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
+from kernel.subscribing import PARK_SCOPED_KINDS, SUBJECT_CN
+
+__all__ = ["ANY_CHAIN", "KIND_CN", "PAGE_OF_LABEL", "PARK_SCOPED_KINDS", "SUBJECT_CN", "SUBJECT_LABEL", "EventDraft",
+           "event_id", "target_scope", "topic"]
+
 # what an officer may subscribe to → the graph label of its subject
 SUBJECT_LABEL: dict[str, str] = {
     "chain": "IndustryChain", "segment": "Segment", "region": "Region", "park": "Park",
     "firm": "Enterprise", "parcel": "LandParcel", "project": "Project",
 }
-SUBJECT_CN = {"chain": "产业链", "segment": "环节", "region": "行政区", "park": "园区", "firm": "企业",
-              "parcel": "地块", "project": "项目"}
-# subjects a park administrator may follow (within their own park), as they may write only those
-PARK_SCOPED_KINDS = ("park", "parcel", "project")
+# SUBJECT_CN (what each is called) and PARK_SCOPED_KINDS (what a park administrator may follow, in their own park)
+# live beside the one subscribe rule, kernel.subscribing (the pages' 订阅提醒 button applies it too)
 
 KIND_CN: dict[str, str] = {
     "parcel.listed": "地块挂牌（可供）",
@@ -43,6 +46,11 @@ def event_id(version: int | str, kind: str, subject: str) -> str:
 def topic(label: str, key: str) -> str:
     """What a subscription to (label, key) matches in an event's topics."""
     return f"{label}:{key}"
+
+
+# the topic of a parcel whose 产业准入 is 不限 (allowed_chains empty: it admits every chain) — matched by every
+# chain subscription, instead of the parcel's event carrying one topic per chain in the graph
+ANY_CHAIN = "IndustryChain:*"
 
 
 def target_scope(region: str, kind: str, key: str) -> str:

@@ -16,7 +16,8 @@ background:#e8eef6;color:#1f4e79;white-space:nowrap}.bad{color:#a11}
 """
 
 
-def events_html(ctx: PageContext, items: Sequence[Any], sub_names: dict[str, str]) -> str:
+def events_html(ctx: PageContext, items: Sequence[Any], sub_names: dict[str, str], unread: int) -> str:
+    """The digest (the newest page of it) under a heading with `unread`, the count of ALL unread events."""
     rows = []
     for it in items:
         r = inbox_row(it)
@@ -28,11 +29,11 @@ def events_html(ctx: PageContext, items: Sequence[Any], sub_names: dict[str, str
                     f"<td><span class='tag'>{e(r['kind_cn'])}</span></td><td class='t'>{title}</td>"
                     f"<td>{e(sub_names.get(r['subscription'], '（已取消的订阅）'))}</td>"
                     f"<td>{e(r['at_beijing'])}</td><td>{act}</td></tr>")
-    unread = sum(1 for it in items if it.read_at is None)
     all_read = action_form(ctx, "/pages/alerts/read", "全部标为已读") if unread else ""
     table = ("<table id='alerts-digest'><tr><th>类型</th><th>事件</th><th>来自订阅</th><th>时间</th><th></th></tr>"
              + "".join(rows) + "</table>") if rows else "<p class='muted'>还没有提醒。订阅后，数据变化会出现在这里。</p>"
-    return f"<section class='box'><h2>提醒（未读 {unread}）</h2>{all_read}{table}</section>"
+    more = (f"<p class='muted'>只列出最新的 {len(items)} 条未读提醒；标为已读后显示其余。</p>" if len(items) < unread else "")
+    return f"<section class='box'><h2>提醒（未读 {unread}）</h2>{all_read}{table}{more}</section>"
 
 
 def subscribe_form(ctx: PageContext, role: str) -> str:

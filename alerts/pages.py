@@ -40,7 +40,8 @@ def _body(store: StoreDep, snap: SnapshotDep, ctx: PageContext) -> str:
     subs = cmd.list_subscriptions(store, owner=who.key_id)
     jobs = cmd.webhook_jobs(store, owner=who.key_id, limit=30)
     names = {s.sub_id: s.name for s in subs}
-    return (events_html(ctx, items, names) + subscribe_form(ctx, who.role)
+    unread = cmd.unread_count(store, owner=who.key_id)
+    return (events_html(ctx, items, names, unread) + subscribe_form(ctx, who.role)
             + subscriptions_html(ctx, subs, region_names(snap, [s.region for s in subs if s.region]))
             + jobs_html(jobs, names))
 

@@ -68,8 +68,9 @@ def delete_subscription(sub_id: Annotated[str, Path(min_length=1, max_length=64)
 def my_events(store: StoreDep, p: Annotated[Principal, Depends(member)],
               unread: Annotated[bool, Query(description="只看未读")] = False,
               limit: Annotated[int, Query(ge=1, le=500)] = 100) -> dict[str, Any]:
+    """`unread`: how many of the caller's events are unread in all — not only on this page."""
     items = cmd.digest(store, owner=p.key_id, unread_only=unread, limit=limit)
-    return {"items": [inbox_row(i) for i in items], "unread": sum(i.read_at is None for i in items)}
+    return {"items": [inbox_row(i) for i in items], "unread": cmd.unread_count(store, owner=p.key_id)}
 
 
 @router.post("/events/read", summary="标为已读")

@@ -1,7 +1,8 @@
 """The subject of a subscription, as an officer types it (a name, 简称 or key), resolved to a key and a name with
-the one resolver every capability uses (kernel.resolve); parcels by key or exact name. A subject that names nothing
-(or several things) is a 422 naming the field `subject`, with the resolver's suggestions — as every name in a request
-body is. Reads the snapshot only."""
+the one resolver every capability uses (kernel.resolve) — parcels too: key, exact name, or a unique name starting
+with or containing the text (a parcel's name without its “（合成）”). A subject that names nothing (or several
+things) is a 422 naming the field `subject`, with the resolver's suggestions (您是不是要找…) — as every name in a
+request body is. Reads the snapshot only."""
 from __future__ import annotations
 
 from typing import Any
@@ -17,27 +18,12 @@ def resolve_subject(snap: Any, kind: str, text: str) -> tuple[str, str]:
         raise Invalid(f"不能订阅 {kind!r}；可订阅：{'、'.join(f'{k}（{v}）' for k, v in SUBJECT_CN.items())}",
                       errors=[{"field": "kind", "message": "未知的订阅类型"}])
     label = SUBJECT_LABEL[kind]
-    if kind == "parcel":
-        return _parcel(snap, text)
     r = resolver(snap)
     find = {"chain": r.chain, "segment": r.segment, "region": r.region, "park": r.park,
-            "firm": r.enterprise, "project": r.project}[kind]
+            "firm": r.enterprise, "project": r.project, "parcel": r.parcel}[kind]
     try:
         i = find(text, param="subject")
     except LookupFailed as e:
         raise e.in_body() from e
     return str(snap.keys(label)[i]), str(snap.labels[label].names[i] or snap.keys(label)[i])
-
-
-def _parcel(snap: Any, text: str) -> tuple[str, str]:
-    t = (text or "").strip()
-    if snap.n("LandParcel"):
-        keys, names = snap.keys("LandParcel"), snap.labels["LandParcel"].names
-        i = int(snap.index_of("LandParcel", t))
-        if i >= 0:
-            return str(keys[i]), str(names[i] or keys[i])
-        hits = [j for j, n in enumerate(names.tolist()) if n == t]
-        if len(hits) == 1:
-            return str(keys[hits[0]]), t
-    raise Invalid(f"地块 {t!r} 不存在", errors=[{"field": "subject", "message": f"地块 {t!r} 不存在"}])
 

@@ -1,6 +1,7 @@
 """Which subscriptions an event reaches: its topics, "label:key" strings for the subject and everything it belongs
 to — a parcel's park, its 行政区 and every 行政区 above (a subscription to 衢州 sees a parcel in 柯城区), the chains
-it admits; a project's investor, chain, segment, park and 行政区; a firm's segments, their chains and its 行政区.
+it admits (a parcel admitting every chain carries the one 'any chain' topic all chain subscriptions match); a
+project's investor, chain, segment, park and 行政区; a firm's segments, their chains and its 行政区.
 
 Reads the analytic snapshot only."""
 from __future__ import annotations
@@ -9,7 +10,7 @@ from typing import Any, Iterable
 
 import numpy as np
 
-from alerts.model import topic
+from alerts.model import ANY_CHAIN, topic
 from chains import ChainIndex
 from kernel.derived import derived
 
@@ -77,9 +78,12 @@ def places(snap: Any) -> Places:
 
 
 def parcel_topics(snap: Any, key: str, props: dict[str, Any]) -> list[str]:
+    """A parcel, its park and 行政区 (and above), and the chains it admits: each listed chain, or — 产业准入 不限
+    (no chain listed) — the one 'any chain' topic every chain subscription matches (model.ANY_CHAIN)."""
     p = places(snap)
     out = [topic("LandParcel", key), *p.park(props.get("park")), *p.regions_up(props.get("region"))]
-    out += [topic("IndustryChain", c) for c in props.get("allowed_chains") or []]
+    chains = [str(c) for c in props.get("allowed_chains") or [] if c]
+    out += [topic("IndustryChain", c) for c in chains] if chains else [ANY_CHAIN]
     return list(dict.fromkeys(out))
 
 

@@ -3,7 +3,7 @@ subject's page; subscriptions by name (never the key alone); webhook deliveries 
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from alerts.model import KIND_CN, PAGE_OF_LABEL, SUBJECT_CN, SUBJECT_LABEL
 from kernel.clock import beijing_text
@@ -14,6 +14,14 @@ JOB_CN = {"pending": "待重试", "sending": "投递中", "delivered": "已送�
 def subject_link(label: str, key: str) -> str | None:
     pat = PAGE_OF_LABEL.get(label)
     return pat.format(key=quote(key, safe="")) if pat else None
+
+
+def subscription_link(s: Any) -> str | None:
+    """The page of a subscription's subject; a chain's 产业链图谱 for the 行政区 its targets are ranked for."""
+    link = subject_link(SUBJECT_LABEL.get(s.kind, ""), s.key)
+    if link and s.kind == "chain" and s.region:
+        link += "?" + urlencode({"region": s.region})
+    return link
 
 
 def inbox_row(item: Any) -> dict[str, Any]:
@@ -28,7 +36,7 @@ def inbox_row(item: Any) -> dict[str, Any]:
 def subscription_row(s: Any, *, secret: str | None = None) -> dict[str, Any]:
     """A subscription as its owner sees it; the webhook secret only when just created."""
     row = {"id": s.sub_id, "kind": s.kind, "kind_cn": SUBJECT_CN.get(s.kind, s.kind), "key": s.key, "name": s.name,
-           "page": subject_link(SUBJECT_LABEL.get(s.kind, ""), s.key), "min_score": s.min_score, "region": s.region,
+           "page": subscription_link(s), "min_score": s.min_score, "region": s.region,
            "webhook_url": s.webhook_url, "created_at": s.created_at,
            "created_at_beijing": beijing_text(s.created_at, label=True)}
     if secret is not None:

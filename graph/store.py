@@ -317,6 +317,9 @@ class GraphStore(Protocol):
     def list_inbox(self, owner: str, *, unread_only: bool = False, limit: int = 100) -> list[InboxItem]:
         """An officer's digest: unread first, then newest first."""
         ...
+    def count_unread(self, owner: str) -> int:
+        """How many events in the officer's digest are unread (all of them, not one page)."""
+        ...
     def mark_read(self, owner: str, event_ids: Sequence[str] | None, at: str) -> int:
         """Mark those events (None = all) read in the officer's digest; returns how many were unread."""
         ...

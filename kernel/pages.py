@@ -16,6 +16,8 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from fastapi.responses import HTMLResponse, RedirectResponse
 
+from kernel.subscribing import subscribe_refusal
+
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; base-uri 'none'"
 
 # (title, path) of the navigation bar, in the order an officer's day goes; `active` names one by its path
@@ -101,13 +103,16 @@ def action_form(ctx: PageContext | None, action: str, button: str, fields: str =
 
 
 SUBSCRIBE_PATH = "/pages/alerts/subscribe"
-SUBSCRIBERS = ("admin", "officer", "park_admin")  # who may subscribe (内容订阅 follows the write rules)
 
 
-def subscribe_button(ctx: PageContext | None, kind: str, subject: str, back: str) -> str:
+def subscribe_button(ctx: PageContext | None, kind: str, subject: str, back: str, *, park: str | None = None) -> str:
     """The 订阅提醒 button of a firm, parcel, project or park page: subscribes the signed-in officer to this thing
-    (内容订阅) and comes back to `back` with the answer; nothing for visitors and read-only users."""
-    if ctx is None or ctx.user is None or ctx.user.role not in SUBSCRIBERS:
+    (内容订阅) and comes back to `back` with the answer. Shown only where the subscribe command would accept it
+    (kernel.subscribing — `park`: the park a parcel or project is in): nothing for visitors and read-only users,
+    nor for a park administrator outside their own park."""
+    if ctx is None or ctx.user is None:
+        return ""
+    if subscribe_refusal(ctx.user.role, ctx.user.park, kind, subject, park):
         return ""
     fields = (f"<input type='hidden' name='kind' value='{e(kind)}'><input type='hidden' name='subject' "
               f"value='{e(subject)}'><input type='hidden' name='back' value='{e(back)}'>")

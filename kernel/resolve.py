@@ -1,5 +1,6 @@
-"""One resolver of the names and keys users type — for chains, segments, regions, parks, firms, funds — used by
-every capability, the API's filters and the CLI, so that 集成电路, ic and 半导体 mean the same chain everywhere.
+"""One resolver of the names and keys users type — for chains, segments, regions, parks, firms, funds, projects and
+parcels — used by every capability, the API's filters and the CLI, so that 集成电路, ic and 半导体 mean the same
+chain everywhere.
 
 Each lookup tries, in order: the key (as typed, then folded: 91330825ywpkga328j = 91330825YWPKGA328J); the exact
 name; the folded name without its usual suffix (衢州 = 衢州市, 新材料 = 新材料产业链, （上海） = (上海)); the 简称
@@ -34,7 +35,7 @@ REGION_SUFFIX = re.compile(r"(壮族自治区|回族自治区|维吾尔自治区
 CHAIN_SUFFIX = re.compile(r"(产业链|产业|行业)$")
 PARK_SUFFIX = re.compile(r"(经济技术开发区|高新技术产业开发区|经济开发区|高新区|开发区|产业园|工业园区|园区)$")
 LABEL_CN = {"IndustryChain": "产业链", "Segment": "环节", "Region": "行政区", "Park": "园区", "Enterprise": "企业",
-            "Fund": "基金", "Project": "项目"}
+            "Fund": "基金", "Project": "项目", "LandParcel": "地块"}
 
 
 def norm(text: str, suffix: re.Pattern[str] | None = None) -> str:
@@ -227,6 +228,9 @@ class Resolver:
 
     def project(self, text: str | None, *, param: str = "project") -> int:
         return self._find("Project", text, param=param)
+
+    def parcel(self, text: str | None, *, param: str = "parcel") -> int:
+        return self._find("LandParcel", text, param=param)
 
     # ------------------------------------------------------------------------------------------ regions
     def descendants(self, r: int) -> np.ndarray:

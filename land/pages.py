@@ -117,7 +117,9 @@ def _detail(request: Request, snap: Any, state: Any, ctx: PageContext, key: str)
     firms = None
     if not r.feasible:
         firms = queries.parcel_enterprises(snap, key, _recommender(request, state), limit=FIRM_SUGGESTIONS)["items"]
-    body = subscribe_button(ctx, "parcel", key, "/pages/land?" + urlencode({"parcel": key})) + parcel_body(
+    pk = int(data.parcels.park[j])
+    body = subscribe_button(ctx, "parcel", key, "/pages/land?" + urlencode({"parcel": key}),
+                            park=str(data.ctx.parks.keys[pk]) if pk >= 0 else None) + parcel_body(
         data, j, r, ctx, ttl_hours=land.reservation_ttl_hours, max_ttl_hours=land.reservation_max_ttl_hours,
         firms=firms)
     return _page(f"{data.parcels.names[j]} · 土地超市", body, ctx)

@@ -91,7 +91,7 @@ def project_page(store: StoreDep, snap: SnapshotDep, r: RulesDep, ctx: PageCtxDe
         warn += f"<p class='warn'>下一步工作已逾期 {v['overdue_days']} 天</p>"
     if v["stalled"]:
         warn += f"<p class='warn'>停滞：{'无任何记录' if v['idle_days'] is None else str(v['idle_days']) + ' 天无阶段变化、无跟踪'}</p>"
-    body = (subscribe_button(ctx, "project", key, f"/pages/pipeline/{quote(key)}")
+    body = (subscribe_button(ctx, "project", key, f"/pages/pipeline/{quote(key)}", park=p.get("park"))
             + f"<h2 id='project-name'>{e(p.get('name'))}</h2>{warn}{facts(p, v, ref_names(snap, p))}"
             f"{workbench(ctx, p, v['stage'], beijing_today())}{records(p)}")
     if is_landed(v["stage"]):

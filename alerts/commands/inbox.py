@@ -12,6 +12,11 @@ def digest(store: GraphStore, *, owner: str, unread_only: bool = False, limit: i
     return store.list_inbox(owner, unread_only=unread_only, limit=limit)
 
 
+def unread_count(store: GraphStore, *, owner: str) -> int:
+    """How many of the officer's events are unread — the whole digest, whatever page of it is shown."""
+    return store.count_unread(owner)
+
+
 def mark_read(store: GraphStore, *, owner: str, event_ids: Sequence[str] | None,
               now: dt.datetime | None = None) -> int:
     """Mark events (None = all) read; returns how many were unread."""

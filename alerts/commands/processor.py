@@ -19,8 +19,9 @@ from typing import Any, Callable
 
 import alerts.signal_source  # noqa: F401  (registers the 企业尽调 signal source)
 import alerts.targets_source  # noqa: F401  (registers the ranking sources)
-from alerts.model import SUBJECT_LABEL, EventDraft, target_scope, topic
+from alerts.model import ANY_CHAIN, SUBJECT_LABEL, EventDraft, target_scope, topic
 from alerts.signal_source import SIGNAL_KIND, crossed
+from alerts.commands.subscriptions import live_subscriptions
 from alerts.sources import SOURCES, SourceContext, TargetScope
 from graph.store import AlertBatch, AlertEventRec, GraphStore, SubscriptionRec, WebhookJob
 from kernel.clock import beijing_today
@@ -72,6 +73,8 @@ def _scopes(subs: list[SubscriptionRec], rules: AlertRules) -> list[TargetScope]
 def sub_topics(s: SubscriptionRec, rules: AlertRules) -> set[str]:
     """The event topics a subscription matches."""
     out = {topic(SUBJECT_LABEL[s.kind], s.key)}
+    if s.kind == "chain":  # a parcel whose 产业准入 is 不限 admits this chain too
+        out.add(ANY_CHAIN)
     if s.kind in ("chain", "segment"):
         out.add(target_scope(s.region or rules.home_region, s.kind, s.key))
     return out
@@ -131,7 +134,7 @@ def process(store: GraphStore, snapshot: Callable[[], Any], *, rules: AlertRules
     held = store.alert_watch(["cursor"]).get("cursor")
     cursor = None if held is None else int(held)
     changed, version, full, touched = _changes(store, cursor)
-    subs = store.list_subscriptions()
+    subs = live_subscriptions(store)  # a revoked key's subscriptions catch nothing
     ctx = SourceContext(snap=snapshot(), changed=changed, version=version, today=today or beijing_today(),
                         overdue_days=rules.overdue_days, target_k=rules.target_k, scopes=_scopes(subs, rules),
                         baseline=cursor is None, anything_changed=touched,

@@ -14,23 +14,20 @@ from alerts.subjects import resolve_subject
 from graph.store import GraphStore, SubscriptionRec
 from kernel.errors import Conflict, Forbidden, Invalid, NotFound
 from kernel.resolve import resolver
+from kernel.subscribing import subscribe_refusal
 
 MAX_PER_OFFICER = 200
 
 
 def _check_scope(store: GraphStore, *, role: str, park: str | None, kind: str, key: str) -> None:
-    if role == "viewer":
-        raise Forbidden("只读用户不能订阅（需要 officer / park_admin / admin）")
-    if role != "park_admin":
-        return
-    if kind not in PARK_SCOPED_KINDS:
-        raise Forbidden(f"园区管理员只能订阅本园区及其地块、项目，不能订阅{SUBJECT_CN[kind]}")
-    if kind == "park":
-        where = key
-    else:
-        where = (store.get(SUBJECT_LABEL[kind], key) or {}).get("park")
-    if where != park:
-        raise Forbidden(f"园区管理员只能订阅本园区（{park}）的{SUBJECT_CN[kind]}")
+    """kernel.subscribing's rule (the pages' 订阅提醒 button is shown by the same one), with the subject's park
+    read from the store."""
+    in_park = None
+    if role == "park_admin" and kind in PARK_SCOPED_KINDS and kind != "park":
+        in_park = (store.get(SUBJECT_LABEL[kind], key) or {}).get("park")
+    why = subscribe_refusal(role, park, kind, key, in_park)
+    if why:
+        raise Forbidden(why)
 
 
 def _webhook(url: str | None, allow_hosts: Sequence[str]) -> str | None:
@@ -72,6 +69,20 @@ def subscribe(store: GraphStore, snap: Any, *, owner: str, role: str, park: str 
 
 def list_subscriptions(store: GraphStore, *, owner: str) -> list[SubscriptionRec]:
     return store.list_subscriptions(owner=owner)
+
+
+def owner_revoked(store: GraphStore, owner: str) -> bool:
+    """The subscription owner's API key has been revoked (keys are never deleted, only revoked)."""
+    rec = store.get_api_key(owner)
+    return rec is not None and rec.revoked_at is not None
+
+
+def live_subscriptions(store: GraphStore) -> list[SubscriptionRec]:
+    """Every subscription whose owner's API key is not revoked — the ones events are fanned out to and webhooks
+    sent for. A revoked key's subscriptions stay stored but dormant: nobody can read or cancel them any more, so
+    they must not keep sending data out (a new key for the same person is a new owner and subscribes afresh)."""
+    revoked = {k.key_id for k in store.list_api_keys() if k.revoked_at is not None}
+    return [s for s in store.list_subscriptions() if s.owner not in revoked]
 
 
 def unsubscribe(store: GraphStore, *, owner: str, sub_id: str) -> None:

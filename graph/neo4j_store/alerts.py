@@ -98,6 +98,9 @@ class Neo4jAlerts(Neo4jSessions):
 
         return self._read(work)
 
+    def count_unread(self, owner: str) -> int:
+        return int(self._read(lambda tx: run(tx, "alerts.inbox.unread", owner=owner).single()["n"]))
+
     def mark_read(self, owner: str, event_ids: Sequence[str] | None, at: str) -> int:
         if event_ids is None:
             return self._write(lambda tx: run(tx, "alerts.inbox.read_all", owner=owner, at=at).single()["n"])

@@ -347,6 +347,9 @@ def _alerts() -> dict[str, str]:
         "i.sub_id AS sub_id, i.read_at AS read_at "
         "ORDER BY read_at IS NOT NULL, ver DESC, at DESC, event_id LIMIT $limit"
     )
+    s["alerts.inbox.unread"] = (
+        "MATCH (i:AlertInbox {owner: $owner}) WHERE i.read_at IS NULL RETURN count(i) AS n"
+    )
     s["alerts.inbox.read_all"] = (
         "MATCH (i:AlertInbox {owner: $owner}) WHERE i.read_at IS NULL SET i.read_at = $at RETURN count(i) AS n"
     )

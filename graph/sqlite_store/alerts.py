@@ -96,6 +96,10 @@ class SQLiteAlerts(SQLiteConnections):
              + " ORDER BY i.read_at IS NOT NULL, e.ver DESC, e.at DESC, e.event_id LIMIT ?")
         return [InboxItem(event_of(*r[:5]), r[5], r[6]) for r in self._conn().execute(q, (owner, int(limit)))]
 
+    def count_unread(self, owner: str) -> int:
+        q = "SELECT count(*) FROM alert_inbox WHERE owner = ? AND read_at IS NULL"
+        return int(self._conn().execute(q, (owner,)).fetchone()[0])
+
     def mark_read(self, owner: str, event_ids: Sequence[str] | None, at: str) -> int:
         conn = self._conn()
         with self._write_lock:

@@ -119,3 +119,24 @@ def test_webhooks_to_internal_addresses_are_refused(api_env, url):
     r = page_client.post("/pages/alerts/subscribe", data={"kind": "chain", "subject": "集成电路", "csrf": csrf,
                                                           "webhook_url": url})
     assert r.status_code == 303 and "cm_ok=0" in r.headers["location"]
+
+
+def test_the_unread_count_is_every_unread_event_not_the_page(api_env):
+    """`unread` on GET /events and the page's 未读 heading count all unread events, not the page shown (?limit=2;
+    the page lists 200)."""
+    from graph.store import AlertBatch, AlertEventRec
+
+    c, h = api_env.client, api_env.h("officer")
+    me = c.get("/api/v1/whoami", headers=h).json()["key_id"]
+    c.post("/api/v1/events/read", json={}, headers=h)
+    evs = [AlertEventRec(f"unread-test-{i:03d}", 1, "parcel.listed", "LandParcel", "syn.parcel.000000",
+                         f"未读测试 {i}", "2026-12-06T02:00:00+00:00", ("LandParcel:syn.parcel.000000",), {})
+           for i in range(205)]
+    api_env.store.record_alerts(AlertBatch(events=evs, inbox=[(me, ev.event_id, "unread-test") for ev in evs]))
+    r = c.get("/api/v1/events?limit=2", headers=h).json()
+    assert len(r["items"]) == 2 and r["unread"] == 205
+    page_client, _ = api_env.signed_in("officer")
+    html = page_client.get("/pages/alerts").text
+    assert "未读 205" in html and html.count("未读测试") == 200 and "只列出最新的 200 条" in html
+    c.post("/api/v1/events/read", json={}, headers=h)
+    assert c.get("/api/v1/events?limit=2", headers=h).json()["unread"] == 0

@@ -203,3 +203,45 @@ def test_overdue_projects_are_worked_out_from_the_snapshot_not_read_from_the_sto
     monkeypatch.setattr(type(store), "iter_nodes", lambda self, label, *a, **k: (read.append(label), real(self, label, *a, **k))[1])
     _run(store, today=TODAY + dt.timedelta(days=1))  # a tick, nothing written: no Project read from the store
     assert "Project" not in read
+
+
+def test_a_revoked_keys_subscriptions_catch_nothing(store):
+    """A key is revoked (`chainmatch keys revoke`): its subscriptions stay stored but catch nothing — no digest
+    entry, no webhook job — while another officer's subscription to the same park still hears of the change. A new
+    key for the same person is a new owner: it starts with none of the old key's subscriptions."""
+    from api.auth import create_key
+
+    temp, _ = create_key(store, name="临时专员", role="officer")
+    _sub(store, "park", "智造新城", owner=temp.key_id)
+    _sub(store, "parcel", "syn.parcel.000005", owner=temp.key_id, webhook_url="http://127.0.0.1:9/revoked",
+         allow_hosts=("127.0.0.1",))
+    _sub(store, "park", "智造新城")  # off1, live
+    _run(store)
+    assert store.revoke_api_key(temp.key_id, "2026-12-06T03:00:00+00:00")
+    _set(store, "LandParcel", "syn.parcel.000005", status="reserved", reserved_by="syn.project.000000")
+    r = _run(store)
+    assert r.events == 1 and (r.deliveries, r.jobs) == (1, 0)
+    assert digest(store, owner=temp.key_id) == [] and store.list_webhook_jobs(owner=temp.key_id) == []
+    assert _kinds(store) == [("parcel.reserved", "syn.parcel.000005")]
+    again, _ = create_key(store, name="临时专员", role="officer")
+    assert store.list_subscriptions(owner=again.key_id) == []
+
+
+def test_a_parcel_admitting_every_chain_reaches_chain_subscriptions(store):
+    """产业准入 不限 (allowed_chains empty) admits every chain: a chain subscriber hears of such a parcel, as of one
+    that lists the chain; not of a parcel restricted to other chains; a segment subscription is not a chain's."""
+    open_ = next(k for k, p in store.iter_nodes("LandParcel") if not p.get("allowed_chains") and p.get("status") == "available")
+    listed = next(k for k, p in store.iter_nodes("LandParcel") if "ic" in (p.get("allowed_chains") or [])
+                  and p.get("status") == "available")
+    other = next(k for k, p in store.iter_nodes("LandParcel") if p.get("allowed_chains")
+                 and "ic" not in p["allowed_chains"] and p.get("status") == "available")
+    seg = next(n.key for n in store.neighbours("IndustryChain", "ic", rel_type="PART_OF", direction="in"))
+    _sub(store, "chain", "集成电路")
+    _sub(store, "segment", seg, owner="seg")
+    _run(store)
+    for k in (open_, listed, other):
+        _set(store, "LandParcel", k, status="reserved", reserved_by="syn.project.000000")
+    _run(store)
+    parcels = [k for kind, k in _kinds(store) if kind == "parcel.reserved"]
+    assert sorted(parcels) == sorted([open_, listed])
+    assert not [i for i in digest(store, owner="seg") if i.event.kind.startswith("parcel.")]

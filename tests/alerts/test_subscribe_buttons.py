@@ -61,3 +61,39 @@ def test_back_never_leaves_the_site(api_env):
     r = client.post("/pages/alerts/subscribe", data={"kind": kind, "subject": key, "back": "https://evil.example/x",
                                                      "csrf": csrf}, follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"].startswith("/pages/alerts")
+
+
+def test_a_park_administrator_sees_the_button_only_where_they_may_subscribe(api_env):
+    """The button follows the subscribe command's rule: a park administrator sees it on their own park and its
+    parcels and projects — and each of those works — but not on a firm page nor on another park's pages."""
+    park = "quzhou_zhizao"  # app_data.park: the park administrator's
+    client, csrf = api_env.signed_in("park_admin")
+    mine = [("park", park, f"/pages/parks/{park}"),
+            ("parcel", _one(api_env, "LandParcel", park=park), None),
+            ("project", _one(api_env, "Project", park=park), None)]
+    theirs = [("firm", _one(api_env, "Enterprise"), None),
+              ("park", _other(api_env, "Park", park), None),
+              ("parcel", _other(api_env, "LandParcel", park), None),
+              ("project", _other(api_env, "Project", park), None)]
+    for kind, key, url in mine:
+        url = url or _url(kind, key)
+        assert "id='cm-subscribe'" in client.get(url).text, (kind, url)
+        r = client.post("/pages/alerts/subscribe", data={"kind": kind, "subject": key, "back": url, "csrf": csrf},
+                        follow_redirects=False)
+        assert "cm_ok=1" in r.headers["location"], (kind, r.headers["location"])
+    for kind, key, _ in theirs:
+        url = _url(kind, key)
+        page = client.get(url)
+        assert page.status_code == 200 and "cm-subscribe" not in page.text, (kind, url)
+
+
+def _other(env, label, park):
+    for k, p in env.store.iter_nodes(label):
+        if (k if label == "Park" else p.get("park")) not in (park, None):
+            return k
+    raise AssertionError(f"no {label} outside {park}")
+
+
+def _url(kind, key):
+    return {"firm": f"/pages/enterprises/{quote(key)}", "park": f"/pages/parks/{quote(key)}",
+            "parcel": "/pages/land?" + urlencode({"parcel": key}), "project": f"/pages/pipeline/{quote(key)}"}[kind]

@@ -18,7 +18,7 @@ from alerts.commands.webhooks import WebhookRules
 from conftest import open_api, second_handle
 from factories import seeded
 from graph.snapshot import Snapshot
-from graph.store import Batch, NodeRec
+from graph.store import AlertBatch, Batch, NodeRec
 
 PARCEL = "syn.parcel.000002"
 ALLOW = ("127.0.0.1",)  # the local receivers below are on the loopback address: allowed only by the allow list
@@ -214,3 +214,70 @@ def _retarget(store, url):
     store.delete_subscription(sub.sub_id)
     from dataclasses import replace
     store.put_subscription(replace(sub, webhook_url=url))
+
+
+def test_a_revoked_keys_webhook_receives_nothing_not_even_its_pending_jobs(store):
+    """A key with a webhook subscription is revoked while a job for it is pending: the sender does not post it (the
+    job ends failed, saying why), and later changes queue nothing for it."""
+    from api.auth import create_key
+
+    rx = Receiver()
+    try:
+        temp, _ = create_key(store, name="临时专员", role="officer")
+        subscribe(store, Snapshot.build(store), owner=temp.key_id, role="officer", park=None, kind="park",
+                  subject="智造新城", webhook_url=rx.url, allow_hosts=ALLOW)
+        process(store, lambda: Snapshot.build(store))
+        parcel = next(k for k, p in store.iter_nodes("LandParcel") if p.get("park") == "quzhou_zhizao")
+        props = {k: v for k, v in store.get("LandParcel", parcel).items() if k != "key"}
+        store.write(Batch(nodes=[NodeRec("LandParcel", parcel, {**props, "status": "transferred"})]))
+        assert process(store, lambda: Snapshot.build(store)).jobs == 1
+        assert store.revoke_api_key(temp.key_id, dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"))
+        [j] = deliver_due(store, rules=WebhookRules(allow_hosts=ALLOW))
+        assert j.status == "failed" and "吊销" in j.last_error and rx.got == []
+        store.write(Batch(nodes=[NodeRec("LandParcel", "alerts-revoked-test", {
+            "name": "吊销测试地块（合成）", "park": "quzhou_zhizao", "region": "330800", "area_mu": 30})]))
+        assert process(store, lambda: Snapshot.build(store)).jobs == 0
+        assert deliver_due(store, rules=WebhookRules(allow_hosts=ALLOW)) == [] and rx.got == []
+    finally:
+        rx.close()
+
+
+def test_each_job_is_claimed_and_signed_when_it_is_sent(store):
+    """Two hanging receivers' jobs come first in the batch, a healthy one's last. The healthy POST is signed with the
+    time it is sent (the documented verify() accepts it), and its claim holds from that moment: a rival sender (the
+    CLI) running while the receiver is answering does not post it again."""
+    from dataclasses import replace
+
+    hang1, hang2 = Receiver(hang=3.0), Receiver(hang=3.0)
+    healthy = Receiver()
+    other = second_handle(store)
+    rules = WebhookRules(timeout_s=1.0, max_attempts=1, lease_margin_s=0.5, allow_hosts=ALLOW)
+    rival: list = []
+    seen_at: list[float] = []
+    try:
+        rec, secret = _setup(store, healthy.url)  # one job, for the healthy receiver (hex sub_id: sorts after "-…")
+        [job] = store.list_webhook_jobs(owner="off1")
+        for n, rx in enumerate((hang1, hang2)):  # two more subscriptions to the same parcel, sorting first
+            sub = replace(rec, sub_id=f"-hang{n}", webhook_url=rx.url)
+            store.put_subscription(sub)
+            store.record_alerts(AlertBatch(jobs=[replace(job, job_id=f"{sub.sub_id}|{job.event_id}",
+                                                         sub_id=sub.sub_id)]))
+        real_post = healthy.server.RequestHandlerClass.do_POST
+
+        def answer_after_a_rival_tried(handler):
+            seen_at.append(time.time())
+            rival.extend(deliver_due(other, rules=rules))  # the CLI, beside the worker, while this POST is open
+            real_post(handler)
+
+        healthy.server.RequestHandlerClass.do_POST = answer_after_a_rival_tried
+        sent = deliver_due(store, rules=rules)
+        assert [j.status for j in sent] == ["failed", "failed", "delivered"]
+        assert len(healthy.got) == 1 and rival == []
+        headers, body = healthy.got[0]
+        stamp = headers[TIMESTAMP_HEADER.lower()]
+        assert seen_at[0] - int(stamp) < 2.0  # signed when sent, not when the batch began (≥ 2 timeouts earlier)
+        assert verify(secret, body, stamp, headers[SIGNATURE_HEADER.lower()], tolerance_s=2, now=seen_at[0])
+    finally:
+        other.close()
+        for rx in (hang1, hang2, healthy):
+            rx.close()

@@ -71,6 +71,16 @@ def test_read_marks_put_unread_first(any_store):
     assert [i.event.event_id for i in s.list_inbox("k2", unread_only=True)] == ["e3"]  # another officer's marks
 
 
+def test_the_unread_count_is_the_whole_digest_not_a_page(any_store):
+    s = any_store
+    s.record_alerts(AlertBatch(events=[_ev(f"e{i}", i) for i in range(1, 6)],
+                               inbox=[("k1", f"e{i}", "s1") for i in range(1, 6)] + [("k2", "e1", "s9")]))
+    assert len(s.list_inbox("k1", limit=2)) == 2
+    assert (s.count_unread("k1"), s.count_unread("k2"), s.count_unread("nobody")) == (5, 1, 0)
+    s.mark_read("k1", ["e2", "e4"], "2026-12-06T03:00:00+00:00")
+    assert (s.count_unread("k1"), s.count_unread("k2")) == (3, 1)
+
+
 def test_webhook_outbox_due_and_update(any_store):
     s = any_store
     jobs = [WebhookJob(f"s1|e{i}", "s1", "k1", f"e{i}", "pending", 0, f"2026-12-06T02:00:0{i}+00:00", None,
