@@ -7,9 +7,10 @@ disappears, a new 链主 or park tenant moves up) — no full rebuild after a wr
 index yet, it belongs to another store, or the store cannot itemise what changed (a bulk import, history pruned).
 
 A first build over a million firms takes minutes, so the service starts it in the background when it starts
-(`warm_up`, setting `search.warm_on_start`), and a search waits for a running build at most `wait` seconds: then it
-reads the index as it was (a build writes a new file and swaps it in, so the old one stays whole) or, when there is
-none yet, answers 503 "检索索引正在建立" with Retry-After (`IndexNotReady`) instead of holding the request.
+(`warm_up`, setting `search.warm_on_start`), and a search never runs a bring-up itself: it starts one in the
+background (or finds one running — after a bulk import, a new index format) and waits at most `wait` seconds: then
+it reads the index as it was (a build writes a new file and swaps it in, so the old one stays whole) or, when there
+is none yet, answers 503 "检索索引正在建立" with Retry-After (`IndexNotReady`) instead of holding the request.
 """
 from __future__ import annotations
 
@@ -36,6 +37,7 @@ _known: dict[str, tuple[str, int]] = {}  # index path → (store id, version) th
 _locks: dict[str, threading.Lock] = {}
 _registry = threading.Lock()
 _since: dict[str, float] = {}  # index path → when the bring-up running now started (time.monotonic())
+_running: dict[str, "_BringUp"] = {}  # index path → the background bring-up a search started
 RETRY_AFTER_S = 15
 
 
@@ -69,32 +71,82 @@ def touched(changes: ChangeSet) -> dict[str, set[str]]:
 
 def index_for(store: GraphStore, snap: Snapshot, directory: str | None, *, max_changes: int = 50_000,
               wait: float | None = None) -> SearchIndex:
-    """The store's search index, current with `snap`. While another thread is bringing it up, wait for it — at
-    most `wait` seconds when given: then the index as it was (still a whole index, of an older version), or
-    IndexNotReady when there is no index of this store yet."""
+    """The store's search index, current with `snap`.
+
+    Without `wait` (the CLI, the start-up warm-up) the bring-up runs here, however long it takes. With `wait` (a
+    search request) it runs in a background thread — whether this request started it or another one did — and is
+    waited for at most `wait` seconds: then the index as it was (still a whole index, of an older version), or
+    IndexNotReady when there is no index of this store yet; the build goes on and the next search finds it."""
     path = index_path(directory, snap.store_id)
     with _registry:
         index = _indexes.get(path)
         if index is None:
             index = _indexes[path] = SearchIndex(path)
             _locks[path] = threading.Lock()
-        lock = _locks[path]
-    if _known.get(path) == (snap.store_id, snap.version):
+    if _current(path, snap):
         return index
-    if not lock.acquire(timeout=-1 if wait is None else max(wait, 0.0)):
-        state = index.state()
-        if state is not None and state[0] == snap.store_id:
-            log.info("search index: busy, answering from version %s (snapshot %s)", state[1], snap.version)
+    if wait is None:
+        _bring_up_locked(path, index, store, snap, max_changes)
+        return index
+    deadline = time.monotonic() + max(wait, 0.0)
+    while True:
+        worker = _background(path, index, store, snap, max_changes)
+        worker.join(max(deadline - time.monotonic(), 0.0))
+        if _current(path, snap):
             return index
-        raise IndexNotReady(time.monotonic() - _since.get(path, time.monotonic()))
-    try:
-        if _known.get(path) != (snap.store_id, snap.version):
-            _since[path] = time.monotonic()
+        if worker.is_alive() or time.monotonic() >= deadline:
+            break
+        if worker.error is not None:  # it failed: say so, as the request itself would have
+            raise worker.error
+    state = index.state()
+    if state is not None and state[0] == snap.store_id:
+        log.info("search index: busy, answering from version %s (snapshot %s)", state[1], snap.version)
+        return index
+    raise IndexNotReady(time.monotonic() - _since.get(path, time.monotonic()))
+
+
+def _current(path: str, snap: Snapshot) -> bool:
+    """This process brought the index to `snap`'s version or further."""
+    known = _known.get(path)
+    return known is not None and known[0] == snap.store_id and known[1] >= snap.version
+
+
+class _BringUp(threading.Thread):
+    """A background bring-up of one index file; `error` holds what it raised, for the request that waits on it."""
+
+    def __init__(self, job: Callable[[], None]) -> None:
+        super().__init__(name="chainmatch-search-index", daemon=True)
+        self._job = job
+        self.error: BaseException | None = None
+
+    def run(self) -> None:
+        try:
+            self._job()
+        except Exception as exc:  # noqa: BLE001 — handed to the waiting request, and logged for the others
+            self.error = exc
+            log.exception("search index: bringing the index up failed; the next search tries again")
+
+
+def _background(path: str, index: SearchIndex, store: GraphStore, snap: Snapshot, max_changes: int) -> _BringUp:
+    """The bring-up running for this index file, or a new one to `snap`'s version."""
+    with _registry:
+        running = _running.get(path)
+        if running is not None and running.is_alive():
+            return running
+        worker = _running[path] = _BringUp(lambda: _bring_up_locked(path, index, store, snap, max_changes))
+        worker.start()
+        return worker
+
+
+def _bring_up_locked(path: str, index: SearchIndex, store: GraphStore, snap: Snapshot, max_changes: int) -> None:
+    with _locks[path]:
+        if _current(path, snap):
+            return
+        _since[path] = time.monotonic()
+        try:
             _known[path] = _bring_up_to(index, store, snap, max_changes)
-    finally:
-        _since.pop(path, None)
-        lock.release()
-    return index
+        finally:
+            _since.pop(path, None)
 
 
 def warm_up(store: GraphStore, snapshot: Callable[[], Snapshot], directory: str | None, *,

@@ -108,3 +108,46 @@ def test_while_the_index_catches_up_with_a_write_searches_read_it_as_it_was(any_
         held.release()
         catching_up.join(60)
         assert {h["key"] for h in c.get("/api/v1/search", params={"q": "华芯"}).json()["hits"]} == {"E-HX", "E-HY"}
+
+
+def _until(get, ok, seconds=60):
+    """Ask again until `ok(answer)` (the background build finishing), at most `seconds`."""
+    import time
+
+    end = time.monotonic() + seconds
+    while True:
+        r = get()
+        if ok(r) or time.monotonic() > end:
+            return r
+        time.sleep(0.05)
+
+
+def test_a_search_that_needs_the_first_build_starts_it_and_is_not_held(any_store, tmp_path, held):
+    import time
+
+    app_data = data(warm_on_start=False, wait_seconds=0.3)
+    app_data.fill(any_store)
+    held.gate("build")
+    with open_api(any_store, tmp_path, app_data) as env:
+        started = time.monotonic()
+        r = env.client.get("/api/v1/search", params={"q": "华芯"})  # no index: this search starts the build
+        assert r.status_code == 503 and "检索索引正在建立" in r.json()["detail"]
+        assert time.monotonic() - started < 20 and held.entered.is_set()  # answered while the build is held
+        held.release()
+        r = _until(lambda: env.client.get("/api/v1/search", params={"q": "华芯"}), lambda r: r.status_code == 200)
+        assert r.status_code == 200 and r.json()["hits"][0]["key"] == "E-HX"
+
+
+def test_a_search_that_needs_an_update_starts_it_and_reads_the_index_as_it_was(any_store, tmp_path, held):
+    app_data = data(warm_on_start=False, wait_seconds=0.3)
+    app_data.fill(any_store)
+    with open_api(any_store, tmp_path, app_data) as env:
+        c = env.client
+        assert c.get("/api/v1/search", params={"q": "华芯"}).json()["total"] == 1
+        held.gate("update")
+        write_objects(any_store, [Enterprise(key="E-HY", name="华芯源科技有限公司（测试）", region="330800")], [])
+        r = c.get("/api/v1/search", params={"q": "华芯"})
+        assert r.status_code == 200 and [h["key"] for h in r.json()["hits"]] == ["E-HX"] and held.entered.is_set()
+        held.release()
+        r = _until(lambda: c.get("/api/v1/search", params={"q": "华芯"}), lambda r: r.json()["total"] == 2)
+        assert {h["key"] for h in r.json()["hits"]} == {"E-HX", "E-HY"}
