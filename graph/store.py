@@ -327,10 +327,11 @@ class GraphStore(Protocol):
         """Jobs to send at `now`: pending ones whose next try is due, and 'sending' ones whose lease has run out
         (a sender died after claiming them)."""
         ...
-    def claim_webhook_job(self, job_id: str, now: str, lease_until: str) -> bool:
+    def claim_webhook_job(self, job_id: str, now: str, lease_until: str, *, attempts: int | None = None) -> bool:
         """Atomically take a due job for sending: if it is still pending (or 'sending' with an expired lease) and
-        due at `now`, mark it 'sending' until `lease_until` and return True; otherwise (another sender claimed it
-        first) change nothing and return False. Only the claimant posts."""
+        due at `now` — and, when `attempts` is given, still has that many attempts (the sender's copy is current: a
+        rival has not tried it meanwhile) — mark it 'sending' until `lease_until` and return True; otherwise (another
+        sender claimed it first) change nothing and return False. Only the claimant posts."""
         ...
     def update_webhook_job(self, job: WebhookJob) -> None: ...
     def list_webhook_jobs(self, *, owner: str | None = None, limit: int = 100) -> list[WebhookJob]: ...

@@ -121,8 +121,9 @@ def deliver_due(store: GraphStore, *, rules: WebhookRules = WebhookRules(), now:
     out = []
     for job in jobs:
         t = clock()
-        if not store.claim_webhook_job(job.job_id, _iso(t), _iso(t + dt.timedelta(seconds=rules.lease_s))):
-            continue  # another sender has it (or sent it while this batch was busy)
+        if not store.claim_webhook_job(job.job_id, _iso(t), _iso(t + dt.timedelta(seconds=rules.lease_s)),
+                                       attempts=job.attempts):
+            continue  # another sender has it, or tried or sent it while this batch was busy (our copy is stale)
         if owner_revoked(store, job.owner):
             done = replace(job, status="failed", last_error=REVOKED, updated_at=_iso(clock()))
         else:

@@ -111,11 +111,11 @@ class Neo4jAlerts(Neo4jSessions):
         return self._read(lambda tx: [_job(r) for r in run(tx, "alerts.job.due", statuses=list(_SENDABLE), now=now,
                                                               limit=int(limit))])
 
-    def claim_webhook_job(self, job_id: str, now: str, lease_until: str) -> bool:
+    def claim_webhook_job(self, job_id: str, now: str, lease_until: str, *, attempts: int | None = None) -> bool:
         """One write transaction: lock the job node first, then check and set (a rival waits for the lock and
         then sees 'sending' with a lease in the future)."""
         def work(tx: Any) -> bool:
-            r = run(tx, "alerts.job.claim", job_id=job_id, now=now, until=lease_until,
+            r = run(tx, "alerts.job.claim", job_id=job_id, now=now, until=lease_until, attempts=attempts,
                     statuses=list(_SENDABLE), sending="sending").single()
             return bool(r and r["claimed"])
 

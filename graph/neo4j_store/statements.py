@@ -364,7 +364,7 @@ def _alerts() -> dict[str, str]:
     # claim a due job for sending: take the node's write lock first, so the check sees any rival's committed claim
     s["alerts.job.claim"] = (
         f"MATCH (j:AlertJob {{job_id: $job_id}}) SET j.{LOCK_PROP} = true "
-        "WITH j, (j.status IN $statuses AND j.next_at <= $now) AS ok "
+        "WITH j, (j.status IN $statuses AND j.next_at <= $now AND ($attempts IS NULL OR j.attempts = $attempts)) AS ok "
         f"REMOVE j.{LOCK_PROP} "
         "SET j.status = CASE WHEN ok THEN $sending ELSE j.status END, "
         "j.next_at = CASE WHEN ok THEN $until ELSE j.next_at END "

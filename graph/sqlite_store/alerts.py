@@ -121,11 +121,12 @@ class SQLiteAlerts(SQLiteConnections):
                                     "AND next_at <= ? ORDER BY next_at, job_id LIMIT ?", (now, int(limit)))
         return [WebhookJob(*r) for r in rows]
 
-    def claim_webhook_job(self, job_id: str, now: str, lease_until: str) -> bool:
+    def claim_webhook_job(self, job_id: str, now: str, lease_until: str, *, attempts: int | None = None) -> bool:
         with self._write_lock:
             cur = self._conn().execute("UPDATE alert_outbox SET status = 'sending', next_at = ? WHERE job_id = ? "
-                                       "AND status IN ('pending', 'sending') AND next_at <= ?",
-                                       (lease_until, job_id, now))
+                                       "AND status IN ('pending', 'sending') AND next_at <= ? "
+                                       "AND (? IS NULL OR attempts = ?)",
+                                       (lease_until, job_id, now, attempts, attempts))
         return cur.rowcount == 1
 
     def update_webhook_job(self, job: WebhookJob) -> None:

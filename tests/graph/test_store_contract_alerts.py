@@ -129,3 +129,17 @@ def test_a_due_job_is_claimed_by_one_sender_and_reclaimed_after_its_lease(any_st
                                     "2026-12-06T02:00:42+00:00"))
     assert s.claim_webhook_job("s1|e1", "2026-12-06T09:00:00+00:00", "2026-12-06T09:01:00+00:00") is False
     assert s.claim_webhook_job("nope", "2026-12-06T09:00:00+00:00", "2026-12-06T09:01:00+00:00") is False
+
+
+def test_a_claim_from_a_stale_copy_of_the_job_is_refused(any_store):
+    """A sender that read a job (attempts 0) before a rival tried it (attempts 1, retry due again) must not claim it
+    on its old copy: it would write attempts 1 again, losing the rival's try and stretching max_attempts."""
+    s = any_store
+    job = WebhookJob("s1|e1", "s1", "k1", "e1", "pending", 0, "2026-12-06T02:00:00+00:00", None,
+                     "2026-12-06T02:00:00+00:00")
+    s.record_alerts(AlertBatch(events=[_ev("e1", 1)], jobs=[job]))
+    assert s.claim_webhook_job("s1|e1", "2026-12-06T02:00:01+00:00", "2026-12-06T02:00:40+00:00", attempts=0)
+    s.update_webhook_job(WebhookJob("s1|e1", "s1", "k1", "e1", "pending", 1, "2026-12-06T02:00:30+00:00", "HTTP 500",
+                                    "2026-12-06T02:00:02+00:00"))  # the rival's failed try, due again at 02:00:30
+    assert s.claim_webhook_job("s1|e1", "2026-12-06T02:01:00+00:00", "2026-12-06T02:02:00+00:00", attempts=0) is False
+    assert s.claim_webhook_job("s1|e1", "2026-12-06T02:01:00+00:00", "2026-12-06T02:02:00+00:00", attempts=1) is True
