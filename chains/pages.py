@@ -126,5 +126,6 @@ def chain_map_svg_file(snap: SnapshotDep, chain: ChainPath, region: RegionQuery,
 @router.get("/parks/{key}", response_class=HTMLResponse, summary="园区画像：主导产业链、园区企业、地块")
 def park_page(snap: SnapshotDep, ctx: PageCtxDep, key: KeyPath, max_nodes: MaxNodes = MAX_NODES) -> HTMLResponse:
     parts = workbench.park_page(snap, key, max_nodes=max_nodes)
-    button = subscribe_button(ctx, "park", key, f"/pages/parks/{quote(key)}")
+    park = workbench.park_key(snap, key)  # a park named in the path: the button's rule compares keys
+    button = subscribe_button(ctx, "park", park, f"/pages/parks/{quote(park)}")
     return served(replace(parts, header=parts.header + button) if button else parts, ctx)

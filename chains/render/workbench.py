@@ -120,9 +120,14 @@ def investor_page(snap: Snapshot, *, chain: str, region: str, config: AnalysisCo
     return chain_render.investor_page_parts(out, links=links, served=True), out.stem
 
 
+def park_key(snap: Snapshot, text: str) -> str:
+    """The key of the park `text` names (key, name, 简称 — the one resolver)."""
+    return str(snap.keys("Park")[resolver(snap).park(text)])
+
+
 def park_page(snap: Snapshot, key: str, *, max_nodes: int) -> Parts:
     """园区画像: the labelled graph, then its chains, its own firms and its parcels."""
-    k = str(snap.keys("Park")[resolver(snap).park(key)])
+    k = park_key(snap, key)
     view = park_view(snap, k, max_nodes=max_nodes, link_base="")
     return graph_parts(view, links=[("园区数据（JSON）", f"{API_PREFIX}/parks/{quote(k)}")],
                        body_html=park_body(snap, k))

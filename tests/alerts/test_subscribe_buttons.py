@@ -68,6 +68,8 @@ def test_a_park_administrator_sees_the_button_only_where_they_may_subscribe(api_
     parcels and projects — and each of those works — but not on a firm page nor on another park's pages."""
     park = "quzhou_zhizao"  # app_data.park: the park administrator's
     client, csrf = api_env.signed_in("park_admin")
+    by_name = client.get(f"/pages/parks/{quote(api_env.store.get('Park', park)['name'])}")  # opened by its name
+    assert "id='cm-subscribe'" in by_name.text and f"name='subject' value='{park}'" in by_name.text
     mine = [("park", park, f"/pages/parks/{park}"),
             ("parcel", _one(api_env, "LandParcel", park=park), None),
             ("project", _one(api_env, "Project", park=park), None)]
