@@ -88,3 +88,18 @@ def test_a_short_name_two_firms_share_is_ambiguous_and_lists_both(firms):
         resolver(firms).enterprise("示例同名")
     assert {"ＡＢＣ示例科技有限公司（合成）（9144030071526726XG）", "另一示例企业（合成）（91330800MA2TWIN22）"} \
         <= set(e.value.candidates)
+
+
+def test_a_short_name_wins_over_another_firms_name_that_merely_starts_with_it(sqlite_store):
+    """Decided: a 简称 is what the firm is called; another firm whose full name only begins with the same words
+    (a parent group, a namesake) is found by its own name, not by that prefix. So 巨化 is the firm whose 简称 is
+    巨化, and 巨化集团 the group — the 项目库 import's investor names and the dossier read the same way."""
+    from tests.factories import enterprise
+
+    objects, relations = tiny_graph()
+    write_objects(sqlite_store, objects + [
+        enterprise(key="91330800MA2GROUP1", name="巨化集团有限公司（合成）"),
+        enterprise(key="91330800MA2SHARE2", name="浙江巨化股份有限公司（合成）", short_name="巨化")], relations)
+    r = resolver(Snapshot.build(sqlite_store))
+    assert r.key("Enterprise", r.enterprise("巨化")) == "91330800MA2SHARE2"
+    assert r.key("Enterprise", r.enterprise("巨化集团")) == "91330800MA2GROUP1"
