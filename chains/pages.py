@@ -23,6 +23,7 @@ from chains.render import report as chain_render
 from chains.router import ConfigDep, RegionQuery
 from kernel.downloads import XLSX, attachment
 from kernel.pages import redirect_with, subscribe_button
+from kernel.regions import region_or_home
 from search import IndexDep, limits_of, search as search_all
 
 router = APIRouter(prefix="/pages", tags=["页面"])
@@ -35,9 +36,10 @@ PageRegion = Annotated[str | None, Query(max_length=128, description="行政区�
 
 
 def page_region(snap: SnapshotDep, state: StateDep, region: PageRegion = None) -> str | None:
-    """The region a chain page is drawn for: the one asked for, else the officer's own (workbench.region_or_home);
-    None → the page sends the officer to the 工作台's region picker."""
-    return workbench.region_or_home(snap, region, state.settings.alerts.home_region)
+    """The region a chain page is drawn for: the one asked for, else the officer's own (kernel.regions.region_or_home,
+    the rule the dossier page and 信息检索's links follow too); None → the page sends the officer to the 工作台's region
+    picker."""
+    return region_or_home(snap, region, state.settings.alerts.home_region)
 
 
 RegionOrHome = Annotated[str | None, Depends(page_region)]

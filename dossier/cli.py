@@ -19,7 +19,8 @@ FORMATS = (".xlsx", ".pdf", ".json")
 def dossier_cmd(
     firm: Annotated[str, typer.Argument(help="企业名称、简称或统一社会信用代码")],
     output: Annotated[Path, typer.Option("--output", "-o", help="输出文件：.xlsx / .pdf / .json")],
-    region: Annotated[Optional[str], typer.Option(help="招商地区（行政区代码或名称，如 衢州）")] = None,
+    region: Annotated[Optional[str], typer.Option(
+        help="招商地区（行政区代码或名称，如 衢州；默认本地：alerts.home_region）")] = None,
     as_of: Annotated[Optional[str], typer.Option("--as-of", help="数据截至日期 YYYY-MM-DD（默认今天）")] = None,
 ) -> None:
     """企业尽调：登记信息、扩张指数与外迁预警（含依据）、环节、上下游、基金、项目、可享政策。"""
@@ -32,17 +33,17 @@ def dossier_cmd(
     day = parse_date(as_of, "--as-of")
     with store_snapshot() as (store, snap):
         record_of = partial(commands.registration_record, store)
-        stages = {"stages_of": partial(commands.stage_histories, store)}
+        common = {"region": region, "home": settings().alerts.home_region, "as_of": day,
+                  "stages_of": partial(commands.stage_histories, store)}
         try:
             if suffix == ".xlsx":
-                data, _ = service.dossier_xlsx(snap, firm, record_of, region=region, as_of=day, **stages)
+                data, _ = service.dossier_xlsx(snap, firm, record_of, **common)
             elif suffix == ".pdf":
-                data, _ = service.dossier_pdf(snap, firm, record_of, region=region, as_of=day,
-                                              target_settings=settings().targets.model_dump(),
+                data, _ = service.dossier_pdf(snap, firm, record_of, target_settings=settings().targets.model_dump(),
                                               timeout=settings().render.png_timeout_s,
-                                              concurrency=settings().render.chromium_concurrency, **stages)
+                                              concurrency=settings().render.chromium_concurrency, **common)
             else:
-                data = json.dumps(service.dossier_json(snap, firm, record_of, region=region, as_of=day, **stages),
+                data = json.dumps(service.dossier_json(snap, firm, record_of, **common),
                                   ensure_ascii=False, indent=2).encode("utf-8")
         except LookupFailed as e:
             fail_lookup(e.message, e.candidates)

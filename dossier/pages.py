@@ -15,6 +15,7 @@ from api.deps import PageCtxDep, SnapshotDep, StateDep, StoreDep
 from dossier import commands, service
 from dossier.html import served
 from kernel.pages import subscribe_button
+from kernel.regions import region_or_home
 
 router = APIRouter(prefix="/pages", tags=["页面"])
 KeyPath = Annotated[str, Path(min_length=1, max_length=128)]
@@ -23,10 +24,11 @@ KeyPath = Annotated[str, Path(min_length=1, max_length=128)]
 @router.get("/enterprises/{key}", response_class=HTMLResponse,
             summary="企业尽调：登记信息、扩张指数与外迁预警、环节、上下游与链主、基金、项目、可享政策（可打印）")
 def enterprise_page(snap: SnapshotDep, store: StoreDep, state: StateDep, ctx: PageCtxDep, key: KeyPath,
-                    region: Annotated[str | None, Query(max_length=128, description="招商地区（默认：示例城市）")] = None,
+                    region: Annotated[str | None, Query(max_length=128,
+                                                        description="招商地区（默认：本地，alerts.home_region）")] = None,
                     as_of: Annotated[dt.date | None, Query(description="数据截至日期（默认今天）")] = None,
                     max_nodes: Annotated[int, Query(ge=10, le=2000)] = 2000) -> HTMLResponse:
-    region = region or service.default_region(snap)
+    region = region_or_home(snap, region, state.settings.alerts.home_region)  # as the chain pages (kernel.regions)
     firm = service.firm_key(snap, key)
     parts = service.page_parts(snap, firm, partial(commands.registration_record, store),
                                region=region, as_of=as_of, max_nodes=max_nodes,

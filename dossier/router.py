@@ -20,25 +20,28 @@ from kernel.downloads import XLSX, attachment
 router = APIRouter(tags=["企业尽调"])
 KeyPath = Annotated[str, Path(min_length=1, max_length=128, description="企业 key、名称或统一社会信用代码")]
 RegionQ = Annotated[str | None, Query(min_length=1, max_length=128,
-                                      description="招商地区（行政区代码或名称）：决定“本地”链主/基金与外迁预警的适用范围")]
+                                      description="招商地区（行政区代码或名称）：决定“本地”链主/基金与外迁预警的适用范围；"
+                                                  "不填 = 本地（alerts.home_region）")]
 AsOfQ = Annotated[dt.date | None, Query(description="数据截至日期（YYYY-MM-DD，默认今天，北京时间）")]
 ERRORS = {404: {"description": "企业或地区不存在"}, 422: {"description": "名称不唯一或参数无效"}}
 
 
 @router.get("/enterprises/{key}/dossier", summary="企业尽调：登记信息、环节、上下游、基金、项目、政策与扩张/外迁信号",
             responses=ERRORS)
-def dossier_json(snap: SnapshotDep, store: StoreDep, key: KeyPath, region: RegionQ = None,
+def dossier_json(snap: SnapshotDep, store: StoreDep, state: StateDep, key: KeyPath, region: RegionQ = None,
                  as_of: AsOfQ = None) -> dict[str, Any]:
-    return service.dossier_json(snap, key, partial(commands.registration_record, store), region=region, as_of=as_of,
+    return service.dossier_json(snap, key, partial(commands.registration_record, store), region=region,
+                                home=state.settings.alerts.home_region, as_of=as_of,
                                 stages_of=partial(commands.stage_histories, store))
 
 
 @router.get("/enterprises/{key}/dossier.xlsx", summary="企业尽调报告（Excel）",
             responses={200: {"content": {XLSX: {}}, "description": "XLSX 文件"}, **ERRORS})
-def dossier_xlsx(snap: SnapshotDep, store: StoreDep, key: KeyPath, region: RegionQ = None,
+def dossier_xlsx(snap: SnapshotDep, store: StoreDep, state: StateDep, key: KeyPath, region: RegionQ = None,
                  as_of: AsOfQ = None) -> Response:
     data, name = service.dossier_xlsx(snap, key, partial(commands.registration_record, store), region=region,
-                                      as_of=as_of, stages_of=partial(commands.stage_histories, store))
+                                      home=state.settings.alerts.home_region, as_of=as_of,
+                                      stages_of=partial(commands.stage_histories, store))
     return Response(data, media_type=XLSX, headers=attachment(name))
 
 
@@ -49,7 +52,8 @@ def dossier_xlsx(snap: SnapshotDep, store: StoreDep, key: KeyPath, region: Regio
 def dossier_pdf(snap: SnapshotDep, store: StoreDep, state: StateDep, key: KeyPath, region: RegionQ = None,
                 as_of: AsOfQ = None) -> Response:
     data, name = service.dossier_pdf(snap, key, partial(commands.registration_record, store), region=region,
-                                     as_of=as_of, target_settings=state.settings.targets.model_dump(),
+                                     home=state.settings.alerts.home_region, as_of=as_of,
+                                     target_settings=state.settings.targets.model_dump(),
                                      timeout=state.settings.render.png_timeout_s,
                                      concurrency=state.settings.render.chromium_concurrency,
                                      stages_of=partial(commands.stage_histories, store))

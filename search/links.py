@@ -6,6 +6,7 @@ from urllib.parse import quote, urlencode
 
 from graph.snapshot import Snapshot
 from kernel.derived import derived
+from kernel.regions import region_or_home
 
 # label → the reference field whose name is shown beside a hit, and that field's label
 CONTEXT_FIELDS = {"Enterprise": ("region", "Region"), "Park": ("region", "Region"), "Fund": ("region", "Region"),
@@ -64,11 +65,13 @@ def context_of(snap: Snapshot, label: str, key: str) -> str | None:
 
 
 def chain_url(snap: Snapshot, chain: str, home_region: str | None, segment: str | None = None) -> str:
-    """The chain map of the officer's own region (`home_region`, when the data has it; else the page picks the
-    region itself), a segment selected in it."""
+    """The chain map of the officer's own region, a segment selected in it: the region the chain page itself assumes
+    when none is asked (kernel.regions.region_or_home: `home_region` when the data has it, else the first demo city),
+    written into the link so that it says where it goes."""
     params = {}
-    if home_region and snap.n("Region") and snap.index_of("Region", home_region) >= 0:
-        params["region"] = home_region
+    region = region_or_home(snap, None, home_region)
+    if region:
+        params["region"] = region
     if segment:
         params["segment"] = segment
     return f"/pages/chains/{quote(chain, safe='')}/map" + (f"?{urlencode(params)}" if params else "")

@@ -14,19 +14,23 @@ Within a tier then: a match at the start of the 字号 first, the boost (链主,
 the shorter name.
 
 A query ending in the word for its kind (巨化集团, 中芯公司, 集成电路产业链) is judged also without it
-(search.text.query_cores), and the better verdict counts.
+(search.text.query_forms), and the better verdict counts; within a tier the query as typed comes before its shortened
+forms (供应链 puts 供应链管理有限公司 above 供应商有限公司). A form reached by cutting a chain word (链, 产业链, 产业, 行业) names a
+chain and is judged against chains only: 集成电路链 names the 集成电路 chain, while 区块链 never becomes 区块 for firms.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Sequence
 
 from rapidfuzz import fuzz
 
-from search.text import SEP, has_han, pinyin_forms, query_cores
+from search.text import SEP, has_han, pinyin_forms, query_forms
 
 FUZZY_MIN = 70.0  # rapidfuzz WRatio (0–100) a close spelling needs
 NAME_FORMS = 2  # the doc's py / ini fields: the name without its suffix and the 字号 core first, then each 简称
 HOW = ("完全一致", "前缀", "包含")
+CHAIN = "IndustryChain"  # the only label a form cut at a chain word is judged against
 
 
 @dataclass(frozen=True)
@@ -37,16 +41,25 @@ class Query:
     latin: bool  # typed as letters/digits: pinyin, initials or a code
     pinyin: str  # the query's own pinyin (a Chinese query, for homophone typos); "" otherwise
     cores: tuple["Query", ...] = ()  # the query without 公司 / 集团 / 产业链 …, judged as well
+    chains_only: bool = False  # a core reached by cutting 链 / 产业链 / 产业 / 行业: it names a chain, nothing else
 
     @classmethod
     def of(cls, text: str) -> "Query":
-        return cls(text, text.isascii(), pinyin_forms(text)[0] if has_han(text) else "",
-                   tuple(cls.of(c) for c in query_cores(text)))
+        return cls(text, text.isascii(), _pinyin(text),
+                   tuple(cls(c, c.isascii(), _pinyin(c), (), chain) for c, chain in query_forms(text)))
 
     @property
     def forms(self) -> tuple["Query", ...]:
         """The query as typed, then its cores."""
         return (self, *self.cores)
+
+    def labels(self, labels: Sequence[str]) -> list[str]:
+        """The labels this form is looked up in, of those asked for."""
+        return [lab for lab in labels if not self.chains_only or lab == CHAIN]
+
+
+def _pinyin(text: str) -> str:
+    return pinyin_forms(text)[0] if has_han(text) else ""
 
 
 @dataclass(frozen=True)
@@ -59,12 +72,17 @@ class Verdict:
 
 def judge(q: Query, row) -> Verdict | None:
     """The verdict for one doc row (search.index `doc` columns), or None when it does not match at all: the best of
-    the query as typed and of its cores."""
+    the query as typed and of its cores (a chain-word core for chains only); its order starts with the form's
+    position, so that within a tier what matches the query as typed comes first."""
     best = None
-    for form in q.forms:
+    for rank, form in enumerate(q.forms):
+        if form.chains_only and row["label"] != CHAIN:
+            continue
         v = _judge(form, row)
-        if v is not None and (best is None or (v.tier, v.order) < (best.tier, best.order)):
-            best = v
+        if v is not None:
+            v = replace(v, order=(rank, *v.order))
+            if best is None or (v.tier, v.order) < (best.tier, best.order):
+                best = v
     return best
 
 

@@ -62,8 +62,8 @@ def named_candidates(index: SearchIndex, query: Query, labels: Sequence[str], li
     """Doc ids with a name, 简称, code, pinyin or initials equal to the text or starting with it (the text as typed,
     then its cores: 巨化集团 → 巨化)."""
     cap = limits.candidates
-    return [i for f in query.forms for prefix in (False, True)
-            for i in index.term_ids(f.text, prefix=prefix, labels=labels, limit=cap)]
+    return [i for f in query.forms if f.labels(labels) for prefix in (False, True)
+            for i in index.term_ids(f.text, prefix=prefix, labels=f.labels(labels), limit=cap)]
 
 
 def substring_candidates(index: SearchIndex, query: Query, labels: Sequence[str], limits: Limits) -> list[int]:
@@ -72,12 +72,17 @@ def substring_candidates(index: SearchIndex, query: Query, labels: Sequence[str]
     ids: list[int] = []
     # 有限公司 & co. are in most names: a phrase holding them would read every doc (a two-character text is kept:
     # 电厂 is not 电)
-    bodies = [core(f.text, "Enterprise") for f in query.forms] + [f.text for f in query.forms if len(f.text) == 2]
-    for body in dict.fromkeys(bodies):
-        if len(body) >= 3:
-            ids += index.match_ids("tri", quote(body), labels=labels, limit=limits.candidates)
-        elif len(body) == 2 and not body.isascii():
-            ids += index.match_ids("bi", quote(body), labels=labels, limit=limits.candidates)
+    done: set[tuple[str, tuple[str, ...]]] = set()
+    for f in query.forms:
+        labs = f.labels(labels)
+        for body in (core(f.text, "Enterprise"), f.text if len(f.text) == 2 else ""):
+            if not labs or (body, tuple(labs)) in done:
+                continue
+            done.add((body, tuple(labs)))
+            if len(body) >= 3:
+                ids += index.match_ids("tri", quote(body), labels=labs, limit=limits.candidates)
+            elif len(body) == 2 and not body.isascii():
+                ids += index.match_ids("bi", quote(body), labels=labs, limit=limits.candidates)
     return ids
 
 
@@ -89,8 +94,8 @@ def near_candidates(index: SearchIndex, query: Query, labels: Sequence[str], lim
         return []
     ids: list[int] = []
     for f in query.forms:
-        if f.pinyin:
-            ids += index.term_ids(f.pinyin, prefix=True, labels=labels, limit=limits.fuzzy)
+        if f.pinyin and f.labels(labels):
+            ids += index.term_ids(f.pinyin, prefix=True, labels=f.labels(labels), limit=limits.fuzzy)
     body = core(query.text, "Enterprise")
     if len(body) >= 3:
         grams = " OR ".join(dict.fromkeys(quote(body[i:i + 3]) for i in range(len(body) - 2)))

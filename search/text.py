@@ -72,21 +72,31 @@ def is_latin(text: str) -> bool:
 
 # What an officer adds to a name they remember without it being part of the name: 中芯公司, 巨化集团, 集成电路产业链
 _QUERY_SUFFIX = re.compile(r"(集团股份有限公司|股份有限公司|有限责任公司|集团有限公司|有限公司|集团|公司|产业链|产业|行业|链)$")
+# … of those, the words that name an industry chain: also the end of many a firm's own words (供应链, 区块链, 房地产业),
+# so a query is cut there only to name a chain (集成电路产业链 → the 集成电路 chain), never a firm (供应链 ≠ 供应)
+CHAIN_WORDS = frozenset({"产业链", "产业", "行业", "链"})
+
+
+def query_forms(text: str) -> list[tuple[str, bool]]:
+    """A normalised query without the word for its kind at the end, once or twice (巨化集团有限公司 → 巨化; 新材料产业集团
+    → 新材料产业 → 新材料), each with whether a chain word (CHAIN_WORDS) was cut to reach it — such a form names a
+    chain only. Empty when nothing of two characters or more is left."""
+    out: list[tuple[str, bool]] = []
+    t, chain = text, False
+    for _ in range(2):
+        m = _QUERY_SUFFIX.search(t)
+        if m is None or m.start() < 2:
+            break
+        t, chain = t[:m.start()], chain or m.group(1) in CHAIN_WORDS
+        out.append((t, chain))
+    return out
 
 
 def query_cores(text: str) -> list[str]:
     """A normalised query without the word for its kind at the end (公司, 集团, 有限公司, 产业链, 链 …): what is searched
-    besides the query as typed — 巨化集团 → 巨化, tcl集团 → tcl, 集成电路产业链 → 集成电路. Empty when nothing of two
-    characters or more is left."""
-    out = []
-    t = text
-    for _ in range(2):  # 巨化集团有限公司 → 巨化; 新材料产业集团 → 新材料
-        m = _QUERY_SUFFIX.search(t)
-        if m is None or m.start() < 2:
-            break
-        t = t[:m.start()]
-        out.append(t)
-    return out
+    besides the query as typed — 巨化集团 → 巨化, tcl集团 → tcl, 集成电路产业链 → 集成电路 (that one for chains only:
+    query_forms). Empty when nothing of two characters or more is left."""
+    return [t for t, _ in query_forms(text)]
 
 
 def core(name: str, label: str, prefixes: frozenset[str] = frozenset()) -> str:

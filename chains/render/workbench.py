@@ -16,27 +16,11 @@ from chains.render.profiles import park_view
 from chains.render.shell import Parts
 from graph.snapshot import Snapshot
 from kernel.pages import e
+from kernel.regions import DEMO_CITIES, holds_region
 from kernel.resolve import resolver
 
 API_PREFIX = "/api/v1"
-SEED_CITIES = ("330800", "330700", "430400")  # 衢州, 金华, 衡阳: the demo's cities, offered first on the index
 THRESHOLDS = ("strong_lq", "strong_min_count", "gap_max_count", "leader_strong", "main_path_min_share", "lq_basis")
-
-
-def default_region(snap: Snapshot) -> str | None:
-    """The region a page assumes when none is chosen: the first demo city the data holds."""
-    return next((k for k in SEED_CITIES if snap.n("Region") and snap.index_of("Region", k) >= 0), None)
-
-
-def region_or_home(snap: Snapshot, region: str | None, home: str) -> str | None:
-    """The region a chain page is drawn for: the one asked for; none asked (a link from 信息检索, a bookmark) → the
-    officer's own region (settings alerts.home_region) when the data holds it, else the first demo city it holds;
-    None when there is none."""
-    if region and region.strip():
-        return region
-    if snap.n("Region") and snap.index_of("Region", home) >= 0:
-        return home
-    return default_region(snap)
 
 
 def config_query(config: AnalysisConfig) -> dict[str, Any]:
@@ -57,8 +41,8 @@ def index_parts(snap: Snapshot, region: str | None = None) -> Parts:
     """工作台 · 产业链: open a chain map for a region or park, find a firm, and the chains × demo cities grid."""
     idx = ChainIndex.of(snap)
     chains = list(zip(idx.chain_keys.tolist(), idx.chain_names.tolist()))
-    regions = [(k, str(idx.region_names[snap.index_of("Region", k)])) for k in SEED_CITIES
-               if snap.n("Region") and snap.index_of("Region", k) >= 0]
+    regions = [(k, str(idx.region_names[snap.index_of("Region", k)])) for k in DEMO_CITIES
+               if holds_region(snap, k)]
     value = region or (regions[0][1] if regions else "")
     options = "".join(f"<option value='{e(k)}'>{e(n)}</option>" for k, n in chains)
     forms = (

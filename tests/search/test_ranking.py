@@ -7,14 +7,24 @@ from __future__ import annotations
 
 import pytest
 
+from dataclasses import asdict
+
 from factories import graph_data, tiny_graph_objects, tiny_graph_relations
 from graph.schema import Enterprise, IndustryChain, Park, Region, Segment
+from graph.snapshot import Snapshot
 from graph.store import RelRec
+from graph.writer import write_objects
+from search.documents import DocMaker
+from search.ranking import Query, judge
+from search.text import normalize
 
 SMIC = "中芯国际集成电路制造（上海）有限公司（测试）"
 JUHUA = "浙江巨化股份有限公司（测试）"
 TCL = "TCL科技集团股份有限公司（测试）"
 HEFENG = "衢州禾峰新材料有限公司（测试）"
+# firms whose own words end in a chain word (供应链, 区块链) beside firms named by what is left without it
+SUPPLY_CHAIN, SUPPLIER, SUPPLY = "供应链管理有限公司（测试）", "供应商有限公司（测试）", "供应有限公司（测试）"
+BLOCKCHAIN, BLOCK_DATA = "区块链科技有限公司（测试）", "区块数据有限公司（测试）"
 
 
 @pytest.fixture(scope="module")
@@ -41,6 +51,11 @@ def app_data():
         Enterprise(key="E-JH", name=JUHUA, region="330800"),
         Enterprise(key="E-TCL", name=TCL, region="440300"),
         Enterprise(key="E-HF", name=HEFENG, region="330800"),
+        Enterprise(key="E-SC", name=SUPPLY_CHAIN, region="330800"),
+        Enterprise(key="E-SR", name=SUPPLIER, region="330800"),
+        Enterprise(key="E-SY", name=SUPPLY, region="330800"),
+        Enterprise(key="E-BC", name=BLOCKCHAIN, region="330800"),
+        Enterprise(key="E-BD", name=BLOCK_DATA, region="330800"),
     ]
     rels = tiny_graph_relations() + [
         RelRec("LOCATED_IN", "Enterprise", "E-QZ1", "Park", "quzhou_zhihui"),
@@ -114,3 +129,48 @@ def test_a_chain_named_with_its_chain_suffix_is_named_exactly(api_env, q):
 def test_tone_marks_and_invisible_characters_are_ignored(api_env, q, key):
     found = hits(api_env, q, label="Enterprise")
     assert found and found[0]["key"] == key, found[:3]
+
+
+@pytest.mark.parametrize("q, first, below", [
+    ("供应链", "E-SC", ("E-SR", "E-SY")),  # not 供应商 / 供应 (供应链 cut to 供应) above the firm named 供应链…
+    ("区块链", "E-BC", ("E-BD",)),
+    ("供应链公司", "E-SC", ("E-SR", "E-SY")),  # 公司 cut (→ 供应链), 链 not (for firms)
+])
+def test_a_chain_word_that_is_part_of_a_firms_name_is_not_cut_off(api_env, q, first, below):
+    found = hits(api_env, q, label="Enterprise", limit=50)
+    keys = [h["key"] for h in found]
+    assert keys and keys[0] == first, [(h["name"], h["why"], h["how"]) for h in found[:4]]
+    assert all(k not in keys or keys.index(k) > 0 for k in below)
+    assert not any(h["key"] in below and h["how"] == "完全一致" for h in found), found  # no "exact" 供应 for 供应链
+
+
+@pytest.fixture
+def rows(sqlite_store):
+    """Index rows (search.documents) of a few firms and a chain, built from a real snapshot, keyed by name."""
+    write_objects(sqlite_store, [Region(key="330800", name="衢州市", level="city"),
+                                 IndustryChain(key="ic", name="集成电路"), IndustryChain(key="bc", name="区块链"),
+                                 *(Enterprise(key=f"E{i}", name=n, region="330800") for i, n in enumerate(
+                                     [SUPPLY_CHAIN, SUPPLIER, SUPPLY, BLOCKCHAIN, BLOCK_DATA,
+                                      "巨化新材料有限公司（测试）", "巨化集团物流有限公司（测试）"]))], [])
+    return {d.name: asdict(d) for d in DocMaker(Snapshot.build(sqlite_store)).all()}
+
+
+def verdicts(rows, q):
+    """(name, tier, how) of every row the query matches, in the search's order (tier, then order)."""
+    query = Query.of(normalize(q))
+    judged = [(v, name) for name, row in rows.items() if (v := judge(query, row)) is not None]
+    return [(name, v.tier, v.how) for v, name in sorted(judged, key=lambda x: (x[0].tier, x[0].order, x[1]))]
+
+
+def test_judge_ranks_the_query_as_typed_above_its_shortened_form(rows):
+    got = verdicts(rows, "供应链")
+    assert got[0] == (SUPPLY_CHAIN, 2, "前缀"), got
+    assert all(not (name == SUPPLY and tier <= 1) for name, tier, _ in got), got  # 供应 is not 供应链 named exactly
+    got = verdicts(rows, "区块链")  # the chain named so, then the firm; never 区块数据 through 区块
+    assert got[:2] == [("区块链", 0, "完全一致"), (BLOCKCHAIN, 2, "前缀")], got
+    assert not any(n == BLOCK_DATA and t <= 3 for n, t, _ in got), got
+    assert verdicts(rows, "区块链产业")[0] == ("区块链", 0, "完全一致")  # 产业 cut to name the chain
+    # same tier (prefix): the firm matching 巨化集团 as typed before the (shorter) one matching only 巨化
+    got = verdicts(rows, "巨化集团")
+    assert [n for n, *_ in got[:2]] == ["巨化集团物流有限公司（测试）", "巨化新材料有限公司（测试）"], got
+    assert verdicts(rows, "集成电路产业链")[0] == ("集成电路", 0, "完全一致")

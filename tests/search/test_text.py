@@ -2,7 +2,7 @@
 pinyin and initials from pypinyin, bigrams."""
 from __future__ import annotations
 
-from search.text import bigrams, core, normalize, pinyin_forms, place_prefixes, query_cores
+from search.text import bigrams, core, normalize, pinyin_forms, place_prefixes, query_cores, query_forms
 
 
 def test_normalize_folds_width_case_and_blanks():
@@ -56,3 +56,10 @@ def test_query_cores_drop_the_word_for_the_kind():
     assert query_cores("tcl集团") == ["tcl"] and query_cores("巨化集团有限公司") == ["巨化"]
     assert query_cores("集成电路产业链") == ["集成电路"] and query_cores("集成电路链") == ["集成电路"]
     assert query_cores("中芯国际") == [] and query_cores("公司") == [] and query_cores("电厂") == []
+
+
+def test_a_core_cut_at_a_chain_word_is_marked_as_naming_a_chain():
+    assert query_forms("集成电路产业链") == [("集成电路", True)] and query_forms("区块链") == [("区块", True)]
+    assert query_forms("巨化集团") == [("巨化", False)]
+    assert query_forms("区块链公司") == [("区块链", False), ("区块", True)]
+    assert query_forms("新材料产业集团") == [("新材料产业", False), ("新材料", True)]
