@@ -4,8 +4,9 @@
 Nothing here writes."""
 from __future__ import annotations
 
-import json
 from typing import Any, Sequence
+
+from pipeline import stage_history
 
 
 def registration_record(store: Any, key: str) -> dict[str, Any]:
@@ -17,15 +18,5 @@ def registration_record(store: Any, key: str) -> dict[str, Any]:
 def stage_histories(store: Any, keys: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
     """The stage_history entries ({on, from, to, by, at, note}, as the project library writes them) of projects
     `keys`, decoded; an entry that is not a JSON object is left out, a project the store lacks has none."""
-    out: dict[str, list[dict[str, Any]]] = {}
-    for key, props in (store.get_many("Project", list(keys)) if keys else {}).items():
-        entries = []
-        for text in props.get("stage_history") or []:
-            try:
-                e = json.loads(text)
-            except (TypeError, ValueError):
-                continue
-            if isinstance(e, dict):
-                entries.append(e)
-        out[key] = entries
-    return out
+    found = store.get_many("Project", list(keys)) if keys else {}
+    return {key: stage_history(props) for key, props in found.items()}

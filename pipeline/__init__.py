@@ -7,8 +7,10 @@ snapshot) · names.py (references as names, names typed in an import → keys; s
 reading an import) · commands.py (the only module using the store: writes, import, fetching records with their
 logs) · html.py (the pages' pieces and forms) · router.py, pages.py (the workbench pages and their forms), cli.py.
 
-Importing the package is light (rules only): api/deps.py and api/routers/nodes.py need just these names.
+Importing the package is light (rules, and reading a record's stage history): api/deps.py and api/routers/nodes.py
+need just these names; the 企业尽调 dossier reads stage histories with `stage_history`.
 """
+from pipeline.board import stage_history
 from pipeline.rules import PROTECTED_FIELDS, ImportLimits, PipelineError, PipelineRules
 
-__all__ = ["PROTECTED_FIELDS", "ImportLimits", "PipelineError", "PipelineRules"]
+__all__ = ["PROTECTED_FIELDS", "ImportLimits", "PipelineError", "PipelineRules", "stage_history"]
