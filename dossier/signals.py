@@ -148,10 +148,8 @@ def _financing(t: _Tally, rec: FirmRecords, as_of: dt.date) -> None:
                   f"{r['on']} 完成{r['round']}融资" + (f" {_wan(amount)}" if amount is not None else "") + who, r["on"])
         return
     total = rec.scalars["recent_financing_wan"]
-    if total is not None:
-        t.known.add("融资")
-        if total > 0:
-            t.add("融资", 15 + (5 if total >= BIG_ROUND_WAN else 0), f"近两年融资额 {_wan(total)}（汇总数，无轮次明细）")
+    _summary(t, "融资", total, lambda: (15 + (5 if total >= BIG_ROUND_WAN else 0),
+                                       f"近两年融资额 {_wan(total)}（汇总数，无轮次明细）"))
 
 
 def _new_branches(t: _Tally, rec: FirmRecords, as_of: dt.date, names: Any) -> None:
@@ -163,10 +161,17 @@ def _new_branches(t: _Tally, rec: FirmRecords, as_of: dt.date, names: Any) -> No
                 t.add("新设分支机构", 8, f"{b['on']} 在{names(b['region'])}新设{b.get('name') or '分支机构'}", b["on"])
         return
     n = rec.scalars["new_branches"]
-    if n is not None:
-        t.known.add("新设分支机构")
-        if n > 0:
-            t.add("新设分支机构", 8 * n, f"近两年新设分支机构 {n:g} 家（汇总数，无明细）")
+    _summary(t, "新设分支机构", n, lambda: (8 * n, f"近两年新设分支机构 {n:g} 家（汇总数，无明细）"))
+
+
+def _summary(t: _Tally, component: str, figure: float | None, scored: Any) -> None:
+    """A component from a summary figure (the data has no itemised records): known when the figure is given;
+    `scored()` → (points, evidence) when it is above 0."""
+    if figure is None:
+        return
+    t.known.add(component)
+    if figure > 0:
+        t.add(component, *scored())
 
 
 def _counts(rec: FirmRecords, as_of: dt.date) -> list[dict[str, Any]]:
