@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from sklearn.preprocessing import normalize
@@ -48,15 +49,24 @@ def macro_scores(Z: np.ndarray, visible, hidden: dict[int, set[int]], k: int = 1
     return float(np.mean(rec)), float(np.mean(ndcg))
 
 
-def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+def open_chainkg(ap: argparse.ArgumentParser) -> tuple[argparse.Namespace, Any] | None:
+    """Add --raw and --seed to a ChainKG script's arguments, parse them and load the dataset; None (said why) when
+    the raw data is not there."""
     ap.add_argument("--raw", type=Path, default=default_raw_dir(ROOT))
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args()
     if not available(args.raw):
         print(f"chainkg 数据不在 {args.raw}：无法运行")
+        return None
+    return args, load_chainkg(args.raw)
+
+
+def main() -> int:
+    opened = open_chainkg(argparse.ArgumentParser(description=__doc__,
+                                                  formatter_class=argparse.RawDescriptionHelpFormatter))
+    if opened is None:
         return 2
-    ds = load_chainkg(args.raw)
+    args, ds = opened
     split = holdout_split(ds, args.seed)
     model = MembershipRanker().fit(split.visible)
     Z = model.score_matrix()

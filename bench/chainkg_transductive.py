@@ -35,8 +35,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from chainkg_misses import macro_scores  # noqa: E402
-from membership.chainkg import available, default_raw_dir, load_chainkg  # noqa: E402
+from chainkg_misses import macro_scores, open_chainkg  # noqa: E402
 from membership.evaluation import holdout_split  # noqa: E402
 from membership.ranker import MembershipRanker  # noqa: E402
 from membership import text as text_mod  # noqa: E402
@@ -143,14 +142,11 @@ def marginals(Z: np.ndarray, V: sp.csr_matrix, hidden: dict[int, set[int]]) -> N
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--raw", type=Path, default=default_raw_dir(ROOT))
-    ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--jieba", type=float, default=0.0)
-    args = ap.parse_args()
-    if not available(args.raw):
-        print(f"chainkg 数据不在 {args.raw}：无法运行")
+    opened = open_chainkg(ap)
+    if opened is None:
         return 2
-    ds = load_chainkg(args.raw)
+    args, ds = opened
     outer = holdout_split(ds, args.seed)
     inner = holdout_split(outer.visible, args.seed)
     levels = {}
