@@ -23,15 +23,11 @@ from typing import Any
 from alerts.model import EventDraft
 from alerts.sources import Source, SourceContext, Watch, WatchUpdate, register_source
 from alerts.topics import places
-from dossier import EXPANSION_LEVELS, RELOCATION_LEVELS, signals_for
+from dossier import EXPANSION_LEVELS, RELOCATION_LEVELS, Signal, signals_for
 
 # the top level of each signal (扩张活跃 / 外迁预警 高): the floor of a subscription that sets no min_score
-EXPANSION_LINE, EXPANSION_LEVEL = EXPANSION_LEVELS[0]
-RELOCATION_LINE, RELOCATION_LEVEL = RELOCATION_LEVELS[0]
-SIGNAL_LINE = {"expansion": EXPANSION_LINE, "relocation": RELOCATION_LINE}
+SIGNAL_LINE = {"expansion": EXPANSION_LEVELS[0][0], "relocation": RELOCATION_LEVELS[0][0]}
 SIGNAL_KIND = "signal.crossed"
-_LEVELS = {"expansion": EXPANSION_LEVELS, "relocation": RELOCATION_LEVELS}
-_TITLE = {"expansion": "扩张指数", "relocation": "外迁预警"}
 
 
 def crossed(detail: dict[str, Any], min_score: float | None) -> bool:
@@ -41,10 +37,6 @@ def crossed(detail: dict[str, Any], min_score: float | None) -> bool:
     if floor is None or not isinstance(before, (int, float)) or not isinstance(score, (int, float)):
         return False
     return before < floor <= score
-
-
-def level_of(which: str, score: int) -> str:
-    return next((name for line, name in _LEVELS[which] if score >= line), _LEVELS[which][-1][1])
 
 
 def _scores(text: str | None) -> tuple[int, int] | None:
@@ -73,12 +65,12 @@ def _needs(ctx: SourceContext) -> list[str]:
     return [f"sig:{k}" for k in _firms(ctx)]
 
 
-def _event(ctx: SourceContext, key: str, name: str, which: str, score: int, before: int,
-           version: int | str) -> EventDraft:
-    level = level_of(which, score)
+def _event(ctx: SourceContext, key: str, name: str, sig: Signal, before: int, version: int | str) -> EventDraft:
+    """The signal `sig` (its title, score and level as the dossier worked them out) rose from `before`."""
+    score = int(sig.score or 0)
     return EventDraft(version, SIGNAL_KIND, "Enterprise", key,
-                      f"「{name}」{_TITLE[which]} {before} → {score}（{level}）", places(ctx.snap).firm(key),
-                      {"scope": which, "signal": which, "score": score, "before": before, "level": level})
+                      f"「{name}」{sig.title} {before} → {score}（{sig.level}）", places(ctx.snap).firm(key),
+                      {"scope": sig.kind, "signal": sig.kind, "score": score, "before": before, "level": sig.level})
 
 
 def _run(ctx: SourceContext, watch: Watch) -> tuple[list[EventDraft], WatchUpdate]:
@@ -101,9 +93,9 @@ def _run(ctx: SourceContext, watch: Watch) -> tuple[list[EventDraft], WatchUpdat
             continue
         name = str(props.get("name") or key)
         version = f"{ctx.version}@{ctx.today.isoformat()}" if props.get("_unchanged") else ctx.version
-        for which, b, n in (("expansion", before[0], now[0]), ("relocation", before[1], now[1])):
+        for sig, b, n in ((exp, before[0], now[0]), (rel, before[1], now[1])):
             if n > b:
-                events.append(_event(ctx, key, name, which, n, b, version))
+                events.append(_event(ctx, key, name, sig, b, version))
     return events, upd
 
 

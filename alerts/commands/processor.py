@@ -17,7 +17,6 @@ import logging
 from dataclasses import dataclass
 from typing import Any, Callable
 
-import alerts.signal_source  # noqa: F401  (registers the 企业尽调 signal source)
 import alerts.targets_source  # noqa: F401  (registers the ranking sources)
 from alerts.model import ANY_CHAIN, SUBJECT_LABEL, EventDraft, target_scope, topic
 from alerts.signal_source import SIGNAL_KIND, crossed
