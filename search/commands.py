@@ -183,13 +183,3 @@ def _bring_up_to(index: SearchIndex, store: GraphStore, snap: Snapshot, max_chan
         n = index.update(snap, touched(changes))
         log.info("search index: %d nodes re-indexed, version %s → %s", n, state[1], snap.version)
     return snap.store_id, snap.version
-
-
-def forget(directory: str | None, store_id: str) -> None:
-    """Drop this process's handle on a store's index (tests, a store wiped and reopened)."""
-    path = index_path(directory, store_id)
-    with _registry:
-        index = _indexes.pop(path, None)
-        _known.pop(path, None)
-    if index is not None:
-        index.close()

@@ -70,11 +70,6 @@ def index_parts(snap: Snapshot, region: str | None = None) -> Parts:
     return simple_parts("产业链工作台", body, subtitle="产业链图谱 · 招商报告 · 投资推介 · 企业与园区画像")
 
 
-def enterprise_key(snap: Snapshot, q: str) -> str:
-    """A firm's key from its name, short name or 统一社会信用代码 (NotFound/Ambiguous with suggestions)."""
-    return str(snap.keys("Enterprise")[resolver(snap).enterprise(q)])
-
-
 def map_page(snap: Snapshot, *, chain: str, region: str, config: AnalysisConfig,
              target_settings: Mapping[str, Any] | None, segment: str | None = None) -> Parts:
     """The chain map; `segment` (a hit of 信息检索) opens with that segment's panel shown."""
