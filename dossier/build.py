@@ -19,8 +19,8 @@ from chains.render.firm import local_mask, products, registration_rows, segment_
 from chains.render.profiles import _cols, _primary_segment, _rows
 from dossier.models import Dossier, Row, Section
 from dossier.policies import policy_section
-from dossier.records import StageHistories, firm_records
-from dossier.signals import as_date, signals_for
+from dossier.records import FirmRecords, StageHistories, firm_records
+from dossier.signals import as_date, signals_of
 from graph.snapshot import Snapshot
 from kernel.clock import beijing_text
 from kernel.resolve import resolver
@@ -57,8 +57,7 @@ def _funds(snap: Snapshot, idx: ChainIndex, f: int, region_keys: set[str]) -> li
     return out
 
 
-def _projects(snap: Snapshot, idx: ChainIndex, key: str, day: dt.date, stages: StageHistories | None) -> list[Row]:
-    rec = firm_records(snap, key, day, stages)
+def _projects(snap: Snapshot, idx: ChainIndex, rec: FirmRecords) -> list[Row]:
     invest = snap.labels["Project"].num.get("total_investment_wan") if snap.n("Project") else None
     out = []
     for p in rec.projects:
@@ -81,7 +80,8 @@ def build_dossier(snap: Snapshot, key: str, record: Mapping[str, Any], *, region
     region_name = str(idx.region_names[resolver(snap).region(region)]) if region else None
     region_keys = set(resolver(snap).region_keys_within(resolver(snap).region(region))) if region else set()
     local = local_mask(snap, region)
-    expansion, relocation = signals_for(snap, key, day, region=region, stages=stages)
+    rec = firm_records(snap, key, day, stages)
+    expansion, relocation = signals_of(snap, rec, day, region=region)
     made = products(snap, f)
     sup = snap.relation("SUPPLIES", "Enterprise", "Enterprise")
     segs = [Row({"环节": str(idx.seg_names[s]),
@@ -96,7 +96,7 @@ def build_dossier(snap: Snapshot, key: str, record: Mapping[str, Any], *, region
                 "暂无客户记录"),
         Section("funds", "投资基金", ["基金", "所在地", "本地"], _funds(snap, idx, f, region_keys), "暂无基金投资记录"),
         Section("projects", "招商项目（项目库）", ["项目", "阶段", "阶段日期", "拟落地", "总投资（万元）"],
-                _projects(snap, idx, key, day, stages), "项目库中没有本企业的项目"),
+                _projects(snap, idx, rec), "项目库中没有本企业的项目"),
         policy_section(snap, key, day),
     ]
     synthetic = bool(idx.firm_synthetic[f])

@@ -118,11 +118,10 @@ def region_index(snap: Snapshot, text: str | None) -> int:
 def _projects(snap: Snapshot, idx: ChainIndex, f: int, day: dt.date, stages: StageHistories | None) -> list[Project]:
     if not snap.n("Project"):
         return []
-    proposes = snap.relation("PROPOSES", "Enterprise", "Project").tocsr()
     p_region = snap.relation("LOCATED_IN", "Project", "Region").tocsr()
     p_park = snap.relation("LOCATED_IN", "Project", "Park").tocsr() if snap.n("Park") else None
     out = []
-    for j in proposes.indices[proposes.indptr[f]:proposes.indptr[f + 1]].tolist():
+    for j in _proposed(snap, f).tolist():
         regions = p_region.indices[p_region.indptr[j]:p_region.indptr[j + 1]]
         parks = p_park.indices[p_park.indptr[j]:p_park.indptr[j + 1]] if p_park is not None else []
         r = int(regions[0]) if len(regions) else -1
@@ -144,8 +143,13 @@ def project_keys(snap: Snapshot, key: str) -> list[str]:
     f = snap.index_of("Enterprise", key) if snap.n("Enterprise") else -1
     if f < 0 or not snap.n("Project"):
         return []
+    return [str(k) for k in snap.keys("Project")[_proposed(snap, f)]]
+
+
+def _proposed(snap: Snapshot, f: int) -> Any:
+    """Row numbers of the projects firm row `f` proposes (PROPOSES)."""
     proposes = snap.relation("PROPOSES", "Enterprise", "Project").tocsr()
-    return [str(k) for k in snap.keys("Project")[proposes.indices[proposes.indptr[f]:proposes.indptr[f + 1]]]]
+    return proposes.indices[proposes.indptr[f]:proposes.indptr[f + 1]]
 
 
 def firm_records(snap: Snapshot, key: str, day: dt.date, stages: StageHistories | None = None) -> FirmRecords:
@@ -161,7 +165,7 @@ def firm_records(snap: Snapshot, key: str, day: dt.date, stages: StageHistories 
         home_city=city_of(idx, r) if r >= 0 else -1,
         histories={name: history(snap, f, name) for name in HISTORIES},
         scalars={name: _num(snap, "Enterprise", name, f)
-                 for name in ("recent_financing_wan", "new_branches", "capacity_growth", "employees")},
+                 for name in ("recent_financing_wan", "new_branches")},  # summary figures without itemised records
         projects=_projects(snap, idx, f, day, stages))
     sup = snap.relation("SUPPLIES", "Enterprise", "Enterprise").tocsr()
     customers = sup.indices[sup.indptr[f]:sup.indptr[f + 1]].tolist()

@@ -293,8 +293,13 @@ def signals_for(snap: Snapshot, key: str, as_of: dt.date | str | None = None, *,
     counts from the day it was entered. Each Signal has `.score`
     (0–100, or None when the data is insufficient or the signal does not apply) and its evidence."""
     day = as_date(as_of)
+    return signals_of(snap, firm_records(snap, key, day, stages), day, region=region)
+
+
+def signals_of(snap: Snapshot, rec: FirmRecords, day: dt.date, *, region: str | None = None) -> tuple[Signal, Signal]:
+    """signals_for over records already read (dossier.records.firm_records as of `day`): the dossier reads a firm's
+    records once for its project table and its two signals."""
     idx = ChainIndex.of(snap)
-    rec = firm_records(snap, key, day, stages)
 
     def where(text: str | None) -> int:
         return region_index(snap, text)
