@@ -9,11 +9,11 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import HTMLResponse
 
-from api.deps import PageCtxDep, SnapshotDep
+from api.deps import PageCtxDep, SnapshotDep, StateDep, StoreDep
 from kernel.pages import e, page
 from search.documents import KIND_CN, LABELS
 from search.models import SearchResult
-from search.router import HomeRegionDep, IndexDep, limits_of
+from search.router import HomeRegionDep, current_index, limits_of
 from search.service import MAX_QUERY, Limits, search
 from search.text import normalize
 
@@ -74,8 +74,8 @@ def _empty(q: str, label: str | None) -> str:
 
 
 @router.get("/pages/search", response_class=HTMLResponse, summary="信息检索页面")
-def search_page(ctx: PageCtxDep, snap: SnapshotDep, index: IndexDep, limits: Annotated[Limits, Depends(limits_of)],
-                home: HomeRegionDep,
+def search_page(ctx: PageCtxDep, state: StateDep, store: StoreDep, snap: SnapshotDep,
+                limits: Annotated[Limits, Depends(limits_of)], home: HomeRegionDep,
                 q: Annotated[str | None, Query(max_length=1000)] = None,  # longer: the service says why, in the page
                 label: Annotated[str | None, Query(max_length=32)] = None,
                 limit: Annotated[int, Query(ge=1, le=100)] = 50) -> HTMLResponse:
@@ -84,6 +84,7 @@ def search_page(ctx: PageCtxDep, snap: SnapshotDep, index: IndexDep, limits: Ann
     if not normalize(q):
         body = _form("", label) + f"<div class='cm-empty' id='cm-tips'><p>输入名称、简称、拼音或代码开始检索，例如：</p>{TIPS}</div>"
         return page("信息检索", HEADER, body, CSS, ctx=ctx, active="/pages/search")
+    index = current_index(state, store, snap)  # only a query needs the index (the tips page never waits for a build)
     out = search(index, snap, q=q, label=label, limit=limit, limits=limits, home_region=home)
     shown = f"，显示前 {len(out.hits)} 条" if out.total > len(out.hits) else ""
     body = (_form(q, out.label) + f"<p id='cm-count'>“{e(q)}” 共 <b>{out.total}</b> 条结果{shown}</p>"

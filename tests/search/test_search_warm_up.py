@@ -139,3 +139,12 @@ def test_while_the_index_catches_up_with_a_write_searches_read_it_as_it_was(any_
         held.release()
         r = _until(lambda: c.get("/api/v1/search", params={"q": "华芯"}), lambda r: r.json()["total"] == 2)
         assert {h["key"] for h in r.json()["hits"]} == {"E-HX", "E-HY"}
+
+
+def test_the_search_page_without_a_query_does_not_wait_for_the_build(any_store, tmp_path, held):
+    app_data = data(warm_on_start=False, wait_seconds=0.3)
+    app_data.fill(any_store)
+    held.gate("build")
+    with open_api(any_store, tmp_path, app_data) as env:
+        page = env.client.get("/pages/search")  # the tips: no index needed, so no build started and no 503
+        assert page.status_code == 200 and "id='cm-tips'" in page.text and not held.entered.is_set()
