@@ -27,6 +27,7 @@ from typing import Iterator, Literal, Sequence
 
 import numpy as np
 
+from graph.schema import LABEL_CN, Label
 from kernel.derived import derived
 from kernel.errors import AmbiguousName, Invalid, UnknownName
 from kernel.sparse import first_index
@@ -34,8 +35,6 @@ from kernel.sparse import first_index
 REGION_SUFFIX = re.compile(r"(壮族自治区|回族自治区|维吾尔自治区|自治区|特别行政区|自治州|地区|省|市|县|区)$")
 CHAIN_SUFFIX = re.compile(r"(产业链|产业|行业)$")
 PARK_SUFFIX = re.compile(r"(经济技术开发区|高新技术产业开发区|经济开发区|高新区|开发区|产业园|工业园区|园区)$")
-LABEL_CN = {"IndustryChain": "产业链", "Segment": "环节", "Region": "行政区", "Park": "园区", "Enterprise": "企业",
-            "Fund": "基金", "Project": "项目", "LandParcel": "地块"}
 
 
 def norm(text: str, suffix: re.Pattern[str] | None = None) -> str:
@@ -77,7 +76,7 @@ class Resolver:
               extra: Sequence[Sequence[int]] = (), within: np.ndarray | None = None, fuzzy: bool = True,
               hint: str = "") -> int:
         """The index of the one `label` node `text` names (steps in the module docstring)."""
-        what = LABEL_CN.get(label, label)
+        what = LABEL_CN.get(Label(label), label) if label in Label.__members__ else label
         t = (text or "").strip()
         if not t:
             if text:  # only blanks or control characters: a name that names nothing, not a missing one
