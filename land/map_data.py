@@ -173,10 +173,10 @@ def has_point(data: LandData, rows: np.ndarray) -> np.ndarray:
     return np.isfinite(Q.lat[rows]) & np.isfinite(Q.lon[rows])
 
 
-def parcel_collection(data: LandData, rows: np.ndarray, now_s: float, counts: np.ndarray) -> dict[str, Any]:
-    """The parcels with coordinates as GeoJSON points (lon, lat), properties as parcel_properties."""
+def parcel_collection(data: LandData, rows: np.ndarray, st: np.ndarray, counts: np.ndarray) -> dict[str, Any]:
+    """The parcels with coordinates as GeoJSON points (lon, lat), properties as parcel_properties (`st`: every
+    parcel's effective_status)."""
     Q = data.parcels
-    st = effective_status(data, now_s)
     feats = [{"type": "Feature", "id": str(Q.keys[j]),
               "geometry": {"type": "Point", "coordinates": [round(float(Q.lon[j]), 6), round(float(Q.lat[j]), 6)]},
               "properties": parcel_properties(data, int(j), int(st[j]), int(counts[j]))}
@@ -184,10 +184,9 @@ def parcel_collection(data: LandData, rows: np.ndarray, now_s: float, counts: np
     return {"type": "FeatureCollection", "features": feats}
 
 
-def unlocated_parcels(data: LandData, rows: np.ndarray, now_s: float, counts: np.ndarray) -> list[dict[str, Any]]:
+def unlocated_parcels(data: LandData, rows: np.ndarray, st: np.ndarray, counts: np.ndarray) -> list[dict[str, Any]]:
     """The parcels nothing locates (no coordinates of their own, their park's or their region's): not drawn, but
     listed — each as parcel_properties, `located` None — so the page's table and API clients still see them."""
-    st = effective_status(data, now_s)
     return [parcel_properties(data, int(j), int(st[j]), int(counts[j])) for j in rows[~has_point(data, rows)].tolist()]
 
 
@@ -247,8 +246,9 @@ def map_layers(data: LandData, f: MapFilter, *, limit: int = 2000, now: dt.datet
     matched = select(data, f, now_s)
     rows = matched[:limit]
     counts = feasible_counts(data, rows, now)
-    parcels = parcel_collection(data, rows, now_s, counts)
-    unlocated = unlocated_parcels(data, rows, now_s, counts)
+    status = effective_status(data, now_s)
+    parcels = parcel_collection(data, rows, status, counts)
+    unlocated = unlocated_parcels(data, rows, status, counts)
     park_codes = sorted({int(p) for p in Q.park[rows].tolist() if p >= 0}
                         | ({ctx.parks.code(f.park)} - {-1} if f.park else set()))
     parks = park_collection(data, park_codes)
@@ -257,7 +257,7 @@ def map_layers(data: LandData, f: MapFilter, *, limit: int = 2000, now: dt.datet
     if f.region and ctx.regions.code(f.region) >= 0:
         region_codes.add(ctx.regions.code(f.region))
     regions = region_collection(data, region_codes)
-    st = effective_status(data, now_s)[rows]
+    st = status[rows]
     asked = {"type": "FeatureCollection", "features": outlines.features([f.region] if f.region else [])}
     return {
         "parcels": parcels, "unlocated": unlocated, "parks": parks, "regions": regions,
