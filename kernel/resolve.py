@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import sys
 import unicodedata
 from dataclasses import dataclass
 from typing import Iterator, Literal, Sequence
@@ -37,10 +38,21 @@ CHAIN_SUFFIX = re.compile(r"(产业链|产业|行业)$")
 PARK_SUFFIX = re.compile(r"(经济技术开发区|高新技术产业开发区|经济开发区|高新区|开发区|产业园|工业园区|园区)$")
 
 
+# Format characters (Unicode category Cf: zero-width space and joiners, BOM, soft hyphen, bidi marks) are invisible
+# and arrive with text pasted from web pages and chat messages: they are no part of a name.
+_INVISIBLE = dict.fromkeys(c for c in range(sys.maxunicode + 1) if unicodedata.category(chr(c)) == "Cf")
+
+
+def fold(text: str | None) -> str:
+    """NFKC (（上海） = (上海), ＡＢＣ = ABC) without invisible format characters: the first step of comparing names,
+    shared by the resolver (`norm`) and 信息检索 (search.text.normalize)."""
+    return unicodedata.normalize("NFKC", text or "").translate(_INVISIBLE)
+
+
 def norm(text: str, suffix: re.Pattern[str] | None = None) -> str:
-    """Text folded — NFKC (（上海） = (上海), ＡＢＣ = ABC), upper case, without blanks — and without the label's usual
-    suffix: how names, 简称 and keys are compared after the exact steps."""
-    t = re.sub(r"\s+", "", unicodedata.normalize("NFKC", text or "")).upper()
+    """Text folded (`fold`), upper case, without blanks — and without the label's usual suffix: how names, 简称 and
+    keys are compared after the exact steps."""
+    t = re.sub(r"\s+", "", fold(text)).upper()
     return (suffix.sub("", t) or t) if suffix is not None else t
 
 

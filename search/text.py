@@ -9,7 +9,6 @@ dictionary: 重庆 → chongqing, 长安 → chang'an).
 from __future__ import annotations
 
 import re
-import sys
 import unicodedata
 from functools import lru_cache
 from typing import Iterable
@@ -17,7 +16,7 @@ from typing import Iterable
 from pypinyin import Style, lazy_pinyin
 from pypinyin.style import convert as convert_style
 
-from kernel.resolve import CHAIN_SUFFIX, PARK_SUFFIX, REGION_SUFFIX
+from kernel.resolve import CHAIN_SUFFIX, PARK_SUFFIX, REGION_SUFFIX, fold
 
 SEP = "\x1f"  # between the several names of one field (a row's 简称 and aliases); never typed by a user
 
@@ -32,9 +31,6 @@ SUFFIXES = {"Enterprise": _ORG_SUFFIX, "Fund": _FUND_SUFFIX, "Park": PARK_SUFFIX
             "Region": REGION_SUFFIX, "Project": _PROJECT_SUFFIX}
 
 
-# Format characters (Unicode category Cf: zero-width space and joiners, BOM, soft hyphen, bidi marks) are invisible
-# and arrive with text pasted from web pages and chat messages: they are no part of a name.
-_INVISIBLE = dict.fromkeys(c for c in range(sys.maxunicode + 1) if unicodedata.category(chr(c)) == "Cf")
 # Latin letters with accents or tone marks, or the marks themselves (hé fēng, lǜ): pinyin typed with its tones
 _MARKED_LATIN = re.compile(r"[\u00c0-\u024f\u1e00-\u1eff\u0300-\u036f]")
 
@@ -43,7 +39,7 @@ def normalize(text: str | None) -> str:
     """Text as names are compared: NFKC (full-width letters, digits and brackets become ASCII), without invisible
     format characters, Latin letters without their accents or tone marks (pinyin with tones: hé fēng → hefeng; ü →
     v as pypinyin writes it: lǜ → lv), lower case, no blanks."""
-    t = unicodedata.normalize("NFKC", text or "").translate(_INVISIBLE)
+    t = fold(text)
     if _MARKED_LATIN.search(t):
         t = _unmark_latin(t)
     return _SPACE.sub("", t).casefold()

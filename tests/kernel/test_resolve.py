@@ -76,6 +76,7 @@ def test_a_firm_by_its_short_name_a_lower_case_code_or_half_width_brackets(firms
         assert r.key("Enterprise", r.enterprise(typed)) == USCC_A, typed
     assert r.key("Enterprise", r.enterprise("abc示例科技有限公司(合成)")) == USCC_B  # full-width letters, any case
     assert r.key("Enterprise", r.enterprise("示例别名")) == "91330800MA2NAME33"
+    assert r.key("Enterprise", r.enterprise("中芯国际\u200b集成电路制造(上海)有限公司(合成)")) == USCC_A  # pasted: a zero-width space
 
 
 def test_a_firms_own_name_wins_over_another_firms_short_name(firms):
